@@ -1,0 +1,18 @@
+/** What a command may touch: its streams, the environment and the working directory. */
+export interface CliIO {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+  stdin: NodeJS.ReadableStream
+  env: NodeJS.ProcessEnv
+  cwd: string
+}
+
+export interface Command {
+  name: string
+  /** One line for `golden-path --help`. */
+  summary: string
+  /** The full `golden-path <name> --help` text. */
+  usage: string
+  /** Returns the process exit code; throws UsageError for bad flags or input. */
+  run(args: string[], io: CliIO): Promise<number>
+}

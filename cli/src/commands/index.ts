@@ -1,0 +1,5 @@
+import type { Command } from '../command'
+import { versionCommand } from './version'
+
+/** Every `golden-path` command, in the order `--help` lists them. */
+export const commands: readonly Command[] = [versionCommand]

@@ -1,0 +1,62 @@
+import { ExitCode, oneLine, UsageError } from '../../actions/lib/errors'
+import { goldenPathVersion } from '../../actions/lib/version'
+import type { CliIO, Command } from './command'
+import { commands } from './commands/index'
+
+function topLevelHelp(available: readonly Command[]): string {
+  const width = Math.max(...available.map((command) => command.name.length))
+  const lines = available.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`)
+  return `golden-path ${goldenPathVersion}: one governed path from commit to a healthy service in Kubernetes
+
+Usage: golden-path <command> [flags]
+
+Commands:
+${lines.join('\n')}
+
+Run 'golden-path <command> --help' for a command's flags.
+Exit codes: 0 success, 1 check failed, 2 usage or input error.
+`
+}
+
+/**
+ * Dispatches argv to a command and turns whatever it throws into one line on
+ * stderr and an exit code: no stack trace ever reaches the user.
+ */
+export async function main(
+  argv: readonly string[],
+  io: CliIO,
+  available: readonly Command[] = commands,
+): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined
+    const command = available.find((candidate) => candidate.name === topic)
+    if (topic !== undefined && command === undefined) {
+      io.stderr.write(`golden-path: unknown command '${topic}' (run 'golden-path --help')\n`)
+      return ExitCode.Usage
+    }
+    io.stdout.write(command ? `${command.usage}\n` : topLevelHelp(available))
+    return name === undefined ? ExitCode.Usage : ExitCode.Success
+  }
+  if (name === '--version') {
+    io.stdout.write(`${goldenPathVersion}\n`)
+    return ExitCode.Success
+  }
+  const command = available.find((candidate) => candidate.name === name)
+  if (command === undefined) {
+    const what = name.startsWith('-') ? 'flag' : 'command'
+    io.stderr.write(`golden-path: unknown ${what} '${name}' (run 'golden-path --help')\n`)
+    return ExitCode.Usage
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`${command.usage}\n`)
+    return ExitCode.Success
+  }
+  try {
+    return await command.run(rest, io)
+  } catch (error) {
+    const exitCode = error instanceof UsageError ? error.exitCode : ExitCode.Usage
+    io.stderr.write(`golden-path ${command.name}: ${oneLine(error)}\n`)
+    return exitCode
+  }
+}

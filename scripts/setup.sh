@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Installs what golden-path's build and tests need, skipping what is already there:
+# Node dependencies (root and service), Debian packages and Go-installed tools.
+# Sourced by scripts/test.sh and scripts/deliver-local.sh so PATH carries over.
+# Where a tool cannot be installed (not root, no apt, no go), it prints the exact
+# command to run and fails.
+set -euo pipefail
+
+GP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# name-on-PATH:debian-package
+APT_TOOLS=(
+  buildah:buildah
+  skopeo:skopeo
+  umoci:umoci
+  docker-registry:docker-registry
+  newuidmap:uidmap
+  git:git
+)
+# name-on-PATH:module@version
+GO_TOOLS=(
+  kubeconform:github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0
+  actionlint:github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+  act:github.com/nektos/act@v0.2.87
+  crane:github.com/google/go-containerregistry/cmd/crane@v0.21.9
+)
+
+gp_fail() {
+  echo "setup: $1" >&2
+  exit 1
+}
+
+if command -v go >/dev/null 2>&1; then
+  export PATH="$(go env GOPATH)/bin:$PATH"
+fi
+
+missing_packages=()
+for entry in "${APT_TOOLS[@]}"; do
+  command -v "${entry%%:*}" >/dev/null 2>&1 || missing_packages+=("${entry#*:}")
+done
+if [ "${#missing_packages[@]}" -gt 0 ]; then
+  install="apt-get update && apt-get install -y ${missing_packages[*]}"
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${missing_packages[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_packages[@]}" >/dev/null ||
+      gp_fail "could not install Debian packages; run: $install"
+  else
+    gp_fail "missing ${missing_packages[*]}; run as root: $install"
+  fi
+fi
+
+for entry in "${GO_TOOLS[@]}"; do
+  name="${entry%%:*}"
+  module="${entry#*:}"
+  command -v "$name" >/dev/null 2>&1 && continue
+  command -v go >/dev/null 2>&1 || gp_fail "missing $name and no Go toolchain; install Go, then run: go install $module"
+  echo "setup: go install $module"
+  go install "$module" || gp_fail "could not install $name; run: go install $module"
+done
+
+# npm ci only when the lockfile changed since the last install, so repeated runs are quick.
+gp_npm_ci() {
+  local dir="$1"
+  local stamp="$dir/node_modules/.golden-path-lock"
+  if [ -f "$stamp" ] && cmp -s "$dir/package-lock.json" "$stamp"; then
+    return
+  fi
+  echo "setup: npm ci in ${dir#"$GP_ROOT"/}"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$dir/package-lock.json" "$stamp"
+}
+gp_npm_ci "$GP_ROOT"
+[ -f "$GP_ROOT/service/package-lock.json" ] && gp_npm_ci "$GP_ROOT/service"
+true

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { ServiceConfig } from './config.js'
+import { createMetrics } from './metrics.js'
+
+/** Where the process is in its life: readiness is true only while `serving`. */
+export type Lifecycle = 'starting' | 'serving' | 'draining'
+
+export interface ServiceApp {
+  fastify: FastifyInstance
+  lifecycle(): Lifecycle
+  markServing(): void
+  markDraining(): void
+  /** Requests started and not yet answered. */
+  inFlight(): number
+}
+
+const maxSlowMs = 30_000
+
+export function buildApp(config: ServiceConfig): ServiceApp {
+  let lifecycle: Lifecycle = 'starting'
+  let inFlight = 0
+  const metrics = createMetrics()
+
+  const fastify = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Keep-alive connections idle during a drain are closed so shutdown does not wait on them.
+    forceCloseConnections: 'idle',
+  })
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    inFlight += 1
+    reply.header('x-request-id', request.id)
+  })
+  fastify.addHook('onResponse', async (request, reply) => {
+    inFlight -= 1
+    metrics.requestDuration.observe(
+      {
+        // The route template, not the raw URL, keeps label cardinality bounded.
+        route: request.routeOptions.url ?? 'unmatched',
+        method: request.method,
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    )
+  })
+
+  fastify.get('/health', async () => ({ status: 'ok' }))
+
+  fastify.get('/ready', async (_request, reply) => {
+    if (lifecycle !== 'serving') {
+      return reply.code(503).send({ status: lifecycle })
+    }
+    return { status: 'ready' }
+  })
+
+  fastify.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType)
+    return metrics.registry.metrics()
+  })
+
+  fastify.get('/', async () => ({
+    name: config.name,
+    version: config.version,
+    revision: config.revision,
+  }))
+
+  fastify.post('/api/echo', async (request) => ({ received: request.body ?? null }))
+
+  if (config.slowRouteEnabled) {
+    fastify.get<{ Querystring: { ms?: string } }>('/api/slow', async (request) => {
+      const ms = Math.min(Math.max(Number(request.query.ms ?? 1000) || 0, 0), maxSlowMs)
+      await new Promise((resolve) => setTimeout(resolve, ms))
+      return { sleptMs: ms }
+    })
+  }
+
+  fastify.setNotFoundHandler(async (request, reply) =>
+    reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `no route for ${request.method} ${request.url.split('?')[0]}`,
+    }),
+  )
+
+  return {
+    fastify,
+    lifecycle: () => lifecycle,
+    markServing: () => {
+      lifecycle = 'serving'
+    },
+    markDraining: () => {
+      lifecycle = 'draining'
+    },
+    inFlight: () => inFlight,
+  }
+}
