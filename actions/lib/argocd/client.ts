@@ -53,6 +53,9 @@ class RetryableFailure {
  * server) that verification needs: get, sync, resource tree and the watch stream.
  */
 export class ArgoCdClient {
+  /** Why the latest retried request failed, for a timeout message that says what was going wrong. */
+  lastFailure: string | undefined
+
   constructor(private readonly options: ArgoCdClientOptions) {}
 
   getApplication(
@@ -204,6 +207,7 @@ export class ArgoCdClient {
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.attempt(app, method, url, what, body, signal)
       if (!(outcome instanceof RetryableFailure)) return outcome.value
+      this.lastFailure = `${what}: ${outcome.reason}`
       if (attempt >= retry.maxAttempts) {
         throw new ArgoCdUnavailableError(`${what} failed ${attempt} times; last: ${outcome.reason}`)
       }

@@ -168,7 +168,8 @@ export async function verifyArgoSync(
 
   if (outcome === 'timeout') {
     const seconds = Math.round(options.timeoutMs / 1000)
-    message = `not verified within ${seconds} s: ${tracker.lastReason ?? 'no state observed'}${lastUnavailable ? ` (last server error: ${lastUnavailable})` : ''}`
+    const serverError = lastUnavailable || client.lastFailure
+    message = `not verified within ${seconds} s: ${tracker.lastReason ?? 'no state observed'}${serverError ? ` (last server error: ${serverError})` : ''}`
   }
   const unhealthy =
     outcome === 'verified' ||
