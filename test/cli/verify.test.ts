@@ -178,7 +178,7 @@ describe('golden-path verify', () => {
     ],
     [
       ['--server', 'ftp://argocd', '--app', 'web', '--revision', newRevision, '--token', token],
-      'expected an http or https URL',
+      "invalid --server 'ftp://argocd': expected an http or https URL",
     ],
     [
       [
@@ -254,7 +254,7 @@ describe('golden-path verify', () => {
         '--ca-file',
         'ca.pem',
       ],
-      'contradict each other',
+      '--insecure and --ca-file contradict each other: give one',
     ],
     [
       [
