@@ -297,6 +297,14 @@ describe('verifying an Argo CD rollout against the simulator', () => {
     expect(sync?.body).toEqual({ name: 'web', revision: newRevision, prune: false })
   })
 
+  it('watches the running operation when Argo CD refuses a second sync', async () => {
+    const scene = scenario('conflict', rolloutFrames(step), { syncConflict: true })
+    const { result, logs } = await verify(scene, { sync: true })
+    expect(result.outcome).toBe('verified')
+    expect(result.phases.syncRequestedAt).toBeNull()
+    expect(logs.join('\n')).toContain('not requesting a sync')
+  })
+
   it('waits for the expected images in status.summary.images', async () => {
     const ok = await verify(scenario('images', rolloutFrames(step)), { images: [newImage] })
     expect(ok.result.outcome).toBe('verified')

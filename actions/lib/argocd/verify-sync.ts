@@ -101,8 +101,21 @@ export async function verifyArgoSync(
       logger.info(
         `requesting a sync of '${options.app}' to ${shortRevision(options.revision.value)}`,
       )
-      await client.syncApplication(options.app, options.revision.value, run.signal)
-      tracker.phases.syncRequestedAt = tracker.iso(clock.now())
+      try {
+        await client.syncApplication(options.app, options.revision.value, run.signal)
+        tracker.phases.syncRequestedAt = tracker.iso(clock.now())
+      } catch (error) {
+        // Argo CD refuses a second operation while one runs (FailedPrecondition); that one is watched instead.
+        if (
+          !(
+            error instanceof ArgoCdResponseError &&
+            /another operation is already in progress/i.test(error.message)
+          )
+        ) {
+          throw error
+        }
+        logger.warning(`not requesting a sync: ${error.message}`)
+      }
     }
 
     const observations = observeApplication(client, options.app, {
