@@ -50,6 +50,22 @@ describe('argocd/', () => {
     expect(existsSync(join(argocdDir, root?.spec.source.directory.exclude))).toBe(true)
   })
 
+  it('gives the pipeline a project role that can only read and sync this project', () => {
+    const roles = projectNamed('reference-service').spec.roles
+    expect(roles.map((role: { name: string }) => role.name)).toEqual(['pipeline'])
+    const grants = roles[0].policies.map((policy: string) => policy.split(/,\s*/))
+    for (const [type, subject, resource, , object, effect] of grants) {
+      expect([type, subject, resource, effect]).toEqual([
+        'p',
+        'proj:reference-service:pipeline',
+        'applications',
+        'allow',
+      ])
+      expect(object).toBe('reference-service/*')
+    }
+    expect(grants.map((grant: string[]) => grant[3]).sort()).toEqual(['get', 'sync'])
+  })
+
   it('syncs the AppProject before the Applications that use it', () => {
     const wave = (object: KubeObject) =>
       Number(object.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? '0')
