@@ -5,8 +5,8 @@
  */
 export function unifiedDiff(path: string, before: string, after: string): string {
   if (before === after) return ''
-  const a = before.split('\n')
-  const b = after.split('\n')
+  const a = splitLines(before)
+  const b = splitLines(after)
   let prefix = 0
   while (prefix < a.length && prefix < b.length && a[prefix] === b[prefix]) prefix++
   let suffix = 0
@@ -40,12 +40,12 @@ export function unifiedDiff(path: string, before: string, after: string): string
       lines.push({ kind: ' ', text: midA[i]!, aIndex: prefix + i, bIndex: prefix + j })
       i++
       j++
-    } else if (j < midB.length && (i === midA.length || table[i]![j + 1]! >= table[i + 1]![j]!)) {
-      lines.push({ kind: '+', text: midB[j]!, aIndex: prefix + i, bIndex: prefix + j })
-      j++
-    } else {
+    } else if (i < midA.length && (j === midB.length || table[i + 1]![j]! >= table[i]![j + 1]!)) {
       lines.push({ kind: '-', text: midA[i]!, aIndex: prefix + i, bIndex: prefix + j })
       i++
+    } else {
+      lines.push({ kind: '+', text: midB[j]!, aIndex: prefix + i, bIndex: prefix + j })
+      j++
     }
   }
   for (let k = 0; k < suffix; k++) {
@@ -79,4 +79,11 @@ export function unifiedDiff(path: string, before: string, after: string): string
     for (const line of slice) out.push(`${line.kind}${line.text.replace(/\r$/, '')}`)
   }
   return `${out.join('\n')}\n`
+}
+
+/** Lines without the empty string a final line break would leave after split. */
+function splitLines(text: string): string[] {
+  const lines = text.split('\n')
+  if (lines[lines.length - 1] === '') lines.pop()
+  return lines
 }
