@@ -30,6 +30,8 @@ export interface ImageConfig {
 export interface LayoutImage {
   /** Digest of the top-level descriptor in index.json: what a push with preserved digests serves. */
   digest: string
+  /** The org.opencontainers.image.ref.name of that descriptor (the tag inside the layout). */
+  referenceName?: string
   manifestDigest: string
   config: ImageConfig
   layers: Descriptor[]
@@ -156,6 +158,7 @@ export async function readLayoutImage(layoutDir: string, reference?: string): Pr
   )
   return {
     digest: top.digest,
+    referenceName: top.annotations?.['org.opencontainers.image.ref.name'],
     manifestDigest: descriptor.digest,
     config,
     layers: manifest.layers,

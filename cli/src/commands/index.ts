@@ -1,6 +1,8 @@
 import type { Command } from '../command'
+import { buildCommand } from './build'
+import { pushCommand } from './push'
 import { scanCommand } from './scan'
 import { versionCommand } from './version'
 
 /** Every `golden-path` command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [scanCommand, versionCommand]
+export const commands: readonly Command[] = [buildCommand, scanCommand, pushCommand, versionCommand]
