@@ -12,6 +12,7 @@ export interface PushRequest {
   ociLayout: string
   /** Repository without tag. */
   image: string
+  /** Tags to push; empty means the tag stored in the layout. */
   tags: string[]
   tlsVerify: boolean
   username?: string
@@ -70,7 +71,6 @@ function lastLine(text: string): string {
  * is an error, never a success.
  */
 export async function pushImage(request: PushRequest, ports: PushPorts): Promise<PushResult> {
-  if (request.tags.length === 0) throw new UsageError('nothing to push: give at least one --tag')
   const badTag = request.tags.find((tag) => !isValidTag(tag))
   if (badTag !== undefined) {
     throw new UsageError(
@@ -84,6 +84,10 @@ export async function pushImage(request: PushRequest, ports: PushPorts): Promise
     if (error instanceof OciLayoutError) throw new UsageError(error.message)
     throw error
   }
+  // Without tags, the tag the build stored inside the layout is pushed.
+  const tags =
+    request.tags.length > 0 ? request.tags : image.referenceName ? [image.referenceName] : []
+  if (tags.length === 0) throw new UsageError('nothing to push: give at least one tag')
   const work = await mkdtemp(join(tmpdir(), 'golden-path-push-'))
   try {
     const credentials: string[] = []
@@ -106,7 +110,7 @@ export async function pushImage(request: PushRequest, ports: PushPorts): Promise
     const source = `oci:${request.ociLayout}${image.referenceName ? `:${image.referenceName}` : ''}`
     const pushed: string[] = []
     let attempts = 0
-    for (const tag of request.tags) {
+    for (const tag of tags) {
       const destination = `${request.image}:${tag}`
       const digestFile = join(work, `digest-${pushed.length}`)
       const args = [

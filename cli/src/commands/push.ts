@@ -1,6 +1,5 @@
 import { resolve } from 'node:path'
 import { UsageError } from '../../../actions/lib/errors'
-import { readLayoutImage } from '../../../actions/lib/oci/oci-layout'
 import { nullLogger, spawnRunner, systemClock } from '../../../actions/lib/ports'
 import { parseRepository } from '../../../actions/lib/registry/image-reference'
 import { pushImage } from '../../../actions/lib/registry/push-image'
@@ -60,16 +59,11 @@ Exit codes: 0 pushed, 2 usage error or push failure.`,
       throw new UsageError(`invalid --attempts '${attemptsFlag}': expected a whole number from 1`)
     }
     const layout = resolve(io.cwd, oci)
-    let tags = listFlag(values, 'tag')
-    if (tags.length === 0) {
-      const stored = await readLayoutImage(layout).catch(() => undefined)
-      if (stored?.referenceName) tags = [stored.referenceName]
-    }
     const result = await pushImage(
       {
         ociLayout: layout,
         image,
-        tags,
+        tags: listFlag(values, 'tag'),
         tlsVerify: parseBoolean('--tls-verify', stringFlag(values, 'tls-verify'), true),
         username: stringFlag(values, 'username'),
         password: values['password-stdin'] === true ? await readStdin(io) : undefined,
