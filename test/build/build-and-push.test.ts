@@ -14,13 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nullLogger, spawnRunner } from '../../actions/lib/ports'
 import { pushImage } from '../../actions/lib/registry/push-image'
 import { runCli } from '../support/cli-io'
+import { freeLoopbackPort } from '../support/free-port'
 import { commitFiles, git } from '../support/git-project'
-import {
-  freePort,
-  type LoopbackRegistry,
-  startLoopbackRegistry,
-} from '../support/loopback-registry'
-import { requireTool } from '../support/oci-fixtures'
+import { type LoopbackRegistry, startLoopbackRegistry } from '../support/loopback-registry'
+import { buildah, requireTools, skopeo } from '../support/required-tools'
 
 const dockerfile = `FROM scratch
 COPY app/ /app/
@@ -49,8 +46,7 @@ function layoutConfig(dir: string): {
 }
 
 beforeAll(async () => {
-  requireTool('buildah', 'apt-get install -y buildah')
-  requireTool('skopeo', 'apt-get install -y skopeo')
+  requireTools(buildah, skopeo)
   root = mkdtempSync(join(tmpdir(), 'golden-path-build-'))
   project = join(root, 'project')
   commitFiles(
@@ -283,7 +279,7 @@ describe('golden-path push from the OCI layout', () => {
   })
 
   it('retries an unreachable registry, then fails with a clear error and no success', async () => {
-    const port = await freePort()
+    const port = await freeLoopbackPort()
     const sleeps: number[] = []
     const attempt = pushImage(
       {
@@ -309,7 +305,7 @@ describe('golden-path push from the OCI layout', () => {
   })
 
   it('exits 2 from the CLI when the registry cannot be reached', async () => {
-    const port = await freePort()
+    const port = await freeLoopbackPort()
     const run = await runCli(
       [
         'push',

@@ -82,6 +82,27 @@ describe('buildah bud arguments', () => {
       ],
     ],
     [
+      'chroot isolation',
+      plan({ labels: {}, isolation: 'chroot' }),
+      [
+        'bud',
+        '--file',
+        '/work/app/Dockerfile',
+        '--build-arg',
+        'SOURCE_DATE_EPOCH=1793613600',
+        '--timestamp',
+        '1793613600',
+        '--disable-compression=false',
+        '--identity-label=false',
+        '--layers',
+        '--isolation',
+        'chroot',
+        '--tag',
+        'oci:/tmp/out:main',
+        '/work/app',
+      ],
+    ],
+    [
       'cache settings (buildx only)',
       plan({ labels: {}, cacheFrom: ['type=gha'], cacheTo: ['type=gha,mode=max'] }),
       [

@@ -1,27 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { requireTool } from './oci-fixtures'
+import { freeLoopbackPort } from './free-port'
+import { requireTools } from './required-tools'
 
 export interface LoopbackRegistry {
   /** host:port, e.g. 127.0.0.1:41234 */
   host: string
   stop(): Promise<void>
-}
-
-/** A port nothing listens on right now (and, once closed, a way to get "connection refused"). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
@@ -40,9 +27,9 @@ async function waitUntilServing(url: string, child: ChildProcess): Promise<void>
 
 /** Starts the Debian `docker-registry` (distribution 2.x) on 127.0.0.1 with a temporary store. */
 export async function startLoopbackRegistry(): Promise<LoopbackRegistry> {
-  requireTool('docker-registry', 'apt-get install -y docker-registry')
+  requireTools({ command: 'docker-registry', install: 'apt-get install -y docker-registry' })
   const dir = mkdtempSync(join(tmpdir(), 'golden-path-registry-'))
-  const port = await freePort()
+  const port = await freeLoopbackPort()
   const config = join(dir, 'config.yml')
   writeFileSync(
     config,

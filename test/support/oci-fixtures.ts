@@ -1,12 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-
-/** Fails with the install command when a tool the integration tests drive is missing. */
-export function requireTool(name: string, install: string): void {
-  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' })
-  if (found.status !== 0) throw new Error(`${name} is not installed; run: ${install}`)
-}
+import { buildah as buildahTool, requireTools } from './required-tools'
 
 export interface FixtureFile {
   path: string
@@ -57,7 +52,7 @@ function writeFiles(root: string, files: FixtureFile[]): void {
  * root, commit) straight into an OCI layout at `layoutDir`, tagged `latest`.
  */
 export function buildFixtureLayout(image: FixtureImage, layoutDir: string): void {
-  requireTool('buildah', 'apt-get install -y buildah')
+  requireTools(buildahTool)
   const container = buildah(['from', 'scratch'])
   try {
     const apply = (files: FixtureFile[], remove: string[] = []) => {

@@ -32000,6 +32000,7 @@ function buildahArguments(plan) {
         '--disable-compression=false',
         '--identity-label=false',
         '--layers',
+        ...(plan.isolation ? ['--isolation', plan.isolation] : []),
         '--tag',
         `oci:${plan.outputDir}:${tagOf(plan.references[0])}`,
         plan.contextDir,
@@ -32316,6 +32317,10 @@ async function buildImage(request, ports) {
         cacheTo: request.cacheTo,
         outputDir: staging,
         sourceDateEpoch: metadata.sourceDateEpoch,
+        // chroot isolation runs RUN steps without an OCI runtime, so builds work inside CI
+        // containers and on hosts where crun/runc cannot create containers; BUILDAH_ISOLATION
+        // (buildah's own variable) chooses another.
+        isolation: request.env.BUILDAH_ISOLATION || 'chroot',
     };
     const [command, args] = engine === 'docker' ? ['docker', buildxArguments(plan)] : ['buildah', buildahArguments(plan)];
     ports.logger.info(`${command} ${args.join(' ')}`);

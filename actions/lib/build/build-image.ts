@@ -215,6 +215,10 @@ export async function buildImage(request: BuildRequest, ports: BuildPorts): Prom
     cacheTo: request.cacheTo,
     outputDir: staging,
     sourceDateEpoch: metadata.sourceDateEpoch,
+    // chroot isolation runs RUN steps without an OCI runtime, so builds work inside CI
+    // containers and on hosts where crun/runc cannot create containers; BUILDAH_ISOLATION
+    // (buildah's own variable) chooses another.
+    isolation: request.env.BUILDAH_ISOLATION || 'chroot',
   }
   const [command, args] =
     engine === 'docker' ? ['docker', buildxArguments(plan)] : ['buildah', buildahArguments(plan)]

@@ -44,6 +44,7 @@ export function buildahArguments(plan: BuildPlan): string[] {
     '--disable-compression=false',
     '--identity-label=false',
     '--layers',
+    ...(plan.isolation ? ['--isolation', plan.isolation] : []),
     '--tag',
     `oci:${plan.outputDir}:${tagOf(plan.references[0]!)}`,
     plan.contextDir,
