@@ -1,6 +1,15 @@
 import type { Command } from '../command'
+import { buildCommand } from './build'
 import { bumpCommand } from './bump'
+import { pushCommand } from './push'
+import { scanCommand } from './scan'
 import { versionCommand } from './version'
 
 /** Every `golden-path` command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [versionCommand, bumpCommand]
+export const commands: readonly Command[] = [
+  buildCommand,
+  scanCommand,
+  pushCommand,
+  bumpCommand,
+  versionCommand,
+]
