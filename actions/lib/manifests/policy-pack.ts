@@ -145,6 +145,12 @@ function checkRule(rule: unknown, where: string): PolicyRule {
 
 /** Builds a pack from its document, resolving `extends` against the built-in packs. */
 export function policyPackFrom(document: unknown, source: string): PolicyPack {
+  const pack = resolvePack(document, source)
+  return { name: pack.name, rules: pack.rules.filter((rule) => rule.enabled !== false) }
+}
+
+/** Every rule of a pack and its bases, each with whether it is enabled. */
+function resolvePack(document: unknown, source: string): PolicyPack {
   if (!isRecord(document)) throw new UsageError(`${source}: a policy pack must be a mapping`)
   const pack = document as PolicyPackDocument
   let rules: PolicyRule[] = []
@@ -155,7 +161,7 @@ export function policyPackFrom(document: unknown, source: string): PolicyPack {
         `${source}: unknown 'extends: ${pack.extends}' (built-in packs: ${Object.keys(builtInPacks).join(', ')})`,
       )
     }
-    rules = policyPackFrom(base, pack.extends).rules.map((rule) => ({ ...rule }))
+    rules = resolvePack(base, pack.extends).rules.map((rule) => ({ ...rule }))
   }
   ;(pack.rules ?? []).forEach((rule, index) => {
     const checked = checkRule(rule, `${source}: rules[${index}]`)
@@ -181,10 +187,12 @@ export function policyPackFrom(document: unknown, source: string): PolicyPack {
       throw new UsageError(`${source}: severity of '${id}' must be one of ${severities.join(', ')}`)
     }
   }
-  const active = rules
-    .filter((rule) => (enabled.has(rule.id) || rule.enabled !== false) && !disabled.has(rule.id))
-    .map((rule) => ({ ...rule, severity: severity[rule.id] ?? rule.severity }))
-  return { name: pack.name ?? source, rules: active }
+  const resolved = rules.map((rule) => ({
+    ...rule,
+    enabled: (enabled.has(rule.id) || rule.enabled !== false) && !disabled.has(rule.id),
+    severity: severity[rule.id] ?? rule.severity,
+  }))
+  return { name: pack.name ?? source, rules: resolved }
 }
 
 /** `--policy golden-path|none|FILE`: a built-in pack, no policy, or a YAML/JSON pack file. */

@@ -18,7 +18,6 @@ import {
   type ValidationReport,
 } from './report'
 import { type KubernetesVersion, loadSchemaBundle } from './schema-bundle'
-import { schemaViolations } from './schema-findings'
 import { SchemaRegistry } from './schema-registry'
 import { type DocumentChunk, parseChunk, splitDocuments } from './yaml-documents'
 
@@ -358,10 +357,8 @@ export async function validateManifests(
         path: '',
         anchor: 'value',
       })
-    } else if (!lookup.validate(object)) {
-      for (const violation of schemaViolations(lookup.validate.errors ?? [], object)) {
-        raw.push({ ...violation, severity: 'error' })
-      }
+    } else {
+      for (const violation of lookup.validate(object)) raw.push({ ...violation, severity: 'error' })
     }
     if (pack && lookup.found) {
       for (const violation of policyViolations(pack, object, budgets)) {
