@@ -3,6 +3,7 @@ import { buildCommand } from './build'
 import { bumpCommand } from './bump'
 import { pushCommand } from './push'
 import { scanCommand } from './scan'
+import { validateCommand } from './validate'
 import { versionCommand } from './version'
 
 /** Every `golden-path` command, in the order `--help` lists them. */
@@ -10,6 +11,7 @@ export const commands: readonly Command[] = [
   buildCommand,
   scanCommand,
   pushCommand,
+  validateCommand,
   bumpCommand,
   versionCommand,
 ]
