@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: GitHub expressions here are literal workflow text
 import { describe, expect, it } from 'vitest'
 import { type HardeningFinding, hardeningFindings } from './hardening-rules'
-import { workflowFiles } from './workflow-files'
+import { exampleCallerFiles, workflowFiles } from './workflow-files'
 
 const checkout = 'actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0'
 
@@ -32,7 +32,7 @@ const rulesOf = (text: string): HardeningFinding['rule'][] =>
   hardeningFindings('case.yml', text).map((finding) => finding.rule)
 
 describe('hardening rules', () => {
-  it.each(workflowFiles().map((file) => [file.name, file] as const))(
+  it.each([...workflowFiles(), ...exampleCallerFiles()].map((file) => [file.name, file] as const))(
     '%s follows every hardening rule',
     (_name, file) => {
       expect(hardeningFindings(file.name, file.text)).toEqual([])

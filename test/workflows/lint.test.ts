@@ -5,7 +5,12 @@ import { join, relative } from 'node:path'
 import Ajv from 'ajv'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { actionMetadataFiles, repositoryRoot, workflowFiles } from './workflow-files'
+import {
+  actionMetadataFiles,
+  exampleCallerFiles,
+  repositoryRoot,
+  workflowFiles,
+} from './workflow-files'
 
 const actionlintInstall = 'go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12'
 
@@ -30,8 +35,10 @@ function schemaValidator(file: string) {
 
 describe('workflow lint', () => {
   it('actionlint reports nothing for any workflow', () => {
-    const files = workflowFiles().map((workflow) => relative(repositoryRoot, workflow.path))
-    expect(files.length).toBeGreaterThanOrEqual(6)
+    const files = [...workflowFiles(), ...exampleCallerFiles()].map((workflow) =>
+      relative(repositoryRoot, workflow.path),
+    )
+    expect(files.length).toBeGreaterThanOrEqual(9)
     const result = spawnSync(actionlintPath(), ['-no-color', ...files], {
       cwd: repositoryRoot,
       encoding: 'utf8',
@@ -41,14 +48,15 @@ describe('workflow lint', () => {
   })
 
   const validateWorkflow = schemaValidator('github-workflow.json')
-  it.each(workflowFiles().map((workflow) => [workflow.name, workflow] as const))(
-    '%s matches the SchemaStore workflow schema',
-    (_name, workflow) => {
-      const valid = validateWorkflow(workflow.document)
-      expect(validateWorkflow.errors ?? []).toEqual([])
-      expect(valid).toBe(true)
-    },
-  )
+  it.each(
+    [...workflowFiles(), ...exampleCallerFiles()].map(
+      (workflow) => [workflow.name, workflow] as const,
+    ),
+  )('%s matches the SchemaStore workflow schema', (_name, workflow) => {
+    const valid = validateWorkflow(workflow.document)
+    expect(validateWorkflow.errors ?? []).toEqual([])
+    expect(valid).toBe(true)
+  })
 
   const validateAction = schemaValidator('github-action.json')
   const actions = actionMetadataFiles()

@@ -4,6 +4,7 @@ import { parse } from 'yaml'
 
 export const repositoryRoot = new URL('../..', import.meta.url).pathname
 export const workflowsDir = join(repositoryRoot, '.github/workflows')
+export const examplesDir = join(repositoryRoot, 'docs/examples')
 
 export interface WorkflowFile {
   name: string
@@ -13,16 +14,25 @@ export interface WorkflowFile {
   document: any
 }
 
-/** Every workflow of this repository, parsed. */
-export function workflowFiles(): WorkflowFile[] {
-  return readdirSync(workflowsDir)
+function parsedWorkflows(dir: string, prefix: string): WorkflowFile[] {
+  return readdirSync(dir)
     .filter((name) => /\.ya?ml$/.test(name))
     .sort()
     .map((name) => {
-      const path = join(workflowsDir, name)
+      const path = join(dir, name)
       const text = readFileSync(path, 'utf8')
-      return { name, path, text, document: parse(text) }
+      return { name: `${prefix}${name}`, path, text, document: parse(text) }
     })
+}
+
+/** Every workflow of this repository, parsed. */
+export function workflowFiles(): WorkflowFile[] {
+  return parsedWorkflows(workflowsDir, '')
+}
+
+/** The example caller workflows for a product repository (docs/examples). */
+export function exampleCallerFiles(): WorkflowFile[] {
+  return parsedWorkflows(examplesDir, 'docs/examples/')
 }
 
 /** Every actions/<name>/action.yml, so actions added later are covered without a test change. */
