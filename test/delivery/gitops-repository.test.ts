@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -46,6 +54,29 @@ describe('GitOps repository on disk (real git)', () => {
       'image: ghcr.io/example-org/golden-path-reference-service:0.1.0',
     )
     expect(readdirSync(join(dir, 'state'))).toEqual(['gitops.git'])
+  })
+
+  it('names the local registry in the seeded overlays when asked, and changes nothing else', async () => {
+    const path = join(dir, 'gitops.git')
+    await ensureGitOpsRepository({
+      path,
+      branch: 'main',
+      seedManifests: fixtureManifests,
+      git: spawnRunner,
+      imageRepository: {
+        from: 'ghcr.io/example-org/golden-path-reference-service',
+        to: '127.0.0.1:5050/example-org/golden-path-reference-service',
+      },
+    })
+    const overlay = git('--git-dir', path, 'show', 'main:manifests/overlays/dev/kustomization.yaml')
+    expect(overlay).toBe(
+      readFileSync(join(fixtureManifests, 'overlays/dev/kustomization.yaml'), 'utf8')
+        .replace('newName: ghcr.io/', 'newName: 127.0.0.1:5050/')
+        .trimEnd(),
+    )
+    expect(git('--git-dir', path, 'show', 'main:manifests/base/deployment.yaml')).toBe(
+      readFileSync(join(fixtureManifests, 'base/deployment.yaml'), 'utf8').trimEnd(),
+    )
   })
 
   it('reuses an existing repository as it is, history included', async () => {

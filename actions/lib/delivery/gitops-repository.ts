@@ -1,4 +1,14 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { CommandRunner } from '../ports'
 
@@ -18,6 +28,25 @@ export interface GitOpsRepositoryOptions {
   /** Directory copied to `manifests/` in the first commit (this repository's manifests/). */
   seedManifests: string
   git: CommandRunner
+  /**
+   * Seed only: overlays whose kustomize `images:` entries have `newName: <from>` get
+   * `newName: <to>`, so the local environment names the image in the local registry
+   * and a bump of `<to>` finds its entry (bump matches entries by name or newName).
+   */
+  imageRepository?: { from: string; to: string }
+}
+
+/** Rewrites `newName: <from>` (plain or quoted) to `newName: <to>` in every kustomization under `dir`. */
+function renameImageRepository(dir: string, from: string, to: string): void {
+  const literal = from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const pattern = new RegExp(`^(\\s*-?\\s*newName:\\s*)(["']?)${literal}\\2([ \\t]*(#.*)?)$`, 'gm')
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !/^kustomization\.ya?ml$/.test(entry.name)) continue
+    const file = join(entry.parentPath, entry.name)
+    const text = readFileSync(file, 'utf8')
+    const renamed = text.replace(pattern, `$1$2${to}$2$3`)
+    if (renamed !== text) writeFileSync(file, renamed)
+  }
 }
 
 /** The identity of the seed commit; bumps carry their own author. */
@@ -75,6 +104,10 @@ export async function ensureGitOpsRepository(
     await git(runner, ['init', '--quiet', '--bare', '--initial-branch', branch, staging])
     await git(runner, ['init', '--quiet', '--initial-branch', branch, work])
     cpSync(seedManifests, join(work, 'manifests'), { recursive: true })
+    if (options.imageRepository) {
+      const { from, to } = options.imageRepository
+      renameImageRepository(join(work, 'manifests'), from, to)
+    }
     await git(runner, ['add', '--all'], work)
     await git(
       runner,

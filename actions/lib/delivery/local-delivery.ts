@@ -12,6 +12,9 @@ export function defaultLocalStateDir(env: NodeJS.ProcessEnv): string {
   return env.GOLDEN_PATH_LOCAL_DIR || join(tmpdir(), 'golden-path-local')
 }
 
+/** The image repository manifests/ names; a seeded local GitOps repository names the local registry's instead. */
+export const referenceImageRepository = 'ghcr.io/example-org/golden-path-reference-service'
+
 export const localDeliveryDefaults = {
   registry: '127.0.0.1:5050',
   imageName: 'example-org/golden-path-reference-service',
@@ -71,12 +74,14 @@ export async function deliverLocally(
     storageDir,
     clock: ports.clock,
   })
+  const image = `${registry.address}/${options.imageName}`
   try {
     const gitops = await ensureGitOpsRepository({
       path: resolve(options.cwd, options.gitopsRepository ?? join(options.stateDir, 'gitops.git')),
       branch: options.gitopsBranch,
       seedManifests: resolve(options.cwd, options.seedManifests),
       git: ports.runner,
+      imageRepository: { from: referenceImageRepository, to: image },
     })
     const steps: DeliveryStep[] = [
       testStep({
@@ -86,11 +91,7 @@ export async function deliverLocally(
       }),
       verifySkippedStep(),
     ]
-    const report = await runDelivery(
-      steps,
-      { image: `${registry.address}/${options.imageName}` },
-      ports,
-    )
+    const report = await runDelivery(steps, { image }, ports)
     return {
       report,
       registry: { address: registry.address, started: registry.started, storageDir },
