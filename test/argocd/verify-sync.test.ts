@@ -330,6 +330,25 @@ describe('verifying an Argo CD rollout against the simulator', () => {
     expect(partial.result.outcome).toBe('timeout')
   })
 
+  it('without a revision, verifies the revision Argo CD targets once it is Synced and Healthy', async () => {
+    const current = await verify(scenario('stuck', stuckAtOldFrames()), { revision: undefined })
+    expect(current.result).toMatchObject({
+      outcome: 'verified',
+      expectedRevision: null,
+      syncedRevision: oldRevision,
+    })
+    await simulator?.close()
+    const moving = await verify(scenario('rollout', rolloutFrames(step).slice(1)), {
+      revision: undefined,
+    })
+    expect(moving.result).toMatchObject({
+      outcome: 'verified',
+      syncedRevision: newRevision,
+      health: 'Healthy',
+    })
+    expect(moving.result.timeline[0].syncStatus).toBe('OutOfSync')
+  })
+
   it('accepts an abbreviated SHA as a prefix', async () => {
     const { result } = await verify(scenario('rollout', rolloutFrames(step)), {
       revision: parseExpectedRevision(newRevision.slice(0, 10)),

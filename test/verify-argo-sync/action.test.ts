@@ -103,6 +103,11 @@ describe('verify-argo-sync inputs', () => {
     })
   })
 
+  it('reads an empty revision as the revision Argo CD targets now', () => {
+    withInputs({ ...required, revision: '' })
+    expect(readSettings({}).revision).toBeUndefined()
+  })
+
   it('takes the token from ARGOCD_AUTH_TOKEN when the input is empty', () => {
     withInputs({ ...required, token: '' })
     expect(readSettings({ ARGOCD_AUTH_TOKEN: 'from-env-token' }).token).toBe('from-env-token')

@@ -74,9 +74,14 @@ export class ArgoCdClient {
     ) as Promise<Application>
   }
 
-  /** Starts a sync to `revision`: for apps without automated sync. */
-  syncApplication(name: string, revision: string, signal?: AbortSignal): Promise<Application> {
-    const body: Record<string, unknown> = { name, revision, prune: false }
+  /** Starts a sync to `revision` (or the app's target revision): for apps without automated sync. */
+  syncApplication(
+    name: string,
+    revision: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<Application> {
+    const body: Record<string, unknown> = { name, prune: false }
+    if (revision) body.revision = revision
     if (this.options.appNamespace) body.appNamespace = this.options.appNamespace
     if (this.options.project) body.project = this.options.project
     return this.request(

@@ -11,7 +11,7 @@ export function renderVerificationText(result: VerificationResult): string {
   if (result.syncStatus !== null) {
     const revisions = result.syncedRevisions.map(shortRevision).join(', ') || '(none)'
     lines.push(
-      `  expected ${shortRevision(result.expectedRevision)}; Argo CD: ${result.syncStatus} at ${revisions}, health ${result.health ?? 'Unknown'}`,
+      `  expected ${result.expectedRevision ? shortRevision(result.expectedRevision) : 'its target revision'}; Argo CD: ${result.syncStatus} at ${revisions}, health ${result.health ?? 'Unknown'}`,
     )
   }
   if (result.operation && !result.verified) {

@@ -12,7 +12,9 @@ export function renderVerificationSummary(result: VerificationResult): string {
     '',
   )
   lines.push('| | |', '|---|---|')
-  lines.push(`| expected revision | \`${result.expectedRevision}\` |`)
+  lines.push(
+    `| expected revision | ${result.expectedRevision ? `\`${result.expectedRevision}\`` : 'the one Argo CD targets'} |`,
+  )
   lines.push(
     `| synced revision | ${result.syncedRevisions.map((revision) => `\`${revision}\``).join(', ') || '—'} |`,
   )

@@ -14,7 +14,8 @@ import { verifyArgoSync } from './verify-sync'
 export interface VerifySettings {
   server: string
   app: string
-  revision: ExpectedRevision
+  /** Absent only where allowed (the action): then the revision Argo CD targets now is verified. */
+  revision?: ExpectedRevision
   token: string
   appNamespace?: string
   project?: string
@@ -71,6 +72,7 @@ export function parseVerifySettings(
   raw: RawVerifySettings,
   label: (name: string) => string,
   tokenFallback: string | undefined,
+  { revisionRequired }: { revisionRequired: boolean } = { revisionRequired: true },
 ): VerifySettings {
   const required = (name: 'server' | 'app' | 'revision', what: string): string => {
     const value = raw[name]?.trim()
@@ -82,10 +84,12 @@ export function parseVerifySettings(
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(app) || app.length > 253) {
     throw new UsageError(`invalid ${label('app')} '${app}': expected a Kubernetes resource name`)
   }
-  const revision = parseExpectedRevision(
-    required('revision', 'the commit SHA Argo CD must apply'),
-    label('revision'),
-  )
+  const revisionInput = revisionRequired
+    ? required('revision', 'the commit SHA Argo CD must apply')
+    : raw.revision?.trim()
+  const revision = revisionInput
+    ? parseExpectedRevision(revisionInput, label('revision'))
+    : undefined
   const token = raw.token?.trim() || tokenFallback?.trim()
   if (!token) {
     throw new UsageError(

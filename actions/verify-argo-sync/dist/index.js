@@ -31608,7 +31608,7 @@ function renderVerificationSummary(result) {
     const verdict = result.verified ? '✅ verified' : `❌ not verified (${result.outcome})`;
     lines.push(`### Argo CD: \`${markdownText(result.app)}\` ${verdict}`, '', markdownText(result.message), '');
     lines.push('| | |', '|---|---|');
-    lines.push(`| expected revision | \`${result.expectedRevision}\` |`);
+    lines.push(`| expected revision | ${result.expectedRevision ? `\`${result.expectedRevision}\`` : 'the one Argo CD targets'} |`);
     lines.push(`| synced revision | ${result.syncedRevisions.map((revision) => `\`${revision}\``).join(', ') || '—'} |`);
     lines.push(`| sync status | ${result.syncStatus ?? '—'} |`);
     lines.push(`| health | ${result.health ?? '—'} |`);
@@ -31814,9 +31814,11 @@ class ArgoCdClient {
             query.set('refresh', refresh);
         return this.request(name, 'GET', `/api/v1/applications/${encodeURIComponent(name)}`, query, undefined, signal);
     }
-    /** Starts a sync to `revision`: for apps without automated sync. */
+    /** Starts a sync to `revision` (or the app's target revision): for apps without automated sync. */
     syncApplication(name, revision, signal) {
-        const body = { name, revision, prune: false };
+        const body = { name, prune: false };
+        if (revision)
+            body.revision = revision;
         if (this.options.appNamespace)
             body.appNamespace = this.options.appNamespace;
         if (this.options.project)
@@ -32203,12 +32205,21 @@ function operationRevisions(app) {
     const single = requested?.revision || result?.revision;
     return single ? [single] : [];
 }
-function allMatch(expected, revisions) {
-    return revisions.length > 0 && revisions.every((revision) => revisionMatches(expected, revision));
+function allMatch(expected, revisions, synced) {
+    if (revisions.length === 0)
+        return false;
+    if (expected === undefined)
+        return revisions.every((revision) => synced.includes(revision));
+    return revisions.every((revision) => revisionMatches(expected, revision));
+}
+/** How messages name the target: the expected SHA, shortened, or Argo CD's own target. */
+function describeTarget(revision) {
+    return revision ? shortRevision(revision.value) : 'its target revision';
 }
 /** Synced, and compared against the expected revision (every source of a multi-source app). */
 function isSyncedAt(app, revision) {
-    return app.status?.sync?.status === 'Synced' && allMatch(revision, syncedRevisions(app));
+    const synced = syncedRevisions(app);
+    return app.status?.sync?.status === 'Synced' && allMatch(revision, synced, synced);
 }
 /**
  * Judges one observed state of the Application against the expectations.
@@ -32219,16 +32230,18 @@ function isSyncedAt(app, revision) {
  */
 function judgeApplication(app, expected) {
     const status = app.status ?? {};
-    const want = shortRevision(expected.revision.value);
-    if (expected.revision.abbreviated) {
-        const seen = new Set([...syncedRevisions(app), ...operationRevisions(app)]
+    const want = describeTarget(expected.revision);
+    const revisions = syncedRevisions(app);
+    const wanted = expected.revision;
+    if (wanted?.abbreviated) {
+        const seen = new Set([...revisions, ...operationRevisions(app)]
             .map((revision) => revision.toLowerCase())
-            .filter((revision) => revisionMatches(expected.revision, revision)));
+            .filter((revision) => revisionMatches(wanted, revision)));
         if (seen.size > 1) {
             return {
                 state: 'failed',
                 kind: 'ambiguous-revision',
-                reason: `revision '${expected.revision.value}' is ambiguous: it abbreviates ${[...seen].join(', ')}; pass the full SHA`,
+                reason: `revision '${wanted.value}' is ambiguous: it abbreviates ${[...seen].join(', ')}; pass the full SHA`,
             };
         }
     }
@@ -32241,7 +32254,7 @@ function judgeApplication(app, expected) {
         };
     }
     const operation = status.operationState;
-    const operationForRevision = allMatch(expected.revision, operationRevisions(app));
+    const operationForRevision = allMatch(wanted, operationRevisions(app), revisions);
     if (operation && operationForRevision && failedPhases.has(operation.phase ?? '')) {
         return {
             state: 'failed',
@@ -32249,8 +32262,7 @@ function judgeApplication(app, expected) {
             reason: `sync operation to ${want} ${operation.phase}: ${operation.message ?? '(no message)'}`,
         };
     }
-    const revisions = syncedRevisions(app);
-    const atRevision = allMatch(expected.revision, revisions);
+    const atRevision = allMatch(wanted, revisions, revisions);
     const syncStatus = status.sync?.status ?? 'Unknown';
     const health = status.health?.status ?? 'Unknown';
     const synced = syncStatus === 'Synced' && atRevision;
@@ -32294,7 +32306,6 @@ function judgeApplication(app, expected) {
 
 
 
-
 const stableHealth = new Set(['Healthy']);
 /**
  * Proves that Argo CD applied exactly `revision` to `app` and that the app is
@@ -32329,7 +32340,7 @@ async function verifyArgoSync(options, ports) {
         return false;
     };
     try {
-        logger.info(`verifying that '${options.app}' is Synced and Healthy at ${shortRevision(options.revision.value)}`);
+        logger.info(`verifying that '${options.app}' is Synced and Healthy at ${describeTarget(options.revision)}`);
         const initial = await client.getApplication(options.app, {
             refresh: options.refresh,
             signal: run.signal,
@@ -32338,9 +32349,9 @@ async function verifyArgoSync(options, ports) {
             tracker.phases.refreshedAt = tracker.iso(clock.now());
         let done = settle(tracker.observe(initial));
         if (!done && options.sync) {
-            logger.info(`requesting a sync of '${options.app}' to ${shortRevision(options.revision.value)}`);
+            logger.info(`requesting a sync of '${options.app}' to ${describeTarget(options.revision)}`);
             try {
-                await client.syncApplication(options.app, options.revision.value, run.signal);
+                await client.syncApplication(options.app, options.revision?.value, run.signal);
                 tracker.phases.syncRequestedAt = tracker.iso(clock.now());
             }
             catch (error) {
@@ -32368,7 +32379,7 @@ async function verifyArgoSync(options, ports) {
                 : tracker.degradedSinceMs + options.degradedGraceMs;
             if (now >= degradedUntil) {
                 outcome = 'degraded';
-                message = `Degraded at ${shortRevision(options.revision.value)} for ${Math.round(options.degradedGraceMs / 1000)} s: ${tracker.healthMessage()}`;
+                message = `Degraded at ${describeTarget(options.revision)} for ${Math.round(options.degradedGraceMs / 1000)} s: ${tracker.healthMessage()}`;
                 break;
             }
             if (now >= deadlineMs)
@@ -32530,7 +32541,7 @@ class RolloutTracker {
             message,
             app: this.options.app,
             appNamespace: this.options.appNamespace ?? null,
-            expectedRevision: this.options.revision.value,
+            expectedRevision: this.options.revision?.value ?? null,
             syncedRevision: status.sync?.revision ?? (revisions.length === 1 ? revisions[0] : null),
             syncedRevisions: revisions,
             syncStatus: status.sync?.status ?? null,
@@ -32642,7 +32653,7 @@ const refreshChoices = ['normal', 'hard'];
  * Checks the raw values once. `label` names a setting the way the user gave it
  * (`--timeout` on the command line, `input 'timeout'` in a workflow).
  */
-function parseVerifySettings(raw, label, tokenFallback) {
+function parseVerifySettings(raw, label, tokenFallback, { revisionRequired } = { revisionRequired: true }) {
     const required = (name, what) => {
         const value = raw[name]?.trim();
         if (!value)
@@ -32654,7 +32665,12 @@ function parseVerifySettings(raw, label, tokenFallback) {
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(app) || app.length > 253) {
         throw new UsageError(`invalid ${label('app')} '${app}': expected a Kubernetes resource name`);
     }
-    const revision = parseExpectedRevision(required('revision', 'the commit SHA Argo CD must apply'), label('revision'));
+    const revisionInput = revisionRequired
+        ? required('revision', 'the commit SHA Argo CD must apply')
+        : raw.revision?.trim();
+    const revision = revisionInput
+        ? parseExpectedRevision(revisionInput, label('revision'))
+        : undefined;
     const token = raw.token?.trim() || tokenFallback?.trim();
     if (!token) {
         throw new UsageError(`missing ${label('token')}: pass the Argo CD API token or set ARGOCD_AUTH_TOKEN`);
@@ -32775,7 +32791,9 @@ function readInputs() {
 }
 /** Reads and checks the inputs once; the token falls back to ARGOCD_AUTH_TOKEN like the CLI. */
 function readSettings(env = process.env) {
-    return parseVerifySettings(readInputs(), inputLabel, env.ARGOCD_AUTH_TOKEN);
+    return parseVerifySettings(readInputs(), inputLabel, env.ARGOCD_AUTH_TOKEN, {
+        revisionRequired: false,
+    });
 }
 
 ;// CONCATENATED MODULE: ./actions/verify-argo-sync/src/main.ts

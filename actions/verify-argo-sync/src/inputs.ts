@@ -66,5 +66,7 @@ export function readInputs(): Inputs {
 
 /** Reads and checks the inputs once; the token falls back to ARGOCD_AUTH_TOKEN like the CLI. */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): VerifySettings {
-  return parseVerifySettings(readInputs(), inputLabel, env.ARGOCD_AUTH_TOKEN)
+  return parseVerifySettings(readInputs(), inputLabel, env.ARGOCD_AUTH_TOKEN, {
+    revisionRequired: false,
+  })
 }
