@@ -12,6 +12,7 @@ const plan = (overrides: Partial<BuildPlan> = {}): BuildPlan => ({
   secrets: [],
   cacheFrom: [],
   cacheTo: [],
+  noCache: false,
   outputDir: '/tmp/out',
   sourceDateEpoch: 1_793_613_600,
   ...overrides,
@@ -41,7 +42,7 @@ describe('buildah bud arguments', () => {
       ],
     ],
     [
-      'build args, secrets, target and platform',
+      'build args, secrets, target, platform and no cache',
       plan({
         labels: {},
         buildArgs: [
@@ -54,6 +55,7 @@ describe('buildah bud arguments', () => {
         ],
         target: 'runtime',
         platform: 'linux/arm64',
+        noCache: true,
       }),
       [
         'bud',
@@ -71,6 +73,7 @@ describe('buildah bud arguments', () => {
         'runtime',
         '--platform',
         'linux/arm64',
+        '--no-cache',
         '--timestamp',
         '1793613600',
         '--disable-compression=false',

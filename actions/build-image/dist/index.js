@@ -31982,6 +31982,8 @@ function common(plan) {
         args.push('--target', plan.target);
     if (plan.platform)
         args.push('--platform', plan.platform);
+    if (plan.noCache)
+        args.push('--no-cache');
     return args;
 }
 /**
@@ -32315,6 +32317,7 @@ async function buildImage(request, ports) {
         platform: request.platform,
         cacheFrom: request.cacheFrom,
         cacheTo: request.cacheTo,
+        noCache: request.noCache,
         outputDir: staging,
         sourceDateEpoch: metadata.sourceDateEpoch,
         // chroot isolation runs RUN steps without an OCI runtime, so builds work inside CI
@@ -32478,6 +32481,7 @@ function parseInputs(env = process.env) {
         platform: inputs.optional('platform'),
         'cache-from': inputs.list('cache-from', { commas: false }),
         'cache-to': inputs.list('cache-to', { commas: false }),
+        'no-cache': inputs.boolean('no-cache', false),
         labels: inputs.list('labels', { commas: false }),
         output: inputs.optional('output'),
         push: inputs.boolean('push', false),
@@ -32512,6 +32516,7 @@ async function run() {
             platform: inputs.platform,
             cacheFrom: inputs['cache-from'],
             cacheTo: inputs['cache-to'],
+            noCache: inputs['no-cache'],
             labels: inputs.labels,
             output: inputs.output,
             push: inputs.push,

@@ -27,6 +27,7 @@ export interface BuildRequest {
   platform?: string
   cacheFrom: string[]
   cacheTo: string[]
+  noCache: boolean
   /** K=V pairs added to (and overriding) the generated OCI labels. */
   labels: string[]
   title?: string
@@ -213,6 +214,7 @@ export async function buildImage(request: BuildRequest, ports: BuildPorts): Prom
     platform: request.platform,
     cacheFrom: request.cacheFrom,
     cacheTo: request.cacheTo,
+    noCache: request.noCache,
     outputDir: staging,
     sourceDateEpoch: metadata.sourceDateEpoch,
     // chroot isolation runs RUN steps without an OCI runtime, so builds work inside CI

@@ -25,6 +25,7 @@ function common(plan: BuildPlan): string[] {
   for (const secret of plan.secrets) args.push('--secret', secretSpec(secret))
   if (plan.target) args.push('--target', plan.target)
   if (plan.platform) args.push('--platform', plan.platform)
+  if (plan.noCache) args.push('--no-cache')
   return args
 }
 
