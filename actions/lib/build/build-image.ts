@@ -2,6 +2,7 @@ import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { UsageError } from '../errors'
+import { setImageCreated } from '../oci/image-created'
 import { OciLayoutError, readLayoutImage } from '../oci/oci-layout'
 import type { Clock, CommandRunner, Logger } from '../ports'
 import { CommandNotFoundError } from '../ports'
@@ -240,6 +241,7 @@ export async function buildImage(request: BuildRequest, ports: BuildPorts): Prom
     }
     let built: Awaited<ReturnType<typeof readLayoutImage>>
     try {
+      if (engine === 'buildah') await setImageCreated(staging, metadata.sourceDateEpoch)
       built = await readLayoutImage(staging)
     } catch (error) {
       if (error instanceof OciLayoutError) {
