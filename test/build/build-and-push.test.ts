@@ -269,6 +269,26 @@ describe('golden-path push from the OCI layout', () => {
     }
   })
 
+  it('scans an image in the registry by copying it, judging the pushed digest', async () => {
+    const built = JSON.parse(readFileSync(join(root, 'one/index.json'), 'utf8')).manifests[0].digest
+    const run = await runCli(
+      [
+        'scan',
+        '--image',
+        `${registry.host}/example-org/app:main`,
+        '--skip-cve',
+        '--tls-verify',
+        'false',
+        '--output',
+        'json',
+      ],
+      project,
+      env,
+    )
+    expect(run.code, run.stdout + run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ passed: true, digest: built })
+  })
+
   it('builds and pushes in one step with --push', async () => {
     const run = await runCli(
       [
