@@ -79,8 +79,10 @@ export const defaultIdentity: GitIdentity = {
   email: '41898282+github-actions[bot]@users.noreply.github.com',
 }
 
-const backoffBaseMs = 50
-const backoffCapMs = 1000
+// The ceiling grows to several seconds so that twenty writers racing for one
+// branch spread their retries out instead of colliding again and again.
+const backoffBaseMs = 100
+const backoffCapMs = 5000
 
 /** Full jitter: a random wait below an exponentially growing ceiling. */
 export function backoffDelay(attempt: number, random: () => number): number {
@@ -302,8 +304,7 @@ async function commitWithRetry(
   prBranch: string | undefined,
 ): Promise<BumpResult> {
   const expected = new Map<string, { old: string; new: string }>()
-  let base = await ports.git.head(root)
-  const start = base
+  const start = await ports.git.head(root)
   for (let attempt = 1; ; attempt++) {
     const files = await collectTargetFiles(root, request.files, request.directories)
     const plans = await planAll(root, files, request)
@@ -328,9 +329,8 @@ async function commitWithRetry(
       changed.map((plan) => ({ path: join(root, plan.path), text: plan.newText })),
     )
     const message = commitMessage(git, request, result.files)
-    let commit: string
     try {
-      commit = await ports.git.commit(
+      await ports.git.commit(
         root,
         changed.map((plan) => plan.path),
         message,
@@ -340,15 +340,20 @@ async function commitWithRetry(
         },
       )
     } catch (error) {
-      await ports.git.resetHard(root, base)
+      // A failed commit leaves HEAD where it was: only the written files need undoing.
+      await ports.git.resetHard(root, 'HEAD')
       throw error
     }
-    result.commit = commit
-    if (!git.push && git.mode !== 'pr') return result
+    if (!git.push && git.mode !== 'pr') {
+      result.commit = await ports.git.head(root)
+      return result
+    }
 
     const ref = `refs/heads/${prBranch ?? git.branch}`
     const outcome = await ports.git.push(root, ref, { force: prBranch !== undefined })
     if (outcome.kind === 'pushed') {
+      const commit = await ports.git.head(root)
+      result.commit = commit
       ports.logger.info(`pushed ${commit} to ${ref} (attempt ${attempt})`)
       result.pushed = true
       result.pushedRef = ref
@@ -368,8 +373,7 @@ async function commitWithRetry(
       `${ref} moved (${outcome.message}); re-applying on the new tip in ${delay} ms`,
     )
     await ports.clock.sleep(delay)
-    base = await ports.git.fetch(root, git.branch)
-    await ports.git.resetHard(root, base)
+    await ports.git.resetToRemote(root, git.branch)
   }
 }
 
