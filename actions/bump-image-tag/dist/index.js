@@ -42086,8 +42086,10 @@ const defaultIdentity = {
     name: 'github-actions[bot]',
     email: '41898282+github-actions[bot]@users.noreply.github.com',
 };
-const backoffBaseMs = 50;
-const backoffCapMs = 1000;
+// The ceiling grows to several seconds so that twenty writers racing for one
+// branch spread their retries out instead of colliding again and again.
+const backoffBaseMs = 100;
+const backoffCapMs = 5000;
 /** Full jitter: a random wait below an exponentially growing ceiling. */
 function backoffDelay(attempt, random) {
     return Math.floor(random() * Math.min(backoffCapMs, backoffBaseMs * 2 ** attempt));
@@ -42274,8 +42276,7 @@ function assertFound(request, plans) {
 }
 async function commitWithRetry(request, git, ports, root, prBranch) {
     const expected = new Map();
-    let base = await ports.git.head(root);
-    const start = base;
+    const start = await ports.git.head(root);
     for (let attempt = 1;; attempt++) {
         const files = await collectTargetFiles(root, request.files, request.directories);
         const plans = await planAll(root, files, request);
@@ -42299,23 +42300,26 @@ async function commitWithRetry(request, git, ports, root, prBranch) {
             return result;
         await writeFilesAtomically(changed.map((plan) => ({ path: (0,external_node_path_namespaceObject.join)(root, plan.path), text: plan.newText })));
         const message = commitMessage(git, request, result.files);
-        let commit;
         try {
-            commit = await ports.git.commit(root, changed.map((plan) => plan.path), message, {
+            await ports.git.commit(root, changed.map((plan) => plan.path), message, {
                 identity: git.identity,
                 sign: git.sign,
             });
         }
         catch (error) {
-            await ports.git.resetHard(root, base);
+            // A failed commit leaves HEAD where it was: only the written files need undoing.
+            await ports.git.resetHard(root, 'HEAD');
             throw error;
         }
-        result.commit = commit;
-        if (!git.push && git.mode !== 'pr')
+        if (!git.push && git.mode !== 'pr') {
+            result.commit = await ports.git.head(root);
             return result;
+        }
         const ref = `refs/heads/${prBranch ?? git.branch}`;
         const outcome = await ports.git.push(root, ref, { force: prBranch !== undefined });
         if (outcome.kind === 'pushed') {
+            const commit = await ports.git.head(root);
+            result.commit = commit;
             ports.logger.info(`pushed ${commit} to ${ref} (attempt ${attempt})`);
             result.pushed = true;
             result.pushedRef = ref;
@@ -42333,8 +42337,7 @@ async function commitWithRetry(request, git, ports, root, prBranch) {
         const delay = backoffDelay(attempt, ports.random);
         ports.logger.info(`${ref} moved (${outcome.message}); re-applying on the new tip in ${delay} ms`);
         await ports.clock.sleep(delay);
-        base = await ports.git.fetch(root, git.branch);
-        await ports.git.resetHard(root, base);
+        await ports.git.resetToRemote(root, git.branch);
     }
 }
 function githubRepository(git) {
@@ -42383,9 +42386,15 @@ function cloneUrl(source) {
 class GitCli {
     runner;
     env;
+    shallow = new Map();
     constructor(runner, options = {}, baseEnv = process.env) {
         this.runner = runner;
-        const config = [['advice.detachedHead', 'false']];
+        const config = [
+            ['advice.detachedHead', 'false'],
+            // A write-back clone lives for one commit: housekeeping after it is wasted time.
+            ['maintenance.auto', 'false'],
+            ['gc.auto', '0'],
+        ];
         if (options.token) {
             const basic = Buffer.from(`x-access-token:${options.token}`).toString('base64');
             config.push(['http.extraheader', `AUTHORIZATION: basic ${basic}`]);
@@ -42431,6 +42440,9 @@ class GitCli {
             '--no-tags',
             `--branch=${branch}`,
             '--no-checkout',
+            // Blobs come on demand for the checked-out paths only; a server without
+            // partial-clone support ignores the filter and sends everything.
+            ...(paths.length > 0 ? ['--filter=blob:none'] : []),
             '--',
             cloneUrl(source),
             directory,
@@ -42455,31 +42467,42 @@ class GitCli {
         const result = await this.git(directory, ['status', '--porcelain', '--untracked-files=no']);
         return result.stdout.trim() === '';
     }
-    async fetch(directory, branch) {
-        const shallow = (await this.git(directory, ['rev-parse', '--is-shallow-repository'])).stdout;
-        const depth = shallow.trim() === 'true' ? ['--depth=1'] : [];
+    async resetToRemote(directory, branch) {
+        let shallow = this.shallow.get(directory);
+        if (shallow === undefined) {
+            const answer = await this.git(directory, ['rev-parse', '--is-shallow-repository']);
+            shallow = answer.stdout.trim() === 'true';
+            this.shallow.set(directory, shallow);
+        }
         await this.git(directory, [
             'fetch',
             '--quiet',
             '--no-tags',
-            ...depth,
+            ...(shallow ? ['--depth=1'] : []),
             'origin',
             `refs/heads/${branch}`,
         ]);
-        return (await this.git(directory, ['rev-parse', 'FETCH_HEAD'])).stdout.trim();
+        await this.resetHard(directory, 'FETCH_HEAD');
     }
     async resetHard(directory, revision) {
         await this.git(directory, ['reset', '--quiet', '--hard', revision]);
     }
     async commit(directory, paths, message, options) {
-        const identity = identityEnv(options.identity);
-        await this.git(directory, ['add', '--', ...paths]);
-        const result = await this.git(directory, ['commit', '--quiet', '--no-verify', options.sign ? '-S' : '--no-gpg-sign', '--file=-'], { input: message, env: identity, allowFailure: true });
+        // `git commit -- <paths>` stages and commits just those files in one process:
+        // this runs between fetch and push, where every millisecond widens the race.
+        const result = await this.git(directory, [
+            'commit',
+            '--quiet',
+            '--no-verify',
+            options.sign ? '--gpg-sign' : '--no-gpg-sign',
+            '--file=-',
+            '--',
+            ...paths,
+        ], { input: message, env: identityEnv(options.identity), allowFailure: true });
         if (result.exitCode !== 0) {
             const detail = result.stderr.trim().split('\n').pop() ?? '';
             throw new errors_UsageError(`git commit failed${options.sign ? ' (signing)' : ''}: ${detail}`);
         }
-        return this.head(directory);
     }
     async push(directory, ref, options) {
         const result = await this.git(directory, ['push', '--porcelain', ...(options.force ? ['--force'] : []), 'origin', `HEAD:${ref}`], { allowFailure: true });
