@@ -42373,6 +42373,14 @@ async function openPullRequest(git, ports, branch, message, result) {
 ;// CONCATENATED MODULE: ./actions/lib/writeback/git-cli.ts
 
 
+/**
+ * Whether a repository is reached over https, where a token is needed. A local
+ * path or a checkout made by actions/checkout (which already holds its own
+ * credentials) must not get a second Authorization header.
+ */
+function needsToken(repo) {
+    return /^https?:\/\//i.test(repo);
+}
 /** Local paths are cloned through file:// so that `--depth` applies to them too. */
 function cloneUrl(source) {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/]+@[^/]+:/.test(source))
@@ -47793,7 +47801,9 @@ async function run() {
         const inputs = parseInputs();
         const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
         const result = await bumpImages(toBumpRequest(inputs, workspace), {
-            git: new GitCli(spawnRunner, { token: inputs.token || undefined }),
+            git: new GitCli(spawnRunner, {
+                token: needsToken(inputs.repo) && inputs.token ? inputs.token : undefined,
+            }),
             logger: { debug: core_debug, info: info, warning: warning, error: error },
             clock: systemClock,
             random: Math.random,

@@ -8,6 +8,15 @@ export interface GitCliOptions {
   token?: string
 }
 
+/**
+ * Whether a repository is reached over https, where a token is needed. A local
+ * path or a checkout made by actions/checkout (which already holds its own
+ * credentials) must not get a second Authorization header.
+ */
+export function needsToken(repo: string): boolean {
+  return /^https?:\/\//i.test(repo)
+}
+
 /** Local paths are cloned through file:// so that `--depth` applies to them too. */
 function cloneUrl(source: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/]+@[^/]+:/.test(source)) return source

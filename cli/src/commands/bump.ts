@@ -13,7 +13,7 @@ import {
   parseMessageTemplate,
 } from '../../../actions/lib/writeback/bump-settings'
 import { defaultMessageTemplate } from '../../../actions/lib/writeback/commit-message'
-import { GitCli } from '../../../actions/lib/writeback/git-cli'
+import { GitCli, needsToken } from '../../../actions/lib/writeback/git-cli'
 import { WriteBackFailure } from '../../../actions/lib/writeback/write-back-failure'
 import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
 import type { CliIO, Command } from '../command'
@@ -182,7 +182,11 @@ export const bumpCommand: Command = {
     let result: BumpResult
     try {
       result = await bumpImages(request, {
-        git: new GitCli(spawnRunner, { token }, io.env),
+        git: new GitCli(
+          spawnRunner,
+          { token: repo !== undefined && needsToken(repo) ? token : undefined },
+          io.env,
+        ),
         logger,
         clock: systemClock,
         random: Math.random,
