@@ -139,6 +139,11 @@ describe('golden-path bump', () => {
       2,
       /--file 'missing.yaml' does not exist/,
     ],
+    [
+      ['--image', image, '--tag', '0.2.0', '--file', 'latin1.yaml'],
+      2,
+      /latin1.yaml is not UTF-8 text/,
+    ],
     [['--image', image, '--tag', '0.2.0'], 2, /name the files to edit with --file or --dir/],
     [
       ['--image', image, '--tag', '0.2.0', '--file', 'kustomization.yaml', '--push'],
@@ -155,6 +160,7 @@ describe('golden-path bump', () => {
       'kustomization.yaml': overlay('0.1.0'),
       'broken.yaml': 'a: [1\nb: }\n',
     })
+    writeFileSync(join(dir, 'latin1.yaml'), Buffer.from(`# caf\xe9\n${overlay('0.1.0')}`, 'latin1'))
     const result = await cli(dir, ...(args as string[]))
     expect(result.code).toBe(code)
     expect(result.stderr).toMatch(message)

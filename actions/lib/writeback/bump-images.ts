@@ -104,7 +104,12 @@ async function planAll(
 ): Promise<FileBumpPlan[]> {
   const plans: FileBumpPlan[] = []
   for (const file of files) {
-    const text = await readFile(join(root, file), 'utf8')
+    const bytes = await readFile(join(root, file))
+    const text = bytes.toString('utf8')
+    // Decoding anything but UTF-8 would rewrite bytes far from the value changed.
+    if (!Buffer.from(text, 'utf8').equals(bytes)) {
+      throw new UsageError(`${file} is not UTF-8 text; golden-path only edits UTF-8 YAML`)
+    }
     plans.push(planFileBumps({ path: file, text }, request.bumps, request.targets))
   }
   return plans
@@ -260,7 +265,7 @@ async function bumpInPlace(
   const plans = await planAll(root, files, request)
   assertFound(request, plans)
   const changed = plans.filter((plan) => plan.newText !== plan.text)
-  const result = emptyResult(plans, 1)
+  const result = resultOf(plans, 1)
   if (changed.length > 0 && !request.dryRun) {
     await writeFilesAtomically(
       changed.map((plan) => ({ path: join(root, plan.path), text: plan.newText })),
@@ -270,7 +275,7 @@ async function bumpInPlace(
   return result
 }
 
-function emptyResult(plans: readonly FileBumpPlan[], attempts: number): BumpResult {
+function resultOf(plans: readonly FileBumpPlan[], attempts: number): BumpResult {
   const files = changesOf(plans)
   return {
     changed: files.length > 0,
@@ -321,7 +326,7 @@ async function commitWithRetry(
     } else {
       assertNoConflict(plans, expected)
     }
-    const result = emptyResult(plans, attempt)
+    const result = resultOf(plans, attempt)
     const changed = plans.filter((plan) => plan.newText !== plan.text)
     if (changed.length === 0 || request.dryRun) return result
 
