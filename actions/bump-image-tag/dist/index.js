@@ -41764,12 +41764,12 @@ const podSpecPaths = {
     Rollout: ['spec', 'template', 'spec'],
 };
 const containerLists = ['initContainers', 'containers'];
-/** Whether a document is a Kubernetes object (has apiVersion and kind). */
-function isKubernetesObject(document) {
+/** Whether a document is a Kubernetes workload whose pod template golden-path knows. */
+function isWorkload(document) {
     const root = document.contents;
     return ((0,dist/* isMap */.jh)(root) &&
         stringAt(root, 'apiVersion') !== undefined &&
-        stringAt(root, 'kind') !== undefined);
+        podSpecPaths[stringAt(root, 'kind') ?? ''] !== undefined);
 }
 function walk(root, path) {
     let node = root;
@@ -41867,10 +41867,12 @@ function planFileBumps(file, bumps, options) {
             if (isKustomization(file.path, document)) {
                 accept(findKustomizeImages(file, document, bump, options.add));
             }
-            else if (isKubernetesObject(document)) {
+            else if (isWorkload(document)) {
                 accept(findWorkloadImages(file, document, index, bump));
             }
             else {
+                // Values files, and objects that embed values (a Flux HelmRelease's
+                // spec.values, an Argo CD Application's helm valuesObject).
                 accept(findHelmValues(file, document, bump, options.valuesPath));
             }
         }
@@ -42104,7 +42106,12 @@ function checkRelative(path, flag) {
 async function planAll(root, files, request) {
     const plans = [];
     for (const file of files) {
-        const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(root, file), 'utf8');
+        const bytes = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(root, file));
+        const text = bytes.toString('utf8');
+        // Decoding anything but UTF-8 would rewrite bytes far from the value changed.
+        if (!Buffer.from(text, 'utf8').equals(bytes)) {
+            throw new errors_UsageError(`${file} is not UTF-8 text; golden-path only edits UTF-8 YAML`);
+        }
         plans.push(planFileBumps({ path: file, text }, request.bumps, request.targets));
     }
     return plans;
@@ -42246,14 +42253,14 @@ async function bumpInPlace(request, ports, root) {
     const plans = await planAll(root, files, request);
     assertFound(request, plans);
     const changed = plans.filter((plan) => plan.newText !== plan.text);
-    const result = emptyResult(plans, 1);
+    const result = resultOf(plans, 1);
     if (changed.length > 0 && !request.dryRun) {
         await writeFilesAtomically(changed.map((plan) => ({ path: (0,external_node_path_namespaceObject.join)(root, plan.path), text: plan.newText })));
         ports.logger.info(`updated ${changed.map((plan) => plan.path).join(', ')}`);
     }
     return result;
 }
-function emptyResult(plans, attempts) {
+function resultOf(plans, attempts) {
     const files = changesOf(plans);
     return {
         changed: files.length > 0,
@@ -42294,7 +42301,7 @@ async function commitWithRetry(request, git, ports, root, prBranch) {
         else {
             assertNoConflict(plans, expected);
         }
-        const result = emptyResult(plans, attempt);
+        const result = resultOf(plans, attempt);
         const changed = plans.filter((plan) => plan.newText !== plan.text);
         if (changed.length === 0 || request.dryRun)
             return result;
