@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { main } from '../../cli/src/main'
 import { GitOpsRemote, gitEnv } from './git-fixture'
+import { FakeGitHub } from './github-api-server'
 
 const image = 'ghcr.io/example-org/golden-path-reference-service'
 const overlay = (tag: string) =>
@@ -98,6 +99,28 @@ describe('golden-path bump', () => {
       pushed: true,
       attempts: 1,
     })
+  })
+
+  it('opens a pull request in --mode pr and prints its URL', async () => {
+    const remote = new GitOpsRemote({ 'overlays/dev/kustomization.yaml': overlay('0.1.0') })
+    dirs.push(remote.root)
+    const github = new FakeGitHub('example-org', 'gitops', 'pr-token')
+    await github.start()
+    try {
+      const result = await cli(
+        remote.root,
+        ...['--image', image, '--tag', '0.2.0', '--dir', 'overlays/dev', '--repo', remote.bare],
+        ...['--branch', 'main', '--mode', 'pr', '--environment', 'dev', '--app', 'svc'],
+        ...['--token', 'pr-token', '--github-api-url', github.baseUrl],
+        ...['--github-repository', 'example-org/gitops'],
+      )
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain('pushed to refs/heads/golden-path/dev/svc (attempt 1)')
+      expect(result.stdout).toContain('pull request https://github.com/example-org/gitops/pull/1')
+      expect(github.pulls).toHaveLength(1)
+    } finally {
+      await github.stop()
+    }
   })
 
   it('prints the diff on --dry-run and leaves the file untouched', async () => {
