@@ -243,6 +243,14 @@ export async function bumpImages(request: BumpRequest, ports: BumpPorts): Promis
     if (!(await ports.git.isClean(root))) {
       throw new UsageError(`${git.repo} has uncommitted changes; commit or stash them first`)
     }
+    // A retry resets the checkout to the remote branch: that must be the branch
+    // checked out (or a detached HEAD), never some other local branch.
+    const current = await ports.git.currentBranch(root)
+    if (current !== undefined && current !== git.branch) {
+      throw new UsageError(
+        `${git.repo} has branch '${current}' checked out, not '${git.branch}'; check out '${git.branch}' or use a clone`,
+      )
+    }
   } else {
     scratch = await mkdtemp(join(tmpdir(), 'golden-path-bump-'))
     root = join(scratch, 'repo')

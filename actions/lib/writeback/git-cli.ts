@@ -124,6 +124,13 @@ export class GitCli implements GitPort {
     return (await this.git(directory, ['rev-parse', 'HEAD'])).stdout.trim()
   }
 
+  async currentBranch(directory: string): Promise<string | undefined> {
+    const result = await this.git(directory, ['symbolic-ref', '--quiet', '--short', 'HEAD'], {
+      allowFailure: true,
+    })
+    return result.exitCode === 0 ? result.stdout.trim() : undefined
+  }
+
   async isClean(directory: string): Promise<boolean> {
     const result = await this.git(directory, ['status', '--porcelain', '--untracked-files=no'])
     return result.stdout.trim() === ''

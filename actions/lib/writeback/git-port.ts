@@ -21,6 +21,8 @@ export interface GitPort {
   /** A shallow clone of one branch that checks out only `paths` (all when empty). */
   clone(source: string, branch: string, directory: string, paths: readonly string[]): Promise<void>
   head(directory: string): Promise<string>
+  /** The checked-out branch, or undefined on a detached HEAD. */
+  currentBranch(directory: string): Promise<string | undefined>
   isClean(directory: string): Promise<boolean>
   /** Fetches `branch` from origin and resets the checkout to its tip. */
   resetToRemote(directory: string, branch: string): Promise<void>
