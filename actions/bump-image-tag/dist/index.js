@@ -42232,6 +42232,12 @@ async function bumpImages(request, ports) {
         if (!(await ports.git.isClean(root))) {
             throw new errors_UsageError(`${git.repo} has uncommitted changes; commit or stash them first`);
         }
+        // A retry resets the checkout to the remote branch: that must be the branch
+        // checked out (or a detached HEAD), never some other local branch.
+        const current = await ports.git.currentBranch(root);
+        if (current !== undefined && current !== git.branch) {
+            throw new errors_UsageError(`${git.repo} has branch '${current}' checked out, not '${git.branch}'; check out '${git.branch}' or use a clone`);
+        }
     }
     else {
         scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'golden-path-bump-'));
@@ -42477,6 +42483,12 @@ class GitCli {
     }
     async head(directory) {
         return (await this.git(directory, ['rev-parse', 'HEAD'])).stdout.trim();
+    }
+    async currentBranch(directory) {
+        const result = await this.git(directory, ['symbolic-ref', '--quiet', '--short', 'HEAD'], {
+            allowFailure: true,
+        });
+        return result.exitCode === 0 ? result.stdout.trim() : undefined;
     }
     async isClean(directory) {
         const result = await this.git(directory, ['status', '--porcelain', '--untracked-files=no']);
