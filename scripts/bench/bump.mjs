@@ -3,8 +3,8 @@
 // concurrent bumps of 20 different apps to the same branch (all must land).
 // Usage: npm run bench:bump [-- --apps 1000 --concurrent 20]
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
@@ -120,6 +120,18 @@ function runBump(appName) {
   })
 }
 
+// CPU seconds (user + system) of every child process reaped so far, from
+// /proc/self/stat (cutime, cstime in clock ticks of 1/100 s): on a shared machine
+// this says what the bumps cost, whatever the other load did to wall time.
+function childCpuSeconds() {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[13]) + Number(fields[14])) / 100
+  } catch {
+    return Number.NaN
+  }
+}
+
 function landed(appName) {
   return git(work, '--git-dir', bare, 'show', `main:apps/${appName}/kustomization.yaml`).includes(
     'newTag: "0.2.0"',
@@ -143,10 +155,19 @@ try {
     `bench: GitOps repository with ${appCount} app directories (${appCount * 2} files) built in ${Math.round(performance.now() - started)} ms`,
   )
 
+  console.log(
+    `bench: load average before the runs ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')} on ${availableParallelism()} cores`,
+  )
+  let cpuBefore = childCpuSeconds()
   const single = await runBump(app(7))
   if (single.code !== 0 || !landed(app(7))) throw new Error(`single bump failed: ${single.stderr}`)
   console.log(
     `bench: single bump + commit + push: ${Math.round(single.elapsed)} ms (target <= 1000 ms), attempts ${single.result.attempts}`,
+  )
+  console.log(
+    `bench: single bump used ${(childCpuSeconds() - cpuBefore).toFixed(2)} CPU seconds (node + git, user + system)`,
   )
 
   const singles = []
@@ -158,6 +179,7 @@ try {
 
   const tipBefore = git(work, '--git-dir', bare, 'rev-parse', 'main').trim()
   const names = Array.from({ length: concurrent }, (_, index) => app(100 + index * 37))
+  cpuBefore = childCpuSeconds()
   started = performance.now()
   const results = await Promise.all(names.map((name) => runBump(name)))
   const total = performance.now() - started
@@ -170,6 +192,11 @@ try {
       `${concurrent - lost.length} landed, ${lost.length} lost, ${commits} new commits, ` +
       `attempts min ${Math.min(...attempts)} / max ${Math.max(...attempts)} / sum ${attempts.reduce((a, b) => a + b, 0)}, ` +
       `slowest process ${Math.round(Math.max(...results.map((result) => result.elapsed)))} ms`,
+  )
+  console.log(
+    `bench: the ${concurrent} concurrent bumps used ${(childCpuSeconds() - cpuBefore).toFixed(2)} CPU seconds; load average after ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')}`,
   )
   for (const result of failed)
     console.log(`bench: ${result.appName} failed (exit ${result.code}): ${result.stderr}`)
