@@ -188,6 +188,9 @@ export class ArgoCdSimulator {
 
     server.post('/api/v1/applications/:name/sync', async (request, reply) => {
       if (!this.exists(request)) return this.notFound(reply)
+      if (this.options.scenario.syncConflict) {
+        return this.error(reply, 400, runtimeError(9, 'another operation is already in progress'))
+      }
       this.startClock()
       return this.json(reply, 'v1alpha1Application', this.application())
     })
