@@ -178,6 +178,8 @@ export async function validateManifests(
     chunk: DocumentChunk,
     locatorFor: () => DocumentLocator,
     startOf: (pointer: string) => { file: string } & SourcePosition,
+    /** Whether the document's own text is what users edit (false for rendered overlays). */
+    plainText: boolean,
   ) => {
     const parsed = parseChunk(chunk, strict)
     if (parsed.empty && parsed.problems.length === 0) return
@@ -192,10 +194,8 @@ export async function validateManifests(
         ...located,
       }
     })
-    const start = () => {
-      const first = firstContent(chunk)
-      return { file, ...first }
-    }
+    // The first line of a plain document is found without an AST; rendered ones map back.
+    const start = () => (plainText ? { file, ...firstContent(chunk) } : startOf(''))
     const errorEntry = (findings: Finding[], object?: KubeObject) => {
       const metadata = isRecord(object?.metadata) ? object.metadata : {}
       const at = start()
@@ -312,7 +312,7 @@ export async function validateManifests(
   function addText(file: string, text: string) {
     for (const chunk of splitDocuments(text)) {
       const locator = plainLocator(file, chunk)
-      addDocument(file, chunk, locator, (pointer) => locator().resourceStart(pointer))
+      addDocument(file, chunk, locator, (pointer) => locator().resourceStart(pointer), true)
     }
   }
 
@@ -327,9 +327,17 @@ export async function validateManifests(
       continue
     }
     for (const chunk of splitDocuments(rendering.text)) {
-      const locator = () => rendering.locatorFor(chunk)
-      addDocument(rendering.file, chunk, locator, (pointer) =>
-        rendering.locatorFor(chunk).resourceStart(pointer),
+      let mapped: DocumentLocator | undefined
+      const locator = () => {
+        mapped ??= rendering.locatorFor(chunk)
+        return mapped
+      }
+      addDocument(
+        rendering.file,
+        chunk,
+        locator,
+        (pointer) => locator().resourceStart(pointer),
+        false,
       )
     }
   }
