@@ -221,9 +221,14 @@ function flowKey(text: string, start: number): [string, number] {
 }
 
 function checkPlainKey(key: string): void {
+  const first = key.charCodeAt(0)
+  // Most keys start with a letter: only the null and boolean words need a second look.
+  if ((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) {
+    if (key.length <= 5 && (nullWords.has(key) || trueWords.has(key) || falseWords.has(key))) bail()
+    return
+  }
   if (key === '' || key === '__proto__' || key === '<<') bail()
-  if (numberLike.test(key) || nullWords.has(key) || trueWords.has(key) || falseWords.has(key))
-    bail()
+  if (numberLike.test(key) || nullWords.has(key)) bail()
   if (unsupportedStart.has(key[0]) || key[0] === '[' || key[0] === '{' || key[0] === '#') bail()
 }
 
@@ -300,18 +305,16 @@ export function parseSimpleYaml(source: string): unknown {
       return { key, valueStart: colon + 1 }
     }
     if (char === '[' || char === '{') return null
-    let index = 0
-    while (index < text.length) {
-      const c = text[index]
-      if (c === ':' && (index + 1 === text.length || text[index + 1] === ' ')) {
-        const key = text.slice(0, index).trimEnd()
-        checkPlainKey(key)
-        return { key, valueStart: index + 1 }
-      }
-      if (c === '#' && text[index - 1] === ' ') return null
-      index++
+    let colon = text.indexOf(':')
+    while (colon !== -1 && colon + 1 < text.length && text.charCodeAt(colon + 1) !== 32) {
+      colon = text.indexOf(':', colon + 1)
     }
-    return null
+    if (colon === -1) return null
+    const hash = text.indexOf(' #')
+    if (hash !== -1 && hash < colon) return null
+    const key = text.slice(0, colon).trimEnd()
+    checkPlainKey(key)
+    return { key, valueStart: colon + 1 }
   }
 
   /** A node at `indent` or deeper; `parent` is the indentation block scalars must exceed. */

@@ -74,17 +74,25 @@ function str(value: unknown): string {
 
 /** The line and column where a chunk's first node starts, without building an AST. */
 function firstContent(chunk: DocumentChunk): { line: number; column: number } {
-  const lines = chunk.text.split('\n', 200)
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index].replace(/\r$/, '')
-    const trimmed = line.trimStart()
-    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('%')) continue
-    if (/^---(\s|$)/.test(line)) {
+  const text = chunk.text
+  let start = 0
+  for (let index = 0; start < text.length && index < 10_000; index++) {
+    let end = text.indexOf('\n', start)
+    if (end === -1) end = text.length
+    let column = start
+    while (text.charCodeAt(column) === 32) column++
+    const char = text[column]
+    const blank = column >= end || char === '\r' || char === '#' || char === '%'
+    if (!blank) {
+      const line = text.slice(start, end)
+      if (!/^---(\s|$)/.test(line))
+        return { line: chunk.startLine + index + 1, column: column - start + 1 }
       const rest = line.slice(3).trimStart()
-      if (rest === '' || rest.startsWith('#')) continue
-      return { line: chunk.startLine + index + 1, column: line.length - rest.length + 1 }
+      if (rest !== '' && !rest.startsWith('#')) {
+        return { line: chunk.startLine + index + 1, column: line.length - rest.length + 1 }
+      }
     }
-    return { line: chunk.startLine + index + 1, column: line.length - trimmed.length + 1 }
+    start = end + 1
   }
   return { line: chunk.startLine + 1, column: 1 }
 }
