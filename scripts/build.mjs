@@ -1,25 +1,29 @@
 // Bundles every action (actions/<name>/src/index.ts -> actions/<name>/dist/index.js)
 // and the CLI with @vercel/ncc, then builds the reference service.
 // `node scripts/build.mjs [name...]` builds only the named actions (or `cli`, `service`).
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
 const only = process.argv.slice(2)
 const wanted = (name) => only.length === 0 || only.includes(name)
 
-function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options })
-  if (result.status !== 0) {
-    console.error(`build: '${command} ${args.join(' ')}' failed`)
-    process.exit(1)
-  }
+function run(command, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit' })
+    child.on('error', reject)
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`'${command} ${args.join(' ')}' failed`)),
+    )
+  })
 }
 
-function bundle(entry, outDir) {
+async function bundle(entry, outDir) {
   rmSync(join(root, outDir), { recursive: true, force: true })
-  run('npx', ['ncc', 'build', entry, '--out', outDir, '--license', 'licenses.txt', '--quiet'])
+  await run('npx', ['ncc', 'build', entry, '--out', outDir, '--license', 'licenses.txt', '--quiet'])
+  console.log(`build: ${outDir}`)
 }
 
 const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
@@ -29,16 +33,29 @@ const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
   .map((entry) => entry.name)
   .sort()
 
-for (const name of actions.filter(wanted)) {
-  console.log(`build: actions/${name}`)
-  bundle(`actions/${name}/src/index.ts`, `actions/${name}/dist`)
-}
-if (wanted('cli')) {
-  console.log('build: cli')
-  bundle('cli/src/index.ts', 'cli/dist')
-}
+const jobs = actions
+  .filter(wanted)
+  .map((name) => () => bundle(`actions/${name}/src/index.ts`, `actions/${name}/dist`))
+if (wanted('cli')) jobs.push(() => bundle('cli/src/index.ts', 'cli/dist'))
 if (wanted('service')) {
-  console.log('build: service')
-  if (!existsSync(join(root, 'service/node_modules'))) run('npm', ['ci', '--prefix', 'service'])
-  run('npm', ['--prefix', 'service', 'run', 'build'])
+  jobs.push(async () => {
+    if (!existsSync(join(root, 'service/node_modules')))
+      await run('npm', ['ci', '--prefix', 'service'])
+    await run('npm', ['--prefix', 'service', 'run', 'build'])
+    console.log('build: service/dist')
+  })
+}
+
+// Each ncc run is single-threaded; one per core halves the wall time on CI.
+const workers = Math.max(1, Math.min(availableParallelism(), 4))
+let next = 0
+try {
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < jobs.length) await jobs[next++]()
+    }),
+  )
+} catch (error) {
+  console.error(`build: ${error.message}`)
+  process.exit(1)
 }

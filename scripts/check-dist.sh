@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fails when a committed action bundle differs from a fresh build of the source,
-# so that what the `uses:` line runs is always what the TypeScript says.
+# Builds everything (`scripts/build.mjs`) and fails when a committed action bundle
+# differs from the fresh build, so that what a `uses:` line runs is always what the
+# TypeScript says.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,11 +10,7 @@ fingerprint() {
 }
 
 before=$(fingerprint)
-actions=$(find actions -mindepth 2 -maxdepth 2 -name action.yml -printf '%h\n' | xargs -r -n1 basename | sort)
-if [ -n "$actions" ]; then
-  # shellcheck disable=SC2086
-  node scripts/build.mjs $actions
-fi
+node scripts/build.mjs
 after=$(fingerprint)
 if [ "$before" != "$after" ]; then
   echo "check-dist: actions/*/dist differs from a fresh build; run 'npm run build' and commit the result:" >&2

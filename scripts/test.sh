@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
-node scripts/build.mjs
+# Builds every action, the CLI and the service, and fails if committed dist is stale.
 bash scripts/check-dist.sh
 npx biome check .
 npx tsc -p tsconfig.json --noEmit

@@ -17,6 +17,13 @@ export interface ServiceApp {
 
 const maxSlowMs = 30_000
 
+/**
+ * An incoming x-request-id is kept when it looks like an id (what proxies and meshes send:
+ * UUIDs, hex trace ids); anything else is replaced, so a client cannot put arbitrary text into
+ * every log line of its request.
+ */
+const acceptedRequestId = /^[A-Za-z0-9._:-]{1,128}$/
+
 export function buildApp(config: ServiceConfig): ServiceApp {
   let lifecycle: Lifecycle = 'starting'
   let inFlight = 0
@@ -25,8 +32,11 @@ export function buildApp(config: ServiceConfig): ServiceApp {
   const fastify = Fastify({
     logger: { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id']
+      return typeof given === 'string' && acceptedRequestId.test(given) ? given : randomUUID()
+    },
     // Keep-alive connections idle during a drain are closed so shutdown does not wait on them.
     forceCloseConnections: 'idle',
   })
@@ -34,6 +44,12 @@ export function buildApp(config: ServiceConfig): ServiceApp {
   fastify.addHook('onRequest', async (request, reply) => {
     inFlight += 1
     reply.header('x-request-id', request.id)
+  })
+  // While draining, each answer closes its keep-alive connection, so clients reconnect to an
+  // instance that stays up instead of reusing a socket this one is about to close.
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (lifecycle === 'draining') reply.header('connection', 'close')
+    return payload
   })
   fastify.addHook('onResponse', async (request, reply) => {
     inFlight -= 1

@@ -1,0 +1,126 @@
+import type { DeliveryStepStatus } from '../../../actions/lib/delivery/delivery-pipeline'
+import {
+  defaultLocalStateDir,
+  deliverLocally,
+  type LocalDeliveryResult,
+  localDeliveryDefaults,
+} from '../../../actions/lib/delivery/local-delivery'
+import { ExitCode, UsageError } from '../../../actions/lib/errors'
+import { type Logger, spawnRunner, systemClock } from '../../../actions/lib/ports'
+import { oneOf, parseFlags, stringFlag } from '../args'
+import type { Command } from '../command'
+
+const d = localDeliveryDefaults
+
+export const deliverCommand: Command = {
+  name: 'deliver',
+  summary:
+    'Run the golden path on this machine (--local): test, build, scan, push, validate, bump, verify',
+  usage: `Usage: golden-path deliver --local [flags]
+
+Runs deliver.yml's steps on this machine: starts a registry on loopback, seeds a
+GitOps repository on disk from manifests/ on first use, then tests, builds, scans,
+pushes, validates the overlay, bumps the image in the GitOps repository and
+verifies Argo CD (or says plainly that verification was skipped). In CI use the
+reusable workflow .github/workflows/deliver.yml.
+
+Flags:
+  --local                   required: deliver on this machine
+  --service DIR             service directory (default ${d.servicePath})
+  --test-script NAME        npm script run after npm ci (default ${d.testScript})
+  --registry HOST:PORT      loopback registry, started when nothing answers there (default ${d.registry})
+  --image-name PATH         image repository inside the registry (default ${d.imageName})
+  --state-dir DIR           registry storage and GitOps repository (default $GOLDEN_PATH_LOCAL_DIR or <tmp>/golden-path-local)
+  --gitops-repo PATH        bare GitOps repository (default <state-dir>/gitops.git, seeded from --seed-manifests)
+  --seed-manifests DIR      manifests copied into a new GitOps repository (default ${d.seedManifests})
+  --gitops-branch NAME      branch Argo CD follows (default ${d.gitopsBranch})
+  --gitops-path DIR         overlay to validate and bump (default ${d.gitopsPath})
+  --environment NAME        environment named in the bump commit (default ${d.environment})
+  --argocd-server URL       Argo CD API server to verify against; without it verify is skipped, with a notice
+  --argocd-app NAME         Argo CD Application of the overlay
+  --output text|json        report format (default text)
+
+Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
+  async run(args, io) {
+    const { values } = parseFlags('deliver', args, {
+      local: { type: 'boolean' },
+      service: { type: 'string' },
+      'test-script': { type: 'string' },
+      registry: { type: 'string' },
+      'image-name': { type: 'string' },
+      'state-dir': { type: 'string' },
+      'gitops-repo': { type: 'string' },
+      'seed-manifests': { type: 'string' },
+      'gitops-branch': { type: 'string' },
+      'gitops-path': { type: 'string' },
+      environment: { type: 'string' },
+      'argocd-server': { type: 'string' },
+      'argocd-app': { type: 'string' },
+      output: { type: 'string' },
+    })
+    if (values.local !== true) {
+      throw new UsageError(
+        'only --local is supported here; in CI call the reusable workflow .github/workflows/deliver.yml',
+      )
+    }
+    const output = oneOf('output', stringFlag(values, 'output'), ['text', 'json'], 'text')
+    const flag = (name: string, fallback: string) => stringFlag(values, name) ?? fallback
+    const logger: Logger = {
+      debug() {},
+      info: (message) => output === 'text' && io.stderr.write(`deliver: ${message}\n`),
+      warning: (message) => io.stderr.write(`deliver: warning: ${message}\n`),
+      error: (message) => io.stderr.write(`deliver: ${message}\n`),
+    }
+    let result: LocalDeliveryResult
+    try {
+      result = await deliverLocally(
+        {
+          cwd: io.cwd,
+          stateDir: flag('state-dir', defaultLocalStateDir(io.env)),
+          registry: flag('registry', d.registry),
+          imageName: flag('image-name', d.imageName),
+          servicePath: flag('service', d.servicePath),
+          testScript: flag('test-script', d.testScript),
+          seedManifests: flag('seed-manifests', d.seedManifests),
+          gitopsRepository: stringFlag(values, 'gitops-repo'),
+          gitopsBranch: flag('gitops-branch', d.gitopsBranch),
+          gitopsPath: flag('gitops-path', d.gitopsPath),
+          environment: flag('environment', d.environment),
+          argocdServer: stringFlag(values, 'argocd-server'),
+          argocdApp: stringFlag(values, 'argocd-app'),
+        },
+        { runner: spawnRunner, clock: systemClock, logger },
+      )
+    } catch (error) {
+      // Set-up that could not happen (registry, GitOps repository) is an input or I/O error.
+      throw new UsageError(error instanceof Error ? error.message : String(error))
+    }
+    io.stdout.write(output === 'json' ? `${JSON.stringify(result)}\n` : renderText(result))
+    return result.report.ok ? ExitCode.Success : ExitCode.Failed
+  },
+}
+
+const marks: Record<DeliveryStepStatus, string> = {
+  passed: 'ok  ',
+  failed: 'FAIL',
+  skipped: 'SKIP',
+  'not-run': '--  ',
+}
+
+function renderText(result: LocalDeliveryResult): string {
+  const { report, registry, gitops } = result
+  const lines = [
+    `registry  ${registry.address} (${registry.started ? 'started for this run' : 'already running'}; storage ${registry.storageDir})`,
+    `gitops    ${gitops.path} branch ${gitops.branch}, overlay ${gitops.overlay}${gitops.seeded ? ' (seeded from manifests/)' : ''}`,
+    '',
+    ...report.steps.map(
+      (step) =>
+        `${marks[step.status]}  ${step.name.padEnd(8)} ${step.detail}${step.durationMs > 0 ? ` (${(step.durationMs / 1000).toFixed(1)}s)` : ''}`,
+    ),
+  ]
+  const skipped = report.steps.filter((step) => step.status === 'skipped')
+  for (const step of skipped) lines.push('', `NOTICE: ${step.name} was skipped: ${step.detail}`)
+  const failed = report.steps.find((step) => step.status === 'failed')
+  lines.push('', failed ? `delivery failed at ${failed.name}` : 'delivered')
+  return `${lines.join('\n')}\n`
+}
