@@ -47,6 +47,13 @@ describe('validate-manifests inputs', () => {
     })
   })
 
+  it('validates only the overlays when kustomize is set and paths keeps its default', () => {
+    expect(parseInputs({ INPUT_PATHS: '.', INPUT_KUSTOMIZE: 'overlays/dev' }).paths).toEqual([])
+    expect(parseInputs({ INPUT_PATHS: 'argocd', INPUT_KUSTOMIZE: 'overlays/dev' }).paths).toEqual([
+      'argocd',
+    ])
+  })
+
   it.each([
     [{ INPUT_STRICT: 'yes' }, "invalid input 'strict': 'yes' (expected true or false)"],
     [

@@ -354,7 +354,8 @@ export async function validateManifests(
 
   function checkResource(entry: PendingResource) {
     const { object, result, base } = entry
-    if (skip.has(result.kind)) {
+    // Kustomization and Component files are build instructions with no API-server schema.
+    if (skip.has(result.kind) || result.apiVersion.startsWith('kustomize.config.k8s.io/')) {
       result.status = 'skipped'
       return
     }

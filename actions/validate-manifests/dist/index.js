@@ -40539,6 +40539,8 @@ function normalizeDocument(value) {
 
 
 const manifestExtensions = /\.(ya?ml|json)$/i;
+// Build instructions for kustomize, not resources: --kustomize renders them instead.
+const kustomizationFiles = new Set(['kustomization.yaml', 'kustomization.yml']);
 function displayPath(path, cwd) {
     const absolute = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(cwd, path);
     const relativePath = (0,external_node_path_namespaceObject.relative)(cwd, absolute);
@@ -40573,7 +40575,8 @@ function readInput(path, cwd) {
 }
 /**
  * Expands paths into manifest files: a directory contributes its .yaml, .yml and .json files,
- * recursively and sorted, skipping hidden directories and node_modules. A path that does not
+ * recursively and sorted, skipping hidden directories, node_modules and kustomization files. A
+ * path that does not
  * exist is kept so that reading it reports the problem.
  */
 function manifestFiles(paths, cwd) {
@@ -40594,8 +40597,9 @@ function manifestFiles(paths, cwd) {
                 if (!entry.name.startsWith('.') && entry.name !== 'node_modules')
                     walk(full);
             }
-            else if (manifestExtensions.test(entry.name))
+            else if (manifestExtensions.test(entry.name) && !kustomizationFiles.has(entry.name)) {
                 files.push(full);
+            }
         }
     };
     for (const path of paths) {
@@ -44642,9 +44646,16 @@ function flowKey(text, start) {
     return [key, end];
 }
 function checkPlainKey(key) {
+    const first = key.charCodeAt(0);
+    // Most keys start with a letter: only the null and boolean words need a second look.
+    if ((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) {
+        if (key.length <= 5 && (nullWords.has(key) || trueWords.has(key) || falseWords.has(key)))
+            bail();
+        return;
+    }
     if (key === '' || key === '__proto__' || key === '<<')
         bail();
-    if (numberLike.test(key) || nullWords.has(key) || trueWords.has(key) || falseWords.has(key))
+    if (numberLike.test(key) || nullWords.has(key))
         bail();
     if (unsupportedStart.has(key[0]) || key[0] === '[' || key[0] === '{' || key[0] === '#')
         bail();
@@ -44726,19 +44737,18 @@ function parseSimpleYaml(source) {
         }
         if (char === '[' || char === '{')
             return null;
-        let index = 0;
-        while (index < text.length) {
-            const c = text[index];
-            if (c === ':' && (index + 1 === text.length || text[index + 1] === ' ')) {
-                const key = text.slice(0, index).trimEnd();
-                checkPlainKey(key);
-                return { key, valueStart: index + 1 };
-            }
-            if (c === '#' && text[index - 1] === ' ')
-                return null;
-            index++;
+        let colon = text.indexOf(':');
+        while (colon !== -1 && colon + 1 < text.length && text.charCodeAt(colon + 1) !== 32) {
+            colon = text.indexOf(':', colon + 1);
         }
-        return null;
+        if (colon === -1)
+            return null;
+        const hash = text.indexOf(' #');
+        if (hash !== -1 && hash < colon)
+            return null;
+        const key = text.slice(0, colon).trimEnd();
+        checkPlainKey(key);
+        return { key, valueStart: colon + 1 };
     }
     /** A node at `indent` or deeper; `parent` is the indentation block scalars must exceed. */
     function node(indent, depth, parent) {
@@ -46053,6 +46063,8 @@ function describe(value) {
     return typeof value;
 }
 function escapeSegment(segment) {
+    if (segment.indexOf('~') === -1 && segment.indexOf('/') === -1)
+        return segment;
     return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
@@ -46122,19 +46134,27 @@ function str(value) {
 }
 /** The line and column where a chunk's first node starts, without building an AST. */
 function firstContent(chunk) {
-    const lines = chunk.text.split('\n', 200);
-    for (let index = 0; index < lines.length; index++) {
-        const line = lines[index].replace(/\r$/, '');
-        const trimmed = line.trimStart();
-        if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('%'))
-            continue;
-        if (/^---(\s|$)/.test(line)) {
+    const text = chunk.text;
+    let start = 0;
+    for (let index = 0; start < text.length && index < 10_000; index++) {
+        let end = text.indexOf('\n', start);
+        if (end === -1)
+            end = text.length;
+        let column = start;
+        while (text.charCodeAt(column) === 32)
+            column++;
+        const char = text[column];
+        const blank = column >= end || char === '\r' || char === '#' || char === '%';
+        if (!blank) {
+            const line = text.slice(start, end);
+            if (!/^---(\s|$)/.test(line))
+                return { line: chunk.startLine + index + 1, column: column - start + 1 };
             const rest = line.slice(3).trimStart();
-            if (rest === '' || rest.startsWith('#'))
-                continue;
-            return { line: chunk.startLine + index + 1, column: line.length - rest.length + 1 };
+            if (rest !== '' && !rest.startsWith('#')) {
+                return { line: chunk.startLine + index + 1, column: line.length - rest.length + 1 };
+            }
         }
-        return { line: chunk.startLine + index + 1, column: line.length - trimmed.length + 1 };
+        start = end + 1;
     }
     return { line: chunk.startLine + 1, column: 1 };
 }
@@ -46362,7 +46382,8 @@ async function validateManifests(options, ports) {
         checkResource(entry);
     function checkResource(entry) {
         const { object, result, base } = entry;
-        if (skip.has(result.kind)) {
+        // Kustomization and Component files are build instructions with no API-server schema.
+        if (skip.has(result.kind) || result.apiVersion.startsWith('kustomize.config.k8s.io/')) {
             result.status = 'skipped';
             return;
         }
@@ -46502,15 +46523,19 @@ function choice(env, name, allowed, fallback) {
 /** Parses the inputs once; every error names the input and what it accepts. */
 function parseInputs(env = process.env) {
     const version = raw(env, 'kubernetes-version');
+    const kustomize = list(env, 'kustomize');
     const paths = list(env, 'paths');
+    // The default '.' means "the repository" only when no overlay is named: a step that renders
+    // overlays validates what they render, not every YAML file of the checkout.
+    const defaulted = paths.length === 0 || (paths.length === 1 && paths[0] === '.');
     return {
-        paths: paths.length > 0 ? paths : ['.'],
+        paths: defaulted ? (kustomize.length > 0 ? [] : ['.']) : paths,
         'kubernetes-version': version === ''
             ? defaultKubernetesVersion
             : parseKubernetesVersion(version, "input 'kubernetes-version'"),
         strict: inputs_boolean(env, 'strict', true),
         crd: list(env, 'crd'),
-        kustomize: list(env, 'kustomize'),
+        kustomize,
         policy: raw(env, 'policy') || 'golden-path',
         'fail-on': choice(env, 'fail-on', ['error', 'warning'], 'error'),
         'ignore-missing-schemas': inputs_boolean(env, 'ignore-missing-schemas', false),

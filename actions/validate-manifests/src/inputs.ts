@@ -57,16 +57,20 @@ function choice<T extends string>(
 /** Parses the inputs once; every error names the input and what it accepts. */
 export function parseInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   const version = raw(env, 'kubernetes-version')
+  const kustomize = list(env, 'kustomize')
   const paths = list(env, 'paths')
+  // The default '.' means "the repository" only when no overlay is named: a step that renders
+  // overlays validates what they render, not every YAML file of the checkout.
+  const defaulted = paths.length === 0 || (paths.length === 1 && paths[0] === '.')
   return {
-    paths: paths.length > 0 ? paths : ['.'],
+    paths: defaulted ? (kustomize.length > 0 ? [] : ['.']) : paths,
     'kubernetes-version':
       version === ''
         ? defaultKubernetesVersion
         : parseKubernetesVersion(version, "input 'kubernetes-version'"),
     strict: boolean(env, 'strict', true),
     crd: list(env, 'crd'),
-    kustomize: list(env, 'kustomize'),
+    kustomize,
     policy: raw(env, 'policy') || 'golden-path',
     'fail-on': choice<Severity>(env, 'fail-on', ['error', 'warning'], 'error'),
     'ignore-missing-schemas': boolean(env, 'ignore-missing-schemas', false),
