@@ -91,7 +91,8 @@ trap '[ -z "$container" ] || buildah rm "$container" >/dev/null 2>&1 || true' EX
 
 # Runs "$2 <container> <mountpoint>" on a fresh scratch container and commits it as $1.
 build_image() {
-  local image="$1" populate="$2" mountpoint
+  local image="$1" populate="$2" mountpoint previous
+  previous="$(buildah inspect --type image --format '{{.FromImageID}}' "$image" 2>/dev/null || true)"
   container="$(buildah from scratch)"
   mountpoint="$(buildah mount "$container")"
   "$populate" "$container" "$mountpoint"
@@ -101,6 +102,8 @@ build_image() {
     "$container"
   buildah commit --quiet --rm "$container" "$image" >/dev/null
   container=""
+  # The replaced image, now untagged; kept if a container still uses it.
+  if [ -n "$previous" ]; then buildah rmi "$previous" >/dev/null 2>&1 || true; fi
 }
 
 populate_build() {
@@ -129,6 +132,13 @@ populate_runtime() {
     --env PATH=/usr/local/bin:/usr/bin:/bin --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
     --entrypoint '["/nodejs/bin/node"]' --cmd '' "$container"
 }
+
+# Test files running in parallel may call this at once; one builds, the others then find the
+# images current.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"${TMPDIR:-/tmp}/golden-path-standin-bases.lock"
+  flock 9
+fi
 
 if $force || ! up_to_date "$BUILD_IMAGE"; then
   build_image "$BUILD_IMAGE" populate_build

@@ -45,6 +45,12 @@ export function buildApp(config: ServiceConfig): ServiceApp {
     inFlight += 1
     reply.header('x-request-id', request.id)
   })
+  // While draining, each answer closes its keep-alive connection, so clients reconnect to an
+  // instance that stays up instead of reusing a socket this one is about to close.
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (lifecycle === 'draining') reply.header('connection', 'close')
+    return payload
+  })
   fastify.addHook('onResponse', async (request, reply) => {
     inFlight -= 1
     metrics.requestDuration.observe(

@@ -75,6 +75,12 @@ describe('service image built from service/Dockerfile on the stand-in bases', ()
   let service: ChildProcess | undefined
 
   beforeAll(async () => {
+    if (process.getuid?.() !== 0) {
+      throw new Error(
+        'the image test runs as root: it mounts images with buildah and starts the unpacked ' +
+          'root filesystem with chroot --userspec=65532:65532 (run npm test as root, or with sudo)',
+      )
+    }
     requireTools(buildah, skopeo, umoci, chroot)
     const bases = await standinBaseImages()
     workDir = mkdtempSync(join(tmpdir(), 'golden-path-image-'))

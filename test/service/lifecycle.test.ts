@@ -69,6 +69,7 @@ describe('service shutdown on SIGTERM', () => {
 
     const response = await slow
     expect(response.status).toBe(200)
+    expect(response.headers.get('connection')).toBe('close')
     expect(await response.json()).toEqual({ sleptMs: 1500 })
     expect(await service.exited).toEqual({ code: 0, signal: null })
     expect(service.logLines().at(-1)).toMatchObject({ msg: 'drained: exiting' })

@@ -1,60 +1,22 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { spawnRunner } from '../../actions/lib/ports'
 import { freeLoopbackPort } from './free-port'
+import { ensureBuilt } from './fresh-build'
 
 const serviceDir = fileURLToPath(new URL('../../service', import.meta.url))
 export const serviceEntry = join(serviceDir, 'dist', 'server.js')
 
-function newestSourceTime(directory: string): number {
-  return readdirSync(directory, { withFileTypes: true }).reduce((newest, entry) => {
-    const path = join(directory, entry.name)
-    const time = entry.isDirectory() ? newestSourceTime(path) : statSync(path).mtimeMs
-    return Math.max(newest, time)
-  }, 0)
-}
-
-function isFresh(): boolean {
-  if (!existsSync(serviceEntry)) return false
-  const sources = Math.max(
-    newestSourceTime(join(serviceDir, 'src')),
-    statSync(join(serviceDir, 'tsconfig.json')).mtimeMs,
-  )
-  return statSync(serviceEntry).mtimeMs >= sources
-}
-
-/**
- * Builds service/dist with `npm --prefix service run build` unless it is newer than every
- * source file. Test files run in parallel processes, so a lock directory (mkdir is atomic)
- * keeps two of them from compiling into dist/ at once.
- */
-export async function ensureServiceBuilt(): Promise<void> {
-  // Under node_modules, which git ignores and the build needs anyway.
-  const lock = join(serviceDir, 'node_modules', '.golden-path-build-lock')
-  const deadline = Date.now() + 120_000
-  for (;;) {
-    if (isFresh()) return
-    try {
-      mkdirSync(lock)
-      break
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${lock} held for two minutes; remove it`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-  }
-  try {
-    if (isFresh()) return
-    const result = await spawnRunner.run('npm', ['--prefix', serviceDir, 'run', 'build'], {
-      timeoutMs: 120_000,
-    })
-    if (result.exitCode !== 0) {
-      throw new Error(`service build failed: ${result.stdout}${result.stderr}`)
-    }
-  } finally {
-    rmdirSync(lock)
-  }
+/** Builds service/dist with `npm --prefix service run build` unless it is up to date. */
+export function ensureServiceBuilt(): Promise<void> {
+  return ensureBuilt({
+    output: serviceEntry,
+    sources: [join(serviceDir, 'src'), join(serviceDir, 'tsconfig.json')],
+    command: ['npm', '--prefix', serviceDir, 'run', 'build'],
+    cwd: serviceDir,
+    // Under node_modules, which git ignores and the build needs anyway.
+    lock: join(serviceDir, 'node_modules', '.golden-path-build-lock'),
+  })
 }
 
 export interface ServiceExit {

@@ -1,0 +1,45 @@
+import { ActionInputs } from '../../lib/action-input'
+import type { BuildEngine, BuildSecret } from '../../lib/build/build-plan'
+import { parseBuildSecret } from '../../lib/build/build-secret'
+
+/** The build-image inputs, keyed as in action.yml. */
+export interface Inputs {
+  context: string
+  file: string
+  image: string
+  tags: string[]
+  engine: BuildEngine | 'auto'
+  'build-args': string[]
+  secrets: BuildSecret[]
+  target?: string
+  platform?: string
+  'cache-from': string[]
+  'cache-to': string[]
+  labels: string[]
+  output?: string
+  push: boolean
+  'tls-verify': boolean
+}
+
+export function parseInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
+  const inputs = new ActionInputs(env)
+  return {
+    context: inputs.optional('context') ?? '.',
+    file: inputs.optional('file') ?? 'Dockerfile',
+    image: inputs.required('image', 'ghcr.io/example-org/app'),
+    tags: inputs.list('tags', { commas: true }),
+    engine: inputs.oneOf('engine', ['auto', 'docker', 'buildah'], 'auto'),
+    'build-args': inputs.list('build-args', { commas: false }),
+    secrets: inputs
+      .list('secrets', { commas: false })
+      .map((spec) => parseBuildSecret(spec, "input 'secrets' line")),
+    target: inputs.optional('target'),
+    platform: inputs.optional('platform'),
+    'cache-from': inputs.list('cache-from', { commas: false }),
+    'cache-to': inputs.list('cache-to', { commas: false }),
+    labels: inputs.list('labels', { commas: false }),
+    output: inputs.optional('output'),
+    push: inputs.boolean('push', false),
+    'tls-verify': inputs.boolean('tls-verify', true),
+  }
+}

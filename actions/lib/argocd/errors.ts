@@ -1,0 +1,56 @@
+/**
+ * Why a call to the Argo CD API did not give an answer. Each message is one
+ * line a user can act on; none of them ever contains the token.
+ */
+export class ArgoCdAuthError extends Error {
+  constructor(
+    readonly status: number,
+    detail: string,
+  ) {
+    super(
+      status === 401
+        ? `Argo CD rejected the token (HTTP 401${detail ? `: ${detail}` : ''}): check --token or ARGOCD_AUTH_TOKEN, it may be wrong or expired`
+        : `the token is not allowed to read this application (HTTP 403${detail ? `: ${detail}` : ''}): check the token's project role, the app name, --app-namespace and --project`,
+    )
+    this.name = 'ArgoCdAuthError'
+  }
+}
+
+export class ApplicationNotFoundError extends Error {
+  constructor(app: string, detail: string) {
+    super(`application '${app}' not found${detail ? ` (${detail})` : ''}`)
+    this.name = 'ApplicationNotFoundError'
+  }
+}
+
+/** The server could not be reached or kept failing (5xx, 429, timeouts) until retries ran out. */
+export class ArgoCdUnavailableError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ArgoCdUnavailableError'
+  }
+}
+
+/** The server answered, but not with something the API defines (a 4xx, or a body that is not JSON). */
+export class ArgoCdResponseError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ArgoCdResponseError'
+  }
+}
+
+/** The watch endpoint is not served here (a proxy that does not stream, an old path): poll instead. */
+export class StreamUnavailableError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'StreamUnavailableError'
+  }
+}
+
+/** Raised when the caller's signal (the overall deadline) ends a request. */
+export class RequestAbortedError extends Error {
+  constructor() {
+    super('request aborted')
+    this.name = 'RequestAbortedError'
+  }
+}

@@ -1,0 +1,144 @@
+import type { Application } from './application'
+import { type ExpectedRevision, revisionMatches, shortRevision } from './revision'
+
+/** What verification expects to find in the Application once the rollout is done. */
+export interface SyncExpectations {
+  revision: ExpectedRevision
+  /** Image references that must all appear in `status.summary.images`. */
+  images: readonly string[]
+}
+
+export type FailureKind =
+  | 'operation-failed'
+  | 'condition-error'
+  | 'ambiguous-revision'
+  | 'deleted'
+  | 'degraded'
+
+export type SyncVerdict =
+  | { state: 'verified'; reason: string }
+  | { state: 'failed'; kind: FailureKind; reason: string }
+  /** `degradedAtRevision`: the expected revision is applied and the app is Degraded, which fails after a grace period. */
+  | { state: 'pending'; reason: string; degradedAtRevision: boolean }
+
+/** Conditions that mean Argo CD cannot compare or sync the app; waiting will not fix them. */
+const blockingConditions = new Set(['ComparisonError', 'SyncError', 'InvalidSpecError'])
+const failedPhases = new Set(['Failed', 'Error'])
+const runningPhases = new Set(['Running', 'Terminating'])
+
+/** The revisions Argo CD last compared against: `revisions` for multi-source apps, else `revision`. */
+export function syncedRevisions(app: Application): string[] {
+  const sync = app.status?.sync
+  if (sync?.revisions && sync.revisions.length > 0) return sync.revisions
+  return sync?.revision ? [sync.revision] : []
+}
+
+export function operationRevisions(app: Application): string[] {
+  const state = app.status?.operationState
+  const requested = state?.operation?.sync
+  const result = state?.syncResult
+  for (const candidate of [requested?.revisions, result?.revisions]) {
+    if (candidate && candidate.length > 0) return candidate
+  }
+  const single = requested?.revision || result?.revision
+  return single ? [single] : []
+}
+
+function allMatch(expected: ExpectedRevision, revisions: string[]): boolean {
+  return revisions.length > 0 && revisions.every((revision) => revisionMatches(expected, revision))
+}
+
+/** Synced, and compared against the expected revision (every source of a multi-source app). */
+export function isSyncedAt(app: Application, revision: ExpectedRevision): boolean {
+  return app.status?.sync?.status === 'Synced' && allMatch(revision, syncedRevisions(app))
+}
+
+/**
+ * Judges one observed state of the Application against the expectations.
+ * Success needs every condition at once: Synced, at the expected revision(s),
+ * the sync operation for that revision (if any) Succeeded, Healthy, and every
+ * expected image deployed. An app that is Synced and Healthy at an older
+ * revision is still pending.
+ */
+export function judgeApplication(app: Application, expected: SyncExpectations): SyncVerdict {
+  const status = app.status ?? {}
+  const want = shortRevision(expected.revision.value)
+
+  if (expected.revision.abbreviated) {
+    const seen = new Set(
+      [...syncedRevisions(app), ...operationRevisions(app)]
+        .map((revision) => revision.toLowerCase())
+        .filter((revision) => revisionMatches(expected.revision, revision)),
+    )
+    if (seen.size > 1) {
+      return {
+        state: 'failed',
+        kind: 'ambiguous-revision',
+        reason: `revision '${expected.revision.value}' is ambiguous: it abbreviates ${[...seen].join(', ')}; pass the full SHA`,
+      }
+    }
+  }
+
+  const blocking = (status.conditions ?? []).find((condition) =>
+    blockingConditions.has(condition.type ?? ''),
+  )
+  if (blocking) {
+    return {
+      state: 'failed',
+      kind: 'condition-error',
+      reason: `${blocking.type}: ${blocking.message ?? '(no message)'}`,
+    }
+  }
+
+  const operation = status.operationState
+  const operationForRevision = allMatch(expected.revision, operationRevisions(app))
+  if (operation && operationForRevision && failedPhases.has(operation.phase ?? '')) {
+    return {
+      state: 'failed',
+      kind: 'operation-failed',
+      reason: `sync operation to ${want} ${operation.phase}: ${operation.message ?? '(no message)'}`,
+    }
+  }
+
+  const revisions = syncedRevisions(app)
+  const atRevision = allMatch(expected.revision, revisions)
+  const syncStatus = status.sync?.status ?? 'Unknown'
+  const health = status.health?.status ?? 'Unknown'
+  const synced = syncStatus === 'Synced' && atRevision
+  const at = revisions.map(shortRevision).join(', ') || '(no revision)'
+
+  if (!synced) {
+    return {
+      state: 'pending',
+      reason: `${syncStatus} at ${at}, waiting for Synced at ${want}`,
+      degradedAtRevision: false,
+    }
+  }
+  const operationInFlight =
+    app.operation !== undefined ||
+    (operation !== undefined && operationForRevision && runningPhases.has(operation.phase ?? ''))
+  if (operationInFlight) {
+    return {
+      state: 'pending',
+      reason: `Synced at ${want}, sync operation ${operation?.phase ?? 'requested'}`,
+      degradedAtRevision: health === 'Degraded',
+    }
+  }
+  if (health !== 'Healthy') {
+    return {
+      state: 'pending',
+      reason: `Synced at ${want}, health ${health}`,
+      degradedAtRevision: health === 'Degraded',
+    }
+  }
+  const deployed = new Set(status.summary?.images ?? [])
+  const missing = expected.images.filter((image) => !deployed.has(image))
+  if (missing.length > 0) {
+    return {
+      state: 'pending',
+      reason: `Synced and Healthy at ${want}, images not deployed yet: ${missing.join(', ')}`,
+      degradedAtRevision: false,
+    }
+  }
+  return { state: 'verified', reason: `Synced and Healthy at ${want}` }
+}

@@ -1,0 +1,156 @@
+import { CORE_SCHEMA, loadAll, mergeTag, YAMLException } from 'js-yaml'
+
+/** One YAML document of a file, with where it starts so positions count from the file's start. */
+export interface DocumentChunk {
+  text: string
+  /** 0-based line of the chunk's first line in the file. */
+  startLine: number
+}
+
+/** A problem found while reading a document, positioned inside its chunk (0-based). */
+export interface ParseProblem {
+  rule: 'yaml-syntax' | 'duplicate-key' | 'document-too-large' | 'nesting-too-deep'
+  message: string
+  line: number
+  column: number
+}
+
+export interface ParsedChunk {
+  /** undefined when the chunk holds no document or could not be parsed. */
+  value: unknown
+  empty: boolean
+  problems: ParseProblem[]
+  /** Whether `value` is usable despite the problems (duplicate keys only). */
+  usable: boolean
+}
+
+export const maxDocumentBytes = 10 * 1024 * 1024
+export const maxNestingDepth = 100
+
+// Kubernetes reads YAML through sigs.k8s.io/yaml, which honours merge keys (`<<`) and never
+// turns unquoted timestamps into dates: the YAML 1.2 core schema plus merge matches that.
+const schema = CORE_SCHEMA.withTags(mergeTag)
+
+const separator = /^---(?:[ \t].*)?$/
+
+/**
+ * Splits a file at its `---` lines. A `---` at column 0 always starts a new document (block
+ * scalar content is indented), so splitting the text is exact and lets one document's syntax
+ * error leave the others readable.
+ */
+export function splitDocuments(text: string): DocumentChunk[] {
+  const chunks: DocumentChunk[] = []
+  let start = 0
+  let startLine = 0
+  let line = 0
+  let offset = 0
+  while (offset <= text.length) {
+    let end = text.indexOf('\n', offset)
+    if (end === -1) end = text.length
+    const content = text.charCodeAt(offset) === 45 ? text.slice(offset, end).replace(/\r$/, '') : ''
+    if (content !== '' && separator.test(content) && offset > start) {
+      chunks.push({ text: text.slice(start, offset), startLine })
+      start = offset
+      startLine = line
+    }
+    offset = end + 1
+    line++
+  }
+  if (start < text.length || chunks.length === 0)
+    chunks.push({ text: text.slice(start), startLine })
+  return chunks
+}
+
+function problemAt(rule: ParseProblem['rule'], error: unknown): ParseProblem {
+  if (error instanceof YAMLException) {
+    return {
+      rule,
+      message: error.reason,
+      line: error.mark?.line ?? 0,
+      column: error.mark?.column ?? 0,
+    }
+  }
+  // A parser that gives up on pathological input (stack overflow) has no position.
+  return {
+    rule,
+    message: error instanceof Error ? error.message : String(error),
+    line: 0,
+    column: 0,
+  }
+}
+
+function load(text: string, allowDuplicates: boolean): unknown[] {
+  return loadAll(text, { schema, json: allowDuplicates, maxDepth: maxNestingDepth })
+}
+
+/**
+ * Parses one chunk. In strict mode a duplicate key is reported and the document is then read
+ * with the last value winning (as the API server would), so its other findings still appear.
+ */
+export function parseChunk(chunk: DocumentChunk, strict: boolean): ParsedChunk {
+  if (chunk.text.length > maxDocumentBytes) {
+    return {
+      value: undefined,
+      empty: false,
+      usable: false,
+      problems: [
+        {
+          rule: 'document-too-large',
+          message: `document is larger than ${maxDocumentBytes / 1024 / 1024} MB`,
+          line: 0,
+          column: 0,
+        },
+      ],
+    }
+  }
+  const problems: ParseProblem[] = []
+  let documents: unknown[]
+  try {
+    documents = load(chunk.text, !strict)
+  } catch (error) {
+    const duplicate = error instanceof YAMLException && /duplicated mapping key/.test(error.reason)
+    if (!duplicate) {
+      const deep = !(error instanceof YAMLException) || /maxDepth/.test(error.reason)
+      const problem = problemAt(deep ? 'nesting-too-deep' : 'yaml-syntax', error)
+      if (deep) problem.message = `nesting deeper than ${maxNestingDepth} levels`
+      return { value: undefined, empty: false, usable: false, problems: [problem] }
+    }
+    problems.push(...duplicateKeys(chunk.text))
+    try {
+      documents = load(chunk.text, true)
+    } catch (second) {
+      return {
+        value: undefined,
+        empty: false,
+        usable: false,
+        problems: [problemAt('yaml-syntax', second)],
+      }
+    }
+  }
+  const present = documents.filter((document) => document !== null && document !== undefined)
+  return { value: present[0], empty: present.length === 0, usable: true, problems }
+}
+
+/** Every duplicated key of a chunk (js-yaml stops at the first), found by re-reading with marks. */
+function duplicateKeys(text: string): ParseProblem[] {
+  const problems: ParseProblem[] = []
+  let source = text
+  // Each pass blanks the reported key's line so the next duplicate surfaces; bounded by the line count.
+  for (let pass = 0; pass < 1000; pass++) {
+    try {
+      load(source, false)
+      break
+    } catch (error) {
+      if (!(error instanceof YAMLException) || !error.mark) break
+      if (!/duplicated mapping key/.test(error.reason)) break
+      const { line, column, position } = error.mark
+      const key = /^[^:\n]*/.exec(source.slice(position))?.[0].trim() ?? ''
+      problems.push({ rule: 'duplicate-key', message: `duplicate key '${key}'`, line, column })
+      const lineEnd = source.indexOf('\n', position)
+      const stop = lineEnd === -1 ? source.length : lineEnd
+      // Renaming the key keeps the structure intact, so later duplicates are still found.
+      source = `${source.slice(0, position)}${source.slice(position, stop).replace(key, `${key}-golden-path-duplicate-${pass}`)}${source.slice(stop)}`
+    }
+  }
+  return problems
+}

@@ -1,0 +1,170 @@
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { UsageError } from '../errors'
+import { OciLayoutError, readLayoutImage } from '../oci/oci-layout'
+import type { Clock, CommandRunner, Logger } from '../ports'
+import { type CveGateResult, evaluateCveGate } from './cve-gate'
+import { type HardeningCheck, type HardeningPolicy, runHardeningChecks } from './hardening-checks'
+import { buildSarif } from './sarif'
+import { readIgnoreFile } from './scan-ignore'
+import type { Severity } from './severity'
+import { readTrivyReport } from './trivy-report'
+import { runTrivy } from './trivy-scanner'
+import type { Vulnerability } from './vulnerability'
+
+export interface ScanRequest {
+  /** An OCI layout directory (what build-image wrote). */
+  oci?: string
+  /** An image in a registry; copied to a temporary layout first. */
+  image?: string
+  /** A Trivy JSON report to judge instead of running Trivy. */
+  trivyReport?: string
+  reportAt: Severity
+  failOn: Severity
+  ignoreUnfixed: boolean
+  ignoreFile: string
+  /** Whether the ignore file was named by the user (then it must exist). */
+  ignoreFileExplicit: boolean
+  /** Where to write SARIF, if at all. */
+  sarif?: string
+  /** Run only the hardening checks (no Trivy, no report). */
+  skipCve: boolean
+  /** TLS verification when copying `image` from its registry. */
+  tlsVerify: boolean
+  hardening: HardeningPolicy
+}
+
+export interface ScanPorts {
+  runner: CommandRunner
+  logger: Logger
+  clock: Clock
+}
+
+export interface ScanResult {
+  passed: boolean
+  /** What was judged: the layout, image or report path. */
+  subject: string
+  /** The digest of the scanned image, when an image was scanned. */
+  digest?: string
+  /** Where the vulnerabilities came from. */
+  cveSource: 'trivy' | 'trivy-report' | 'skipped'
+  cve?: CveGateResult
+  hardening: HardeningCheck[]
+  /** Findings and checks that fail the gate. */
+  failing: number
+  sarifFile?: string
+}
+
+async function writeAtomically(path: string, content: string): Promise<void> {
+  const temporary = join(dirname(path), `.${Date.now()}.${process.pid}.tmp`)
+  try {
+    await writeFile(temporary, content)
+    await rename(temporary, path)
+  } catch (error) {
+    await rm(temporary, { force: true })
+    const code = (error as NodeJS.ErrnoException).code
+    throw new UsageError(`cannot write ${path}: ${code ?? String(error)}`)
+  }
+}
+
+async function copyImageToLayout(
+  image: string,
+  tlsVerify: boolean,
+  runner: CommandRunner,
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const parent = await mkdtemp(join(tmpdir(), 'golden-path-scan-'))
+  const dir = join(parent, 'oci')
+  const cleanup = () => rm(parent, { recursive: true, force: true })
+  const result = await runner.run('skopeo', [
+    'copy',
+    '--preserve-digests',
+    `--src-tls-verify=${tlsVerify}`,
+    `docker://${image}`,
+    `oci:${dir}`,
+  ])
+  if (result.exitCode !== 0) {
+    await cleanup()
+    const reason = result.stderr.trim().split('\n').pop() ?? ''
+    throw new UsageError(`cannot copy ${image} for scanning: ${reason}`)
+  }
+  return { dir, cleanup }
+}
+
+/**
+ * The scan gate: judges one image (or one Trivy report) and returns whether it
+ * may be pushed. Vulnerabilities come from a given Trivy report or from running
+ * Trivy on the layout; hardening checks need the image itself and run whenever
+ * there is one. Nothing is pushed or rebuilt here.
+ */
+export async function scanImage(request: ScanRequest, ports: ScanPorts): Promise<ScanResult> {
+  const sources = [request.oci, request.image].filter(Boolean)
+  if (sources.length > 1) throw new UsageError('give either --oci or --image, not both')
+  if (sources.length === 0 && !request.trivyReport) {
+    throw new UsageError('nothing to scan: give --oci DIR, --image REF or --trivy-report FILE')
+  }
+  if (request.skipCve && request.trivyReport) {
+    throw new UsageError('--skip-cve and --trivy-report contradict each other')
+  }
+  if (request.skipCve && sources.length === 0) {
+    throw new UsageError('--skip-cve leaves nothing to check without --oci or --image')
+  }
+  const ignores = await readIgnoreFile(request.ignoreFile, request.ignoreFileExplicit)
+  let layout = request.oci
+  let cleanup: (() => Promise<void>) | undefined
+  try {
+    if (request.image) {
+      ports.logger.info(`copying ${request.image} to a local OCI layout`)
+      const copied = await copyImageToLayout(request.image, request.tlsVerify, ports.runner)
+      layout = copied.dir
+      cleanup = copied.cleanup
+    }
+    let digest: string | undefined
+    let hardening: HardeningCheck[] = []
+    if (layout) {
+      try {
+        const image = await readLayoutImage(layout)
+        digest = image.digest
+        hardening = await runHardeningChecks(layout, image, request.hardening)
+      } catch (error) {
+        if (error instanceof OciLayoutError) throw new UsageError(error.message)
+        throw error
+      }
+    }
+    let vulnerabilities: Vulnerability[] | undefined
+    let cveSource: ScanResult['cveSource'] = 'skipped'
+    if (request.trivyReport) {
+      vulnerabilities = await readTrivyReport(request.trivyReport)
+      cveSource = 'trivy-report'
+    } else if (!request.skipCve && layout) {
+      vulnerabilities = (await runTrivy({ oci: layout }, ports.runner, ports.logger))
+        .vulnerabilities
+      cveSource = 'trivy'
+    }
+    const cve = vulnerabilities
+      ? evaluateCveGate(vulnerabilities, {
+          reportAt: request.reportAt,
+          failOn: request.failOn,
+          ignoreUnfixed: request.ignoreUnfixed,
+          ignores,
+          now: ports.clock.now(),
+        })
+      : undefined
+    for (const entry of cve?.expiredIgnores ?? []) {
+      ports.logger.warning(
+        `ignore entry ${entry.id}${entry.package ? ` (${entry.package})` : ''} expired on ${entry.expires} and no longer applies`,
+      )
+    }
+    const failing = (cve?.failing.length ?? 0) + hardening.filter((check) => !check.passed).length
+    const subject = request.image ?? request.oci ?? request.trivyReport ?? ''
+    let sarifFile: string | undefined
+    if (request.sarif) {
+      const sarif = buildSarif(cve, hardening, request.image ?? request.oci ?? request.trivyReport!)
+      await writeAtomically(request.sarif, `${JSON.stringify(sarif, null, 2)}\n`)
+      sarifFile = request.sarif
+    }
+    return { passed: failing === 0, subject, digest, cveSource, cve, hardening, failing, sarifFile }
+  } finally {
+    await cleanup?.()
+  }
+}

@@ -1,0 +1,119 @@
+import { ExitCode } from '../../../actions/lib/errors'
+import { renderJunit } from '../../../actions/lib/manifests/render-junit'
+import { renderSarif } from '../../../actions/lib/manifests/render-sarif'
+import { renderJson, renderText } from '../../../actions/lib/manifests/render-text'
+import type { Severity } from '../../../actions/lib/manifests/report'
+import {
+  defaultKubernetesVersion,
+  parseKubernetesVersion,
+} from '../../../actions/lib/manifests/schema-bundle'
+import { validateManifests } from '../../../actions/lib/manifests/validate'
+import { nullLogger, spawnRunner } from '../../../actions/lib/ports'
+import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
+import type { Command } from '../command'
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer))
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** Comma-separated values of a repeatable flag, flattened. */
+function commaList(values: string[]): string[] {
+  return values
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean)
+}
+
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'Validate Kubernetes manifests against schemas, CRDs and the golden-path policy pack',
+  usage: `Usage: golden-path validate [paths...] [--kubernetes-version 1.35] [--strict|--no-strict]
+         [--crd PATH]... [--kustomize DIR]... [--policy golden-path|none|FILE]
+         [--fail-on error|warning] [--output text|json|sarif|junit] [--summary]
+         [--ignore-missing-schemas] [--skip KIND[,KIND]]
+
+Validates YAML/JSON manifests (files, directories, '-' for stdin, kustomize overlays) offline
+against the Kubernetes 1.33-1.36 schemas and the CRDs given with --crd, then applies a policy
+pack. Every finding names its file, line and column.
+
+  --kubernetes-version   schema version (default ${defaultKubernetesVersion})
+  --strict / --no-strict unknown fields and duplicate keys are errors (default strict)
+  --crd PATH             CustomResourceDefinition file or directory (repeatable)
+  --kustomize DIR        render an overlay and validate it (repeatable)
+  --policy               golden-path (default), none, or a policy pack file
+  --fail-on              lowest severity that fails: error (default) or warning
+  --output               text (default), json, sarif or junit
+  --summary              also print the one-line summary on stderr
+  --ignore-missing-schemas  skip kinds with no schema instead of failing
+  --skip KIND[,KIND]     kinds not validated
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.`,
+  async run(args, io) {
+    const { values, positionals } = parseFlags(
+      'validate',
+      args,
+      {
+        'kubernetes-version': { type: 'string' },
+        strict: { type: 'boolean' },
+        'no-strict': { type: 'boolean' },
+        crd: { type: 'string', multiple: true },
+        kustomize: { type: 'string', multiple: true },
+        policy: { type: 'string' },
+        'fail-on': { type: 'string' },
+        output: { type: 'string' },
+        summary: { type: 'boolean' },
+        'ignore-missing-schemas': { type: 'boolean' },
+        skip: { type: 'string', multiple: true },
+      },
+      { positionals: true },
+    )
+    const version = stringFlag(values, 'kubernetes-version')
+    const kubernetesVersion =
+      version === undefined ? defaultKubernetesVersion : parseKubernetesVersion(version)
+    const failOn = oneOf<Severity>(
+      'fail-on',
+      stringFlag(values, 'fail-on'),
+      ['error', 'warning'],
+      'error',
+    )
+    const output = oneOf(
+      'output',
+      stringFlag(values, 'output'),
+      ['text', 'json', 'sarif', 'junit'],
+      'text',
+    )
+    const kustomize = listFlag(values, 'kustomize')
+    const paths = positionals.length === 0 && kustomize.length === 0 ? ['.'] : positionals
+    const stdin = paths.includes('-') ? await readAll(io.stdin) : undefined
+    const report = await validateManifests(
+      {
+        paths,
+        stdin,
+        cwd: io.cwd,
+        kubernetesVersion,
+        strict: values['no-strict'] !== true,
+        crds: listFlag(values, 'crd'),
+        kustomize,
+        policy: stringFlag(values, 'policy') ?? 'golden-path',
+        failOn,
+        ignoreMissingSchemas: values['ignore-missing-schemas'] === true,
+        skip: commaList(listFlag(values, 'skip')),
+      },
+      { logger: nullLogger, runner: spawnRunner },
+    )
+    const render = { text: renderText, json: renderJson, sarif: renderSarif, junit: renderJunit }[
+      output
+    ]
+    io.stdout.write(render(report))
+    if (values.summary === true && output !== 'text') {
+      const { summary } = report
+      io.stderr.write(
+        `${summary.resources} resources: ${summary.valid} valid, ${summary.invalid} invalid, ${summary.errors} errors, ${summary.skipped} skipped\n`,
+      )
+    }
+    if (report.inputErrors > 0) return ExitCode.Usage
+    return report.passed ? ExitCode.Success : ExitCode.Failed
+  },
+}

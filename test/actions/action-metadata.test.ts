@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import Ajv from 'ajv'
+import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+
+const root = join(import.meta.dirname, '../..')
+const schema = JSON.parse(readFileSync(join(root, 'data/schemastore/github-action.json'), 'utf8'))
+const validate = new Ajv({ strict: false, allErrors: true }).compile(schema)
+
+// The names the reusable workflows are written against.
+const contracts: Record<string, { inputs: string[]; outputs: string[] }> = {
+  'build-image': {
+    inputs: [
+      'context',
+      'file',
+      'image',
+      'tags',
+      'engine',
+      'build-args',
+      'secrets',
+      'target',
+      'platform',
+      'cache-from',
+      'cache-to',
+      'output',
+      'push',
+    ],
+    outputs: ['digest', 'image-ref', 'tags', 'oci-layout', 'metadata'],
+  },
+  'scan-image': {
+    inputs: [
+      'oci',
+      'image',
+      'trivy-report',
+      'report-at',
+      'fail-on',
+      'ignore-unfixed',
+      'ignore-file',
+      'sarif',
+    ],
+    outputs: ['passed', 'failing', 'sarif-file', 'result'],
+  },
+  'push-image': {
+    inputs: ['oci', 'image', 'tags', 'tls-verify', 'username', 'password'],
+    outputs: ['digest', 'image-ref'],
+  },
+}
+
+describe.each(Object.keys(contracts))('actions/%s/action.yml', (action) => {
+  const metadata = parse(readFileSync(join(root, 'actions', action, 'action.yml'), 'utf8'))
+
+  it('is valid action metadata that runs dist/index.js on node24', () => {
+    expect(validate(metadata), JSON.stringify(validate.errors)).toBe(true)
+    expect(metadata.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+  })
+
+  it('declares every input and output the workflows rely on', () => {
+    expect(Object.keys(metadata.inputs)).toEqual(expect.arrayContaining(contracts[action]!.inputs))
+    expect(Object.keys(metadata.outputs)).toEqual(
+      expect.arrayContaining(contracts[action]!.outputs),
+    )
+  })
+})
