@@ -87,7 +87,16 @@ const git = (...args) => {
 }
 git('init', '--quiet', '--initial-branch', 'main')
 git('add', '--all')
-git('-c', 'user.name=golden-path', '-c', 'user.email=golden-path@localhost', 'commit', '--quiet', '-m', 'product')
+git(
+  '-c',
+  'user.name=golden-path',
+  '-c',
+  'user.email=golden-path@localhost',
+  'commit',
+  '--quiet',
+  '-m',
+  'product',
+)
 
 const args = [
   'push',
