@@ -6,7 +6,8 @@ import { PassThrough } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CliIO } from '../../cli/src/command'
 import { main } from '../../cli/src/main'
-import { freePort } from './free-port'
+import { freeLoopbackPort as freePort } from '../support/free-port'
+import { standinBaseImages } from '../support/standin-images'
 
 const fixtureManifests = new URL('./fixtures/manifests', import.meta.url).pathname
 const repositoryRoot = new URL('../..', import.meta.url).pathname
@@ -55,12 +56,7 @@ describe('golden-path deliver', () => {
 
   it('delivers locally: test, build, scan, push, validate, bump, with a visible notice that Argo CD was not verified', async () => {
     // A product repository: a tiny service on the stand-in distroless base, and this repository's manifests.
-    const bases = spawnSync('bash', ['scripts/standin-bases.sh'], {
-      cwd: repositoryRoot,
-      encoding: 'utf8',
-    })
-    if (bases.status !== 0) throw new Error(`stand-in base images: ${bases.stderr}`)
-    const runtimeImage = bases.stdout.trim().split('\n')[1]
+    const runtimeImage = (await standinBaseImages()).runtime
     writeFileSync(join(dir, 'svc/server.js'), "console.log('ok')\n")
     writeFileSync(
       join(dir, 'svc/Dockerfile'),
