@@ -16,6 +16,7 @@ APT_TOOLS=(
   docker-registry:docker-registry
   newuidmap:uidmap
   git:git
+  ssh-keygen:openssh-client
   shellcheck:shellcheck
 )
 # name-on-PATH:module@version

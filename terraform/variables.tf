@@ -123,12 +123,12 @@ variable "rbac_default_role" {
 }
 
 variable "gitops_repo_url" {
-  description = "URL of the GitOps repository holding manifests/ and argocd/ (the root Application's source)."
+  description = "URL of the GitOps repository holding manifests/ and argocd/ (the root Application's source). git:// is unauthenticated and unencrypted: use it only for a local cluster."
   type        = string
 
   validation {
-    condition     = can(regex("^(https://|ssh://|git@)", var.gitops_repo_url))
-    error_message = "gitops_repo_url must start with https://, ssh:// or git@."
+    condition     = can(regex("^(https://|ssh://|git@|git://)", var.gitops_repo_url))
+    error_message = "gitops_repo_url must start with https://, ssh://, git@ or git://."
   }
 }
 

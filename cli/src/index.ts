@@ -1,6 +1,15 @@
 #!/usr/bin/env node
 import { main } from './main'
 
+// A reader that stops early (`golden-path validate | head -1`) makes later writes fail with
+// EPIPE. That is not the command's failure: the rest of the output is dropped quietly and the
+// exit code stays the command's own, instead of an unhandled 'error' event and its stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+  })
+}
+
 main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

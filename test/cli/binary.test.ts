@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { commands } from '../../cli/src/commands/index'
-import { ensureCliBuilt, runCli } from '../support/cli-process'
+import { cliEntry, ensureCliBuilt, runCli } from '../support/cli-process'
 
 const packageVersion = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -19,8 +20,10 @@ describe('golden-path CLI, the bundled cli/dist/index.js', () => {
     expect(result.exitCode).toBe(0)
     expect(result.stderr).toBe('')
     expect(result.stdout).toMatch(/^Usage: golden-path <command> \[flags\]$/m)
+    const lines = result.stdout.split('\n')
     for (const command of commands) {
-      expect(result.stdout).toMatch(new RegExp(`^  ${command.name} +${command.summary}$`, 'm'))
+      const line = lines.find((candidate) => candidate.startsWith(`  ${command.name} `))
+      expect(line?.trim().replace(/\s+/, ' ')).toBe(`${command.name} ${command.summary}`)
     }
   })
 
@@ -85,5 +88,20 @@ describe('golden-path CLI, the bundled cli/dist/index.js', () => {
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toBe(`${line}\n`)
     expect(result.stdout).toBe('')
+  })
+
+  it('keeps its exit code and prints no stack trace when the reader of stdout goes away', async () => {
+    const child = spawn(process.execPath, [cliEntry, 'version', '--output', 'json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    // Closed long before node has started, so the CLI's first write meets a closed pipe.
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
   })
 })

@@ -323,6 +323,22 @@ describe.skipIf(binary === undefined)(
       expect(plan.stderr.replace(/\s+/g, ' ')).toContain(message)
     })
 
+    it.each([
+      'https://git.example.com/gitops.git',
+      'ssh://git@git.example.com/gitops.git',
+      'git@git.example.com:org/gitops.git',
+      'git://172.18.0.1:9418/gitops.git',
+    ])('accepts the GitOps repository URL %s', async (url) => {
+      const dir = valuesWorkspace(`accept-${url.replace(/\W+/g, '-')}`)
+      const plan = await spawnRunner.run(
+        binary!,
+        ['plan', '-input=false', '-no-color', '-var', `gitops_repo_url=${url}`],
+        { cwd: dir, env: offline, timeoutMs: 60_000 },
+      )
+      expect(plan.stderr).not.toContain('Error')
+      expect(plan.exitCode).toBe(0)
+    })
+
     it('computes single-replica values with the terminal off and no ingress by default', async () => {
       const { argocd } = await evaluate('defaults', [
         'gitops_repo_url=https://git.example.com/gitops.git',

@@ -55,10 +55,12 @@ describe('service start-up', () => {
 })
 
 describe('service shutdown on SIGTERM', () => {
+  // The slow request and the shutdown delay leave seconds of margin for the checks made while
+  // draining, so a loaded machine does not turn them into connection refusals.
   it('finishes an in-flight request, answers /ready with 503 meanwhile, and exits 0', async () => {
     const service = await start({ ENABLE_SLOW_ROUTE: 'true', DRAIN_TIMEOUT_SECONDS: '20' })
-    const slow = fetch(`${service.url}/api/slow?ms=1500`)
-    await requestStarted(service, '/api/slow?ms=1500')
+    const slow = fetch(`${service.url}/api/slow?ms=3000`)
+    await requestStarted(service, '/api/slow?ms=3000')
 
     service.child.kill('SIGTERM')
     await service.waitForLog((line) => line.msg === 'SIGTERM received: draining')
@@ -70,7 +72,7 @@ describe('service shutdown on SIGTERM', () => {
     const response = await slow
     expect(response.status).toBe(200)
     expect(response.headers.get('connection')).toBe('close')
-    expect(await response.json()).toEqual({ sleptMs: 1500 })
+    expect(await response.json()).toEqual({ sleptMs: 3000 })
     expect(await service.exited).toEqual({ code: 0, signal: null })
     expect(service.logLines().at(-1)).toMatchObject({ msg: 'drained: exiting' })
   })
@@ -95,7 +97,7 @@ describe('service shutdown on SIGTERM', () => {
   })
 
   it('keeps listening with /ready at 503 for SHUTDOWN_DELAY_SECONDS, then exits 0', async () => {
-    const service = await start({ SHUTDOWN_DELAY_SECONDS: '2' })
+    const service = await start({ SHUTDOWN_DELAY_SECONDS: '3' })
     service.child.kill('SIGTERM')
     await service.waitForLog((line) => line.msg === 'SIGTERM received: draining')
     const ready = await fetch(`${service.url}/ready`)

@@ -308,5 +308,6 @@ function describe(value: unknown): string {
 }
 
 function escapeSegment(segment: string): string {
+  if (segment.indexOf('~') === -1 && segment.indexOf('/') === -1) return segment
   return segment.replace(/~/g, '~0').replace(/\//g, '~1')
 }

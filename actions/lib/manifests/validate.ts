@@ -74,17 +74,25 @@ function str(value: unknown): string {
 
 /** The line and column where a chunk's first node starts, without building an AST. */
 function firstContent(chunk: DocumentChunk): { line: number; column: number } {
-  const lines = chunk.text.split('\n', 200)
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index].replace(/\r$/, '')
-    const trimmed = line.trimStart()
-    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('%')) continue
-    if (/^---(\s|$)/.test(line)) {
+  const text = chunk.text
+  let start = 0
+  for (let index = 0; start < text.length && index < 10_000; index++) {
+    let end = text.indexOf('\n', start)
+    if (end === -1) end = text.length
+    let column = start
+    while (text.charCodeAt(column) === 32) column++
+    const char = text[column]
+    const blank = column >= end || char === '\r' || char === '#' || char === '%'
+    if (!blank) {
+      const line = text.slice(start, end)
+      if (!/^---(\s|$)/.test(line))
+        return { line: chunk.startLine + index + 1, column: column - start + 1 }
       const rest = line.slice(3).trimStart()
-      if (rest === '' || rest.startsWith('#')) continue
-      return { line: chunk.startLine + index + 1, column: line.length - rest.length + 1 }
+      if (rest !== '' && !rest.startsWith('#')) {
+        return { line: chunk.startLine + index + 1, column: line.length - rest.length + 1 }
+      }
     }
-    return { line: chunk.startLine + index + 1, column: line.length - trimmed.length + 1 }
+    start = end + 1
   }
   return { line: chunk.startLine + 1, column: 1 }
 }
@@ -178,6 +186,8 @@ export async function validateManifests(
     chunk: DocumentChunk,
     locatorFor: () => DocumentLocator,
     startOf: (pointer: string) => { file: string } & SourcePosition,
+    /** Whether the document's own text is what users edit (false for rendered overlays). */
+    plainText: boolean,
   ) => {
     const parsed = parseChunk(chunk, strict)
     if (parsed.empty && parsed.problems.length === 0) return
@@ -192,10 +202,8 @@ export async function validateManifests(
         ...located,
       }
     })
-    const start = () => {
-      const first = firstContent(chunk)
-      return { file, ...first }
-    }
+    // The first line of a plain document is found without an AST; rendered ones map back.
+    const start = () => (plainText ? { file, ...firstContent(chunk) } : startOf(''))
     const errorEntry = (findings: Finding[], object?: KubeObject) => {
       const metadata = isRecord(object?.metadata) ? object.metadata : {}
       const at = start()
@@ -312,7 +320,7 @@ export async function validateManifests(
   function addText(file: string, text: string) {
     for (const chunk of splitDocuments(text)) {
       const locator = plainLocator(file, chunk)
-      addDocument(file, chunk, locator, (pointer) => locator().resourceStart(pointer))
+      addDocument(file, chunk, locator, (pointer) => locator().resourceStart(pointer), true)
     }
   }
 
@@ -327,9 +335,17 @@ export async function validateManifests(
       continue
     }
     for (const chunk of splitDocuments(rendering.text)) {
-      const locator = () => rendering.locatorFor(chunk)
-      addDocument(rendering.file, chunk, locator, (pointer) =>
-        rendering.locatorFor(chunk).resourceStart(pointer),
+      let mapped: DocumentLocator | undefined
+      const locator = () => {
+        mapped ??= rendering.locatorFor(chunk)
+        return mapped
+      }
+      addDocument(
+        rendering.file,
+        chunk,
+        locator,
+        (pointer) => locator().resourceStart(pointer),
+        false,
       )
     }
   }
@@ -338,7 +354,8 @@ export async function validateManifests(
 
   function checkResource(entry: PendingResource) {
     const { object, result, base } = entry
-    if (skip.has(result.kind)) {
+    // Kustomization and Component files are build instructions with no API-server schema.
+    if (skip.has(result.kind) || result.apiVersion.startsWith('kustomize.config.k8s.io/')) {
       result.status = 'skipped'
       return
     }
