@@ -205,7 +205,11 @@ export async function validateManifests(
     if (parsed.empty && parsed.problems.length === 0) return
     const early: Finding[] = parsed.problems.map((problem) => {
       // Syntax problems are positioned in the text itself.
-      const located = { file, line: chunk.startLine + problem.line + 1, column: problem.column + 1 }
+      // An error at the end of input (an unclosed bracket) is placed on the document's last line.
+      const lastLine = chunk.text.replace(/\n+$/, '').split('\n').length - 1
+      const line = Math.min(problem.line, lastLine)
+      const column = line < problem.line ? 1 : problem.column + 1
+      const located = { file, line: chunk.startLine + line + 1, column }
       return {
         rule: problem.rule,
         severity: 'error',

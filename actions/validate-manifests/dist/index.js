@@ -46342,7 +46342,11 @@ async function validateManifests(options, ports) {
             return;
         const early = parsed.problems.map((problem) => {
             // Syntax problems are positioned in the text itself.
-            const located = { file, line: chunk.startLine + problem.line + 1, column: problem.column + 1 };
+            // An error at the end of input (an unclosed bracket) is placed on the document's last line.
+            const lastLine = chunk.text.replace(/\n+$/, '').split('\n').length - 1;
+            const line = Math.min(problem.line, lastLine);
+            const column = line < problem.line ? 1 : problem.column + 1;
+            const located = { file, line: chunk.startLine + line + 1, column };
             return {
                 rule: problem.rule,
                 severity: 'error',
