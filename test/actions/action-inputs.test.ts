@@ -35,6 +35,7 @@ describe('build-image inputs', () => {
       platform: undefined,
       'cache-from': [],
       'cache-to': [],
+      'no-cache': false,
       labels: [],
       output: undefined,
       push: false,

@@ -20,6 +20,7 @@ import { type LoopbackRegistry, startLoopbackRegistry } from '../support/loopbac
 import { buildah, requireTools, skopeo } from '../support/required-tools'
 
 const dockerfile = `FROM scratch
+COPY static/ /static/
 COPY app/ /app/
 USER 65532:65532
 ENTRYPOINT ["/app/server"]
@@ -32,17 +33,22 @@ let registry: LoopbackRegistry
 // No GITHUB_* variables: the revision comes from the repository on disk.
 const env = { PATH: process.env.PATH, HOME: process.env.HOME }
 
+function layoutBlob(dir: string, digest: string) {
+  return JSON.parse(readFileSync(join(dir, 'blobs/sha256', digest.slice(7)), 'utf8'))
+}
+
+function layoutManifest(dir: string): { config: { digest: string }; layers: { digest: string }[] } {
+  return layoutBlob(
+    dir,
+    JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).manifests[0].digest,
+  )
+}
+
 function layoutConfig(dir: string): {
   created: string
   config: { Labels: Record<string, string>; User: string }
 } {
-  const blob = (digest: string) =>
-    JSON.parse(readFileSync(join(dir, 'blobs/sha256', digest.slice(7)), 'utf8'))
-  const index = blob.call(
-    null,
-    JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).manifests[0].digest,
-  )
-  return blob(index.config.digest)
+  return layoutBlob(dir, layoutManifest(dir).config.digest)
 }
 
 beforeAll(async () => {
@@ -55,6 +61,7 @@ beforeAll(async () => {
       Dockerfile: dockerfile,
       'app/server': '#!/nodejs/bin/node\nconsole.log("v1")\n',
       'app/data.txt': 'static\n',
+      'static/index.html': '<h1>hello</h1>\n',
     },
     'first version',
     commitDate,
@@ -118,12 +125,12 @@ describe('golden-path build with buildah', () => {
     })
   })
 
-  it('changes the digest after a one-line change, and the layout passes the hardening checks', async () => {
+  it('changes only the app layer after a one-line change, and the layout passes the hardening checks', async () => {
     commitFiles(
       project,
       { 'app/server': '#!/nodejs/bin/node\nconsole.log("v2")\n' },
       'second version',
-      commitDate,
+      '2026-11-03T09:30:00Z',
     )
     execFileSync('chmod', ['755', join(project, 'app/server')])
     const changed = await runCli(
@@ -142,6 +149,12 @@ describe('golden-path build with buildah', () => {
     const before = JSON.parse(readFileSync(join(root, 'one/index.json'), 'utf8')).manifests[0]
       .digest
     expect(JSON.parse(changed.stdout).digest).not.toBe(before)
+    // Layers hold content only (fixed file times): the untouched one keeps its digest.
+    const [staticBefore, appBefore] = layoutManifest(join(root, 'one')).layers
+    const [staticAfter, appAfter] = layoutManifest(join(root, 'three')).layers
+    expect(staticAfter!.digest).toBe(staticBefore!.digest)
+    expect(appAfter!.digest).not.toBe(appBefore!.digest)
+    expect(layoutConfig(join(root, 'three')).created).toBe('2026-11-03T09:30:00Z')
     const scan = await runCli(['scan', '--oci', join(root, 'three'), '--skip-cve'], project, env)
     expect(scan.code, scan.stdout).toBe(0)
   })
@@ -221,7 +234,7 @@ describe('golden-path push from the OCI layout', () => {
         '--tag',
         'main',
         '--tag',
-        'sha-abc1234',
+        `${registry.host}/example-org/app:sha-abc1234`,
         '--tls-verify',
         'false',
         '--output',
@@ -254,6 +267,26 @@ describe('golden-path push from the OCI layout', () => {
       ).trim()
       expect(served).toBe(built)
     }
+  })
+
+  it('scans an image in the registry by copying it, judging the pushed digest', async () => {
+    const built = JSON.parse(readFileSync(join(root, 'one/index.json'), 'utf8')).manifests[0].digest
+    const run = await runCli(
+      [
+        'scan',
+        '--image',
+        `${registry.host}/example-org/app:main`,
+        '--skip-cve',
+        '--tls-verify',
+        'false',
+        '--output',
+        'json',
+      ],
+      project,
+      env,
+    )
+    expect(run.code, run.stdout + run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ passed: true, digest: built })
   })
 
   it('builds and pushes in one step with --push', async () => {
@@ -336,6 +369,10 @@ describe('golden-path push from the OCI layout', () => {
     [['--image', 'example.org/app'], /--oci is required/],
     [['--oci', '.', '--image', 'not a ref'], /invalid --image 'not a ref'/],
     [['--oci', '.', '--image', 'example.org/app', '--tag', 'bad tag'], /invalid tag 'bad tag'/],
+    [
+      ['--oci', '.', '--image', 'example.org/app', '--tag', 'example.org/other:main'],
+      /invalid tag 'example.org\/other:main': give a tag, or example.org\/app:<tag>/,
+    ],
   ])('exits 2 for bad input %j', async (args, message) => {
     const run = await runCli(['push', ...args], root, env)
     expect(run.code).toBe(2)

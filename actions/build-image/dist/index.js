@@ -31584,6 +31584,8 @@ function oneLine(error) {
     return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./actions/lib/oci/oci-layout.ts
@@ -31713,6 +31715,58 @@ async function readLayerTar(layoutDir, layer) {
     if (layer.mediaType === 'application/vnd.docker.image.rootfs.diff.tar')
         return blob;
     throw new OciLayoutError(`layer ${layer.digest} has media type '${layer.mediaType}', which cannot be read (gzip or plain tar only)`);
+}
+
+;// CONCATENATED MODULE: ./actions/lib/oci/image-created.ts
+
+
+
+
+const image_created_manifestTypes = new Set([
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+]);
+async function writeBlob(layoutDir, content) {
+    const bytes = Buffer.from(content, 'utf8');
+    const digest = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
+    await (0,promises_namespaceObject.writeFile)(blobPath(layoutDir, digest), bytes);
+    return { digest, size: bytes.length };
+}
+/**
+ * Sets the image config's `created` (and its history entries') to `epoch` in a
+ * single-image OCI layout, rewriting the config and manifest blobs and index.json.
+ * Layers are untouched. The build stamps every file with a fixed time so that a
+ * layer's digest depends on its content alone; the commit date is then written
+ * here, where it changes only the small config and manifest.
+ */
+async function setImageCreated(layoutDir, epoch) {
+    const indexPath = (0,external_node_path_namespaceObject.join)(layoutDir, 'index.json');
+    const index = JSON.parse(await (0,promises_namespaceObject.readFile)(indexPath, 'utf8'));
+    const top = index.manifests?.[0];
+    if (index.manifests?.length !== 1 || !top || !image_created_manifestTypes.has(top.mediaType)) {
+        throw new OciLayoutError(`${layoutDir}: expected one image manifest to date`);
+    }
+    const manifest = JSON.parse(await (0,promises_namespaceObject.readFile)(blobPath(layoutDir, top.digest), 'utf8'));
+    const config = JSON.parse(await (0,promises_namespaceObject.readFile)(blobPath(layoutDir, manifest.config.digest), 'utf8'));
+    const created = new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
+    config.created = created;
+    for (const entry of config.history ?? [])
+        entry.created = created;
+    const newConfig = await writeBlob(layoutDir, JSON.stringify(config));
+    const oldConfig = manifest.config.digest;
+    manifest.config = { ...manifest.config, digest: newConfig.digest, size: newConfig.size };
+    const newManifest = await writeBlob(layoutDir, JSON.stringify(manifest));
+    const oldManifest = top.digest;
+    index.manifests = [{ ...top, digest: newManifest.digest, size: newManifest.size }];
+    const temporary = `${indexPath}.tmp`;
+    await (0,promises_namespaceObject.writeFile)(temporary, JSON.stringify(index));
+    await (0,promises_namespaceObject.rename)(temporary, indexPath);
+    for (const digest of [oldConfig, oldManifest]) {
+        if (digest !== newConfig.digest && digest !== newManifest.digest) {
+            await (0,promises_namespaceObject.rm)(blobPath(layoutDir, digest), { force: true });
+        }
+    }
+    return newManifest.digest;
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -31850,6 +31904,19 @@ function lastLine(text) {
     return text.trim().split('\n').filter(Boolean).pop()?.trim() ?? 'no output';
 }
 /**
+ * A tag to push, given either alone ("main") or as a full reference to the same
+ * repository ("ghcr.io/org/app:main", as build-image's `tags` output lists them).
+ */
+function tagOf(entry, repository) {
+    if (isValidTag(entry))
+        return entry;
+    const reference = parseImageReference(entry, 'tag');
+    if (reference.repository !== repository || !reference.tag || reference.digest) {
+        throw new UsageError(`invalid tag '${entry}': give a tag, or ${repository}:<tag>`);
+    }
+    return reference.tag;
+}
+/**
  * Pushes the exact bytes of an OCI layout to a registry with skopeo, tag by tag.
  * Digests are preserved (no recompression), so the digest pushed is the digest
  * that was built and scanned; the registry's answer is checked against it.
@@ -31857,10 +31924,7 @@ function lastLine(text) {
  * is an error, never a success.
  */
 async function pushImage(request, ports) {
-    const badTag = request.tags.find((tag) => !isValidTag(tag));
-    if (badTag !== undefined) {
-        throw new UsageError(`invalid tag '${badTag}': letters, digits, '_', '.' and '-' only (at most 128)`);
-    }
+    const requested = request.tags.map((entry) => tagOf(entry, request.image));
     let image;
     try {
         image = await readLayoutImage(request.ociLayout);
@@ -31871,7 +31935,9 @@ async function pushImage(request, ports) {
         throw error;
     }
     // Without tags, the tag the build stored inside the layout is pushed.
-    const tags = request.tags.length > 0 ? request.tags : image.referenceName ? [image.referenceName] : [];
+    const tags = [
+        ...new Set(requested.length > 0 ? requested : image.referenceName ? [image.referenceName] : []),
+    ];
     if (tags.length === 0)
         throw new UsageError('nothing to push: give at least one tag');
     const work = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'golden-path-push-'));
@@ -31958,7 +32024,7 @@ async function pushImage(request, ports) {
 function secretSpec(secret) {
     return 'src' in secret ? `id=${secret.id},src=${secret.src}` : `id=${secret.id},env=${secret.env}`;
 }
-function tagOf(reference) {
+function engine_arguments_tagOf(reference) {
     const slash = reference.lastIndexOf('/');
     const colon = reference.lastIndexOf(':');
     return colon > slash ? reference.slice(colon + 1) : 'latest';
@@ -31982,13 +32048,23 @@ function common(plan) {
         args.push('--target', plan.target);
     if (plan.platform)
         args.push('--platform', plan.platform);
+    if (plan.noCache)
+        args.push('--no-cache');
     return args;
 }
 /**
- * `buildah bud` writing straight to an OCI layout. --timestamp sets the config
- * `created`, history and every file's mtime to the epoch (buildah >= 1.24);
- * compression is switched on so the layout holds the gzip layers a registry
- * serves, and the buildah version label is left out: two builds of the same
+ * Every file buildah commits gets this mtime (--timestamp). It is fixed rather
+ * than the commit date so that a layer's digest depends on its content alone:
+ * unchanged layers keep their digest across commits (a push after an app-only
+ * change sends only the app layer), and a layer reused from the local cache is
+ * byte-identical to one built from scratch. The commit date goes into the config
+ * afterwards (setImageCreated).
+ */
+const layerTimestamp = 0;
+/**
+ * `buildah bud` writing straight to an OCI layout, with file times fixed (see
+ * layerTimestamp), compression switched on so the layout holds the gzip layers a
+ * registry serves, and the buildah version label left out: two builds of the same
  * commit then give the same digest. Cache specs are buildx-only and not passed.
  */
 function buildahArguments(plan) {
@@ -31996,13 +32072,13 @@ function buildahArguments(plan) {
         'bud',
         ...common(plan),
         '--timestamp',
-        String(plan.sourceDateEpoch),
+        String(layerTimestamp),
         '--disable-compression=false',
         '--identity-label=false',
         '--layers',
         ...(plan.isolation ? ['--isolation', plan.isolation] : []),
         '--tag',
-        `oci:${plan.outputDir}:${tagOf(plan.references[0])}`,
+        `oci:${plan.outputDir}:${engine_arguments_tagOf(plan.references[0])}`,
         plan.contextDir,
     ];
 }
@@ -32196,6 +32272,7 @@ function imageMetadata(request) {
 
 
 
+
 /** The engine ran and the build failed (a Dockerfile step, a missing base image). */
 class BuildFailedError extends Error {
     output;
@@ -32315,6 +32392,7 @@ async function buildImage(request, ports) {
         platform: request.platform,
         cacheFrom: request.cacheFrom,
         cacheTo: request.cacheTo,
+        noCache: request.noCache,
         outputDir: staging,
         sourceDateEpoch: metadata.sourceDateEpoch,
         // chroot isolation runs RUN steps without an OCI runtime, so builds work inside CI
@@ -32339,6 +32417,8 @@ async function buildImage(request, ports) {
         }
         let built;
         try {
+            if (engine === 'buildah')
+                await setImageCreated(staging, metadata.sourceDateEpoch);
             built = await readLayoutImage(staging);
         }
         catch (error) {
@@ -32478,6 +32558,7 @@ function parseInputs(env = process.env) {
         platform: inputs.optional('platform'),
         'cache-from': inputs.list('cache-from', { commas: false }),
         'cache-to': inputs.list('cache-to', { commas: false }),
+        'no-cache': inputs.boolean('no-cache', false),
         labels: inputs.list('labels', { commas: false }),
         output: inputs.optional('output'),
         push: inputs.boolean('push', false),
@@ -32512,6 +32593,7 @@ async function run() {
             platform: inputs.platform,
             cacheFrom: inputs['cache-from'],
             cacheTo: inputs['cache-to'],
+            noCache: inputs['no-cache'],
             labels: inputs.labels,
             output: inputs.output,
             push: inputs.push,

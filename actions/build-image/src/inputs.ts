@@ -15,6 +15,7 @@ export interface Inputs {
   platform?: string
   'cache-from': string[]
   'cache-to': string[]
+  'no-cache': boolean
   labels: string[]
   output?: string
   push: boolean
@@ -37,6 +38,7 @@ export function parseInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     platform: inputs.optional('platform'),
     'cache-from': inputs.list('cache-from', { commas: false }),
     'cache-to': inputs.list('cache-to', { commas: false }),
+    'no-cache': inputs.boolean('no-cache', false),
     labels: inputs.list('labels', { commas: false }),
     output: inputs.optional('output'),
     push: inputs.boolean('push', false),

@@ -27,6 +27,7 @@ export async function run(): Promise<void> {
         platform: inputs.platform,
         cacheFrom: inputs['cache-from'],
         cacheTo: inputs['cache-to'],
+        noCache: inputs['no-cache'],
         labels: inputs.labels,
         output: inputs.output,
         push: inputs.push,

@@ -2,6 +2,7 @@ import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { UsageError } from '../errors'
+import { setImageCreated } from '../oci/image-created'
 import { OciLayoutError, readLayoutImage } from '../oci/oci-layout'
 import type { Clock, CommandRunner, Logger } from '../ports'
 import { CommandNotFoundError } from '../ports'
@@ -27,6 +28,7 @@ export interface BuildRequest {
   platform?: string
   cacheFrom: string[]
   cacheTo: string[]
+  noCache: boolean
   /** K=V pairs added to (and overriding) the generated OCI labels. */
   labels: string[]
   title?: string
@@ -213,6 +215,7 @@ export async function buildImage(request: BuildRequest, ports: BuildPorts): Prom
     platform: request.platform,
     cacheFrom: request.cacheFrom,
     cacheTo: request.cacheTo,
+    noCache: request.noCache,
     outputDir: staging,
     sourceDateEpoch: metadata.sourceDateEpoch,
     // chroot isolation runs RUN steps without an OCI runtime, so builds work inside CI
@@ -238,6 +241,7 @@ export async function buildImage(request: BuildRequest, ports: BuildPorts): Prom
     }
     let built: Awaited<ReturnType<typeof readLayoutImage>>
     try {
+      if (engine === 'buildah') await setImageCreated(staging, metadata.sourceDateEpoch)
       built = await readLayoutImage(staging)
     } catch (error) {
       if (error instanceof OciLayoutError) {

@@ -18,6 +18,8 @@ export interface BuildPlan {
   /** Directory the OCI layout is written to (it must not exist yet). */
   outputDir: string
   sourceDateEpoch: number
+  /** Rebuild every step instead of reusing the engine's layer cache. */
+  noCache: boolean
   /** buildah only: how RUN steps are isolated (oci, rootless or chroot). */
   isolation?: string
 }

@@ -25,14 +25,24 @@ function common(plan: BuildPlan): string[] {
   for (const secret of plan.secrets) args.push('--secret', secretSpec(secret))
   if (plan.target) args.push('--target', plan.target)
   if (plan.platform) args.push('--platform', plan.platform)
+  if (plan.noCache) args.push('--no-cache')
   return args
 }
 
 /**
- * `buildah bud` writing straight to an OCI layout. --timestamp sets the config
- * `created`, history and every file's mtime to the epoch (buildah >= 1.24);
- * compression is switched on so the layout holds the gzip layers a registry
- * serves, and the buildah version label is left out: two builds of the same
+ * Every file buildah commits gets this mtime (--timestamp). It is fixed rather
+ * than the commit date so that a layer's digest depends on its content alone:
+ * unchanged layers keep their digest across commits (a push after an app-only
+ * change sends only the app layer), and a layer reused from the local cache is
+ * byte-identical to one built from scratch. The commit date goes into the config
+ * afterwards (setImageCreated).
+ */
+export const layerTimestamp = 0
+
+/**
+ * `buildah bud` writing straight to an OCI layout, with file times fixed (see
+ * layerTimestamp), compression switched on so the layout holds the gzip layers a
+ * registry serves, and the buildah version label left out: two builds of the same
  * commit then give the same digest. Cache specs are buildx-only and not passed.
  */
 export function buildahArguments(plan: BuildPlan): string[] {
@@ -40,7 +50,7 @@ export function buildahArguments(plan: BuildPlan): string[] {
     'bud',
     ...common(plan),
     '--timestamp',
-    String(plan.sourceDateEpoch),
+    String(layerTimestamp),
     '--disable-compression=false',
     '--identity-label=false',
     '--layers',

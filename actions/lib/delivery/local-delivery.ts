@@ -1,8 +1,11 @@
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Clock, CommandRunner, Logger } from '../ports'
+import type { Severity } from '../scan/severity'
 import { type DeliveryReport, type DeliveryStep, runDelivery } from './delivery-pipeline'
 import { ensureGitOpsRepository, type GitOpsRepository } from './gitops-repository'
+import { bumpStep, validateStep } from './gitops-steps'
+import { buildStep, pushStep, scanStep } from './image-steps'
 import { startLoopbackRegistry } from './loopback-registry'
 import { testStep } from './test-step'
 import { verifySkippedStep } from './verify-skipped-step'
@@ -24,6 +27,7 @@ export const localDeliveryDefaults = {
   gitopsBranch: 'main',
   gitopsPath: 'manifests/overlays/dev',
   environment: 'dev',
+  scanFailOn: 'HIGH',
 } as const
 
 export interface LocalDeliveryOptions {
@@ -34,6 +38,9 @@ export interface LocalDeliveryOptions {
   imageName: string
   servicePath: string
   testScript: string
+  /** KEY=VALUE build arguments (the stand-in base images where nothing can be pulled). */
+  buildArgs: string[]
+  scanFailOn: Severity
   seedManifests: string
   /** Bare repository path; default <stateDir>/gitops.git. */
   gitopsRepository?: string
@@ -54,6 +61,7 @@ export interface LocalDeliveryPorts {
   runner: CommandRunner
   clock: Clock
   logger: Logger
+  env: NodeJS.ProcessEnv
 }
 
 /**
@@ -83,12 +91,32 @@ export async function deliverLocally(
       git: ports.runner,
       imageRepository: { from: referenceImageRepository, to: image },
     })
+    const head = await ports.runner.run('git', ['rev-parse', 'HEAD'], { cwd: options.cwd })
+    const gitopsOptions = {
+      repository: gitops.path,
+      branch: gitops.branch,
+      overlay: options.gitopsPath,
+      environment: options.environment,
+      app: options.argocdApp,
+      sourceCommit: head.exitCode === 0 ? head.stdout.trim() : undefined,
+    }
+    const servicePath = resolve(options.cwd, options.servicePath)
     const steps: DeliveryStep[] = [
-      testStep({
-        servicePath: resolve(options.cwd, options.servicePath),
-        script: options.testScript,
-        runner: ports.runner,
-      }),
+      testStep({ servicePath, script: options.testScript, runner: ports.runner }),
+      buildStep(
+        {
+          cwd: options.cwd,
+          servicePath,
+          buildArgs: options.buildArgs,
+          ociLayout: join(options.stateDir, 'oci'),
+          env: ports.env,
+        },
+        ports,
+      ),
+      scanStep({ cwd: options.cwd, failOn: options.scanFailOn }, ports),
+      pushStep(ports),
+      validateStep(gitopsOptions, ports),
+      bumpStep(gitopsOptions, ports),
       verifySkippedStep(),
     ]
     const report = await runDelivery(steps, { image }, ports)

@@ -5,7 +5,7 @@ import { UsageError } from '../errors'
 import { OciLayoutError, readLayoutImage } from '../oci/oci-layout'
 import type { Clock, CommandRunner, Logger } from '../ports'
 import { CommandNotFoundError } from '../ports'
-import { isValidTag } from './image-reference'
+import { isValidTag, parseImageReference } from './image-reference'
 
 export interface PushRequest {
   /** OCI layout written by the build (and scanned). */
@@ -64,6 +64,19 @@ function lastLine(text: string): string {
 }
 
 /**
+ * A tag to push, given either alone ("main") or as a full reference to the same
+ * repository ("ghcr.io/org/app:main", as build-image's `tags` output lists them).
+ */
+export function tagOf(entry: string, repository: string): string {
+  if (isValidTag(entry)) return entry
+  const reference = parseImageReference(entry, 'tag')
+  if (reference.repository !== repository || !reference.tag || reference.digest) {
+    throw new UsageError(`invalid tag '${entry}': give a tag, or ${repository}:<tag>`)
+  }
+  return reference.tag
+}
+
+/**
  * Pushes the exact bytes of an OCI layout to a registry with skopeo, tag by tag.
  * Digests are preserved (no recompression), so the digest pushed is the digest
  * that was built and scanned; the registry's answer is checked against it.
@@ -71,12 +84,7 @@ function lastLine(text: string): string {
  * is an error, never a success.
  */
 export async function pushImage(request: PushRequest, ports: PushPorts): Promise<PushResult> {
-  const badTag = request.tags.find((tag) => !isValidTag(tag))
-  if (badTag !== undefined) {
-    throw new UsageError(
-      `invalid tag '${badTag}': letters, digits, '_', '.' and '-' only (at most 128)`,
-    )
-  }
+  const requested = request.tags.map((entry) => tagOf(entry, request.image))
   let image: Awaited<ReturnType<typeof readLayoutImage>>
   try {
     image = await readLayoutImage(request.ociLayout)
@@ -85,8 +93,9 @@ export async function pushImage(request: PushRequest, ports: PushPorts): Promise
     throw error
   }
   // Without tags, the tag the build stored inside the layout is pushed.
-  const tags =
-    request.tags.length > 0 ? request.tags : image.referenceName ? [image.referenceName] : []
+  const tags = [
+    ...new Set(requested.length > 0 ? requested : image.referenceName ? [image.referenceName] : []),
+  ]
   if (tags.length === 0) throw new UsageError('nothing to push: give at least one tag')
   const work = await mkdtemp(join(tmpdir(), 'golden-path-push-'))
   try {

@@ -31850,6 +31850,19 @@ function lastLine(text) {
     return text.trim().split('\n').filter(Boolean).pop()?.trim() ?? 'no output';
 }
 /**
+ * A tag to push, given either alone ("main") or as a full reference to the same
+ * repository ("ghcr.io/org/app:main", as build-image's `tags` output lists them).
+ */
+function tagOf(entry, repository) {
+    if (isValidTag(entry))
+        return entry;
+    const reference = parseImageReference(entry, 'tag');
+    if (reference.repository !== repository || !reference.tag || reference.digest) {
+        throw new UsageError(`invalid tag '${entry}': give a tag, or ${repository}:<tag>`);
+    }
+    return reference.tag;
+}
+/**
  * Pushes the exact bytes of an OCI layout to a registry with skopeo, tag by tag.
  * Digests are preserved (no recompression), so the digest pushed is the digest
  * that was built and scanned; the registry's answer is checked against it.
@@ -31857,10 +31870,7 @@ function lastLine(text) {
  * is an error, never a success.
  */
 async function pushImage(request, ports) {
-    const badTag = request.tags.find((tag) => !isValidTag(tag));
-    if (badTag !== undefined) {
-        throw new UsageError(`invalid tag '${badTag}': letters, digits, '_', '.' and '-' only (at most 128)`);
-    }
+    const requested = request.tags.map((entry) => tagOf(entry, request.image));
     let image;
     try {
         image = await readLayoutImage(request.ociLayout);
@@ -31871,7 +31881,9 @@ async function pushImage(request, ports) {
         throw error;
     }
     // Without tags, the tag the build stored inside the layout is pushed.
-    const tags = request.tags.length > 0 ? request.tags : image.referenceName ? [image.referenceName] : [];
+    const tags = [
+        ...new Set(requested.length > 0 ? requested : image.referenceName ? [image.referenceName] : []),
+    ];
     if (tags.length === 0)
         throw new UsageError('nothing to push: give at least one tag');
     const work = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'golden-path-push-'));

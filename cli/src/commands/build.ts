@@ -37,6 +37,7 @@ builds of the same commit have the same digest. Scan the layout with
   --platform P           e.g. linux/amd64
   --cache-from SPEC      buildx cache source, e.g. type=gha (repeatable)
   --cache-to SPEC        buildx cache destination, e.g. type=gha,mode=max (repeatable)
+  --no-cache             rebuild every step, ignoring the layer cache
   --label K=V            extra OCI label (repeatable)
   --title, --description, --licenses   values for the OCI labels of those names
   --output oci:DIR       where to write the OCI layout (default $RUNNER_TEMP or /tmp/golden-path/oci/<image>)
@@ -58,6 +59,7 @@ Exit codes: 0 built, 1 the build failed, 2 usage or input error.`,
       platform: { type: 'string' },
       'cache-from': { type: 'string', multiple: true },
       'cache-to': { type: 'string', multiple: true },
+      'no-cache': { type: 'boolean' },
       label: { type: 'string', multiple: true },
       title: { type: 'string' },
       description: { type: 'string' },
@@ -93,6 +95,7 @@ Exit codes: 0 built, 1 the build failed, 2 usage or input error.`,
           platform: stringFlag(values, 'platform'),
           cacheFrom: listFlag(values, 'cache-from'),
           cacheTo: listFlag(values, 'cache-to'),
+          noCache: values['no-cache'] === true,
           labels: listFlag(values, 'label'),
           title: stringFlag(values, 'title'),
           description: stringFlag(values, 'description'),
