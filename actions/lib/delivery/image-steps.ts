@@ -49,6 +49,7 @@ export function buildStep(options: BuildStepOptions, ports: ImageStepPorts): Del
           cacheTo: [],
           labels,
           output: options.ociLayout,
+          noCache: false,
           push: false,
           tlsVerify: false,
           workspace: options.cwd,
