@@ -10,6 +10,10 @@ import {
   startLoopbackRegistry,
 } from '../../actions/lib/delivery/loopback-registry'
 import { spawnRunner, systemClock } from '../../actions/lib/ports'
+import type { AppMoment } from '../support/argocd-fixtures'
+import { appName } from '../support/argocd-fixtures'
+import { scenario } from '../support/argocd-scenarios'
+import { ArgoCdSimulator } from '../support/argocd-simulator'
 import { freeLoopbackPort as freePort } from '../support/free-port'
 import { standinBaseImages } from '../support/standin-images'
 import { repositoryRoot } from './workflow-files'
@@ -27,10 +31,51 @@ function git(gitDir: string, ...args: string[]): string {
   return result.stdout.trim()
 }
 
+/**
+ * An Argo CD API stand-in (the shared simulator, with the v3.5.1 shapes) whose one
+ * application reports whatever is at the tip of the GitOps branch as Synced and
+ * Healthy, with the image the overlay pins there: an Argo CD that syncs at once.
+ * Nothing can run a cluster here; e2e.yml verifies against a real Argo CD.
+ */
+function gitopsTipMoment(gitopsPath: string, repository: () => string): AppMoment {
+  const tip = () => git(gitopsPath, 'rev-parse', 'refs/heads/main')
+  const pinned = () => {
+    const overlay = git(
+      gitopsPath,
+      'show',
+      'refs/heads/main:manifests/overlays/dev/kustomization.yaml',
+    )
+    const digest = /digest:\s*"?(sha256:[0-9a-f]{64})/.exec(overlay)?.[1]
+    return digest ? [`${repository()}@${digest}`] : []
+  }
+  return {
+    sync: 'Synced',
+    health: 'Healthy',
+    tree: 'healthy',
+    get revision() {
+      return tip()
+    },
+    get operation() {
+      return {
+        phase: 'Succeeded' as const,
+        revision: tip(),
+        message: 'successfully synced (all tasks run)',
+      }
+    },
+    get images() {
+      return pinned()
+    },
+  }
+}
+
 /** Runs a command to completion, keeping its combined output. */
-function runToEnd(command: string, args: string[], timeoutMs: number) {
+function runToEnd(command: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv) {
   return new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn(command, args, { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, {
+      cwd: repositoryRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const chunks: Buffer[] = []
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
     child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -45,6 +90,8 @@ function runToEnd(command: string, args: string[], timeoutMs: number) {
 describe('deliver.yml in local mode through act', () => {
   let work: string
   let registry: LoopbackRegistry
+  let argocd: ArgoCdSimulator
+  const argocdToken = 'golden-path-act-test-token'
   let gitopsPath: string
   let seedHead: string
   let run: { code: number | null; output: string }
@@ -73,6 +120,12 @@ describe('deliver.yml in local mode through act', () => {
       imageRepository: { from: referenceImageRepository, to: `${registry.address}/${image}` },
     })
     seedHead = gitops.head
+    argocd = await ArgoCdSimulator.start({
+      scenario: scenario('gitops-tip', [
+        { atMs: 0, moment: gitopsTipMoment(gitopsPath, () => `${registry.address}/${image}`) },
+      ]),
+      token: argocdToken,
+    })
     run = await runToEnd(
       'node',
       [
@@ -87,12 +140,18 @@ describe('deliver.yml in local mode through act', () => {
         `BUILD_IMAGE=${buildImage}`,
         '--build-arg',
         `RUNTIME_IMAGE=${runtimeImage}`,
+        '--argocd-server',
+        argocd.url,
+        '--argocd-app',
+        appName,
       ],
       280_000,
+      { ARGOCD_AUTH_TOKEN: argocdToken },
     )
   }, 300_000)
 
   afterAll(async () => {
+    await argocd?.close()
     await registry?.stop()
     if (work) rmSync(work, { recursive: true, force: true })
   })
@@ -104,7 +163,7 @@ describe('deliver.yml in local mode through act', () => {
       'build, scan gate, push',
       'validate the GitOps overlay',
       'bump the image in the GitOps repository',
-      'verify Argo CD sync (skipped)',
+      'verify Argo CD sync',
       'summary',
     ]) {
       expect(run.output).toMatch(
@@ -114,11 +173,17 @@ describe('deliver.yml in local mode through act', () => {
     expect(run.code).toBe(0)
   })
 
-  it('says visibly that Argo CD verification was skipped', () => {
-    // act prints workflow commands it does not act on after a ❓; on GitHub this is an annotation.
-    expect(run.output).toContain(
-      '❓  ::notice title=verify skipped::local mode without argocd-server: nothing checked that Argo CD applied the new commit',
+  it('verified through verify-argo-sync: the bump commit, a refresh, the pushed image, the token', () => {
+    const head = git(gitopsPath, 'rev-parse', 'refs/heads/main')
+    const gets = argocd.requests.filter(
+      (request) => request.path === `/api/v1/applications/${appName}`,
     )
+    expect(gets.length).toBeGreaterThan(0)
+    expect(gets[0].query.refresh).toBe('normal')
+    expect(run.output).toContain(
+      `verifying that '${appName}' is Synced and Healthy at ${head.slice(0, 12)}`,
+    )
+    expect(run.output).not.toContain('verify skipped')
   })
 
   it('pushed the scanned image to the loopback registry and pinned its digest in the GitOps overlay', async () => {
