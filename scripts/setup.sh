@@ -18,6 +18,7 @@ APT_TOOLS=(
   git:git
   ssh-keygen:openssh-client
   shellcheck:shellcheck
+  openssl:openssl
 )
 # name-on-PATH:module@version
 GO_TOOLS=(

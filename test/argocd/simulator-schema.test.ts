@@ -108,6 +108,7 @@ const scenarios: Scenario[] = [
   scenario('namespaced', rolloutFrames(20), { namespace: 'team-a' }),
   scenario('absent', rolloutFrames(20), { exists: false }),
   scenario('forbidden', rolloutFrames(20), { forbidden: true }),
+  scenario('deleted', stuckAtOldFrames(), { deleteAfterMs: 50 }),
 ]
 
 describe('the Argo CD simulator speaks the v3.5.1 API', () => {

@@ -266,6 +266,18 @@ describe('verifying an Argo CD rollout against the simulator', () => {
     )
   })
 
+  it('fails when the app is deleted while verifying', async () => {
+    const scene = scenario('deleted', stuckAtOldFrames(), { deleteAfterMs: 100 })
+    const streamed = await verify(scene)
+    expect(streamed.result).toMatchObject({
+      outcome: 'deleted',
+      message: "application 'web' was deleted while verifying",
+    })
+    await simulator?.close()
+    const polled = await verify(scene, { watch: 'poll' })
+    expect(polled.result.outcome).toBe('not-found')
+  })
+
   it('finds an app in another namespace only with --app-namespace, and passes project and refresh', async () => {
     const scene = scenario('namespaced', rolloutFrames(step), { namespace: 'team-a' })
     const missing = await verify(scene)

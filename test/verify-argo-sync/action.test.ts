@@ -87,7 +87,7 @@ describe('verify-argo-sync inputs', () => {
       timeout: '600',
       watch: 'sse',
     })
-    expect(readSettings({})).toMatchObject({
+    expect(readSettings(process.env)).toMatchObject({
       server: 'https://argocd.example.com',
       app: 'web',
       revision: { value: newRevision, abbreviated: false },
@@ -105,20 +105,22 @@ describe('verify-argo-sync inputs', () => {
 
   it('reads an empty revision as the revision Argo CD targets now', () => {
     withInputs({ ...required, revision: '' })
-    expect(readSettings({}).revision).toBeUndefined()
+    expect(readSettings(process.env).revision).toBeUndefined()
   })
 
   it('takes the token from ARGOCD_AUTH_TOKEN when the input is empty', () => {
     withInputs({ ...required, token: '' })
-    expect(readSettings({ ARGOCD_AUTH_TOKEN: 'from-env-token' }).token).toBe('from-env-token')
+    expect(readSettings({ ...process.env, ARGOCD_AUTH_TOKEN: 'from-env-token' }).token).toBe(
+      'from-env-token',
+    )
   })
 
   it.each([
     [{ server: '' }, "missing input 'server': the Argo CD server URL"],
     [{ revision: 'v1.2.3' }, "invalid input 'revision' 'v1.2.3': expected a commit SHA"],
     [{ token: '' }, "missing input 'token': pass the Argo CD API token or set ARGOCD_AUTH_TOKEN"],
-    [{ sync: 'yes' }, "invalid input 'sync' 'yes': expected true or false"],
-    [{ insecure: 'on' }, "invalid input 'insecure' 'on': expected true or false"],
+    [{ sync: 'yes' }, "input 'sync' is 'yes': expected true or false"],
+    [{ insecure: 'on' }, "input 'insecure' is 'on': expected true or false"],
     [{ refresh: 'always' }, "invalid input 'refresh' 'always': expected one of normal, hard"],
     [{ timeout: '-1' }, "invalid input 'timeout' '-1': expected a number of seconds"],
     [
@@ -127,7 +129,7 @@ describe('verify-argo-sync inputs', () => {
     ],
   ])('rejects %o with a message naming the input', (override, message) => {
     withInputs({ ...required, ...override })
-    expect(() => readSettings({})).toThrow(message)
+    expect(() => readSettings(process.env)).toThrow(message)
   })
 })
 

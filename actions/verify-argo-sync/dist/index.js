@@ -32748,28 +32748,73 @@ function runVerification(settings, ports, caLabel = '--ca-file') {
     }, { client, clock, logger: ports.logger });
 }
 
+;// CONCATENATED MODULE: ./actions/lib/action-input.ts
+
+/**
+ * Reads action inputs the way the runner passes them: INPUT_<NAME> with the
+ * name upper-cased and spaces turned into underscores (hyphens stay), trimmed,
+ * as @actions/core's getInput does. Kept free of @actions/core so that input
+ * parsing is tested by setting environment variables.
+ */
+class ActionInputs {
+    env;
+    constructor(env) {
+        this.env = env;
+    }
+    /** The input's value, or undefined when it is empty or not set. */
+    optional(name) {
+        const value = this.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`]?.trim();
+        return value ? value : undefined;
+    }
+    required(name, example) {
+        const value = this.optional(name);
+        if (value === undefined)
+            throw new UsageError(`input '${name}' is required (e.g. ${example})`);
+        return value;
+    }
+    /** Newline-separated values; with `commas`, commas separate values too. */
+    list(name, { commas }) {
+        const value = this.optional(name) ?? '';
+        return value
+            .split(commas ? /[\n,]/ : /\n/)
+            .map((item) => item.trim())
+            .filter(Boolean);
+    }
+    boolean(name, fallback) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return fallback;
+        if (value === 'true' || value === 'false')
+            return value === 'true';
+        throw new UsageError(`input '${name}' is '${value}': expected true or false`);
+    }
+    oneOf(name, allowed, fallback) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return fallback;
+        if (allowed.includes(value))
+            return value;
+        throw new UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
+    }
+    /** A whole number of at least `min`. */
+    integer(name, fallback, min) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return fallback;
+        if (!/^\d+$/.test(value) || Number(value) < min) {
+            throw new UsageError(`input '${name}' is '${value}': expected a whole number from ${min}`);
+        }
+        return Number(value);
+    }
+}
+
 ;// CONCATENATED MODULE: ./actions/verify-argo-sync/src/inputs.ts
 
 
-
 const inputLabel = (name) => `input '${name}'`;
-function booleanInput(name) {
-    const value = getInput(name).trim().toLowerCase();
-    if (value === '' || value === 'false')
-        return false;
-    if (value === 'true')
-        return true;
-    throw new UsageError(`invalid ${inputLabel(name)} '${getInput(name)}': expected true or false`);
-}
-/** Image references never contain commas or whitespace, so both separate them. */
-function listInput(name) {
-    return getInput(name)
-        .split(/[\n,]/)
-        .map((value) => value.trim())
-        .filter((value) => value !== '');
-}
-function readInputs() {
-    const text = (name) => getInput(name);
+function readInputs(env = process.env) {
+    const inputs = new ActionInputs(env);
+    const text = (name) => inputs.optional(name);
     return {
         server: text('server'),
         app: text('app'),
@@ -32778,10 +32823,11 @@ function readInputs() {
         'app-namespace': text('app-namespace'),
         project: text('project'),
         refresh: text('refresh'),
-        sync: booleanInput('sync'),
-        images: listInput('images'),
+        sync: inputs.boolean('sync', false),
+        // Image references never contain commas, so commas separate them as well as newlines.
+        images: inputs.list('images', { commas: true }),
         timeout: text('timeout'),
-        insecure: booleanInput('insecure'),
+        insecure: inputs.boolean('insecure', false),
         'ca-file': text('ca-file'),
         watch: text('watch'),
         'poll-interval': text('poll-interval'),
@@ -32789,9 +32835,12 @@ function readInputs() {
         'degraded-grace': text('degraded-grace'),
     };
 }
-/** Reads and checks the inputs once; the token falls back to ARGOCD_AUTH_TOKEN like the CLI. */
+/**
+ * Reads and checks the inputs once. The token falls back to ARGOCD_AUTH_TOKEN
+ * like the CLI; an empty revision means the revision Argo CD targets now.
+ */
 function readSettings(env = process.env) {
-    return parseVerifySettings(readInputs(), inputLabel, env.ARGOCD_AUTH_TOKEN, {
+    return parseVerifySettings(readInputs(env), inputLabel, env.ARGOCD_AUTH_TOKEN, {
         revisionRequired: false,
     });
 }
@@ -32810,7 +32859,7 @@ const logger = {
 };
 async function run() {
     try {
-        const settings = readSettings();
+        const settings = readSettings(process.env);
         core_setSecret(settings.token);
         const result = await runVerification(settings, { logger }, inputLabel('ca-file'));
         setOutput('verified', String(result.verified));

@@ -1,49 +1,31 @@
-import * as core from '@actions/core'
+import { ActionInputs } from '../../lib/action-input'
 import { parseVerifySettings, type VerifySettings } from '../../lib/argocd/verify-settings'
-import { UsageError } from '../../lib/errors'
 
 /** The action's inputs as action.yml declares them, in kebab-case. */
 export interface Inputs {
-  server: string
-  app: string
-  revision: string
-  token: string
-  'app-namespace': string
-  project: string
-  refresh: string
+  server?: string
+  app?: string
+  revision?: string
+  token?: string
+  'app-namespace'?: string
+  project?: string
+  refresh?: string
   sync: boolean
   images: string[]
-  timeout: string
+  timeout?: string
   insecure: boolean
-  'ca-file': string
-  watch: string
-  'poll-interval': string
-  'request-timeout': string
-  'degraded-grace': string
+  'ca-file'?: string
+  watch?: string
+  'poll-interval'?: string
+  'request-timeout'?: string
+  'degraded-grace'?: string
 }
 
 export const inputLabel = (name: string) => `input '${name}'`
 
-function booleanInput(name: string): boolean {
-  const value = core.getInput(name).trim().toLowerCase()
-  if (value === '' || value === 'false') return false
-  if (value === 'true') return true
-  throw new UsageError(
-    `invalid ${inputLabel(name)} '${core.getInput(name)}': expected true or false`,
-  )
-}
-
-/** Image references never contain commas or whitespace, so both separate them. */
-function listInput(name: string): string[] {
-  return core
-    .getInput(name)
-    .split(/[\n,]/)
-    .map((value) => value.trim())
-    .filter((value) => value !== '')
-}
-
-export function readInputs(): Inputs {
-  const text = (name: string) => core.getInput(name)
+export function readInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
+  const inputs = new ActionInputs(env)
+  const text = (name: string) => inputs.optional(name)
   return {
     server: text('server'),
     app: text('app'),
@@ -52,10 +34,11 @@ export function readInputs(): Inputs {
     'app-namespace': text('app-namespace'),
     project: text('project'),
     refresh: text('refresh'),
-    sync: booleanInput('sync'),
-    images: listInput('images'),
+    sync: inputs.boolean('sync', false),
+    // Image references never contain commas, so commas separate them as well as newlines.
+    images: inputs.list('images', { commas: true }),
     timeout: text('timeout'),
-    insecure: booleanInput('insecure'),
+    insecure: inputs.boolean('insecure', false),
     'ca-file': text('ca-file'),
     watch: text('watch'),
     'poll-interval': text('poll-interval'),
@@ -64,9 +47,12 @@ export function readInputs(): Inputs {
   }
 }
 
-/** Reads and checks the inputs once; the token falls back to ARGOCD_AUTH_TOKEN like the CLI. */
+/**
+ * Reads and checks the inputs once. The token falls back to ARGOCD_AUTH_TOKEN
+ * like the CLI; an empty revision means the revision Argo CD targets now.
+ */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): VerifySettings {
-  return parseVerifySettings(readInputs(), inputLabel, env.ARGOCD_AUTH_TOKEN, {
+  return parseVerifySettings(readInputs(env), inputLabel, env.ARGOCD_AUTH_TOKEN, {
     revisionRequired: false,
   })
 }

@@ -14,7 +14,7 @@ const logger: Logger = {
 
 export async function run(): Promise<void> {
   try {
-    const settings = readSettings()
+    const settings = readSettings(process.env)
     core.setSecret(settings.token)
     const result = await runVerification(settings, { logger }, inputLabel('ca-file'))
     core.setOutput('verified', String(result.verified))
