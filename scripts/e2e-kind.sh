@@ -42,7 +42,7 @@ kubectl apply -f "https://raw.githubusercontent.com/kubernetes/ingress-nginx/con
 kubectl -n ingress-nginx wait --for=condition=Available deployment/ingress-nginx-controller --timeout=300s
 
 terraform -chdir=terraform/examples/kind apply -input=false -auto-approve -var "gitops_repo_url=$repo_url"
-kubectl -n argocd rollout status deployment --timeout=300s
+kubectl -n argocd wait --for=condition=Available deployment --all --timeout=300s
 forward=$(terraform -chdir=terraform/examples/kind output -raw port_forward_command)
 read -r -a forward_argv <<<"$forward"
 "${forward_argv[@]}" >"$work/port-forward.log" 2>&1 &
