@@ -1,25 +1,39 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { workflowFiles } from './workflow-files'
+import { repositoryRoot, workflowFiles } from './workflow-files'
 
-const deliver = workflowFiles().find((file) => file.name === 'deliver.yml')!.document
+const workflow = (name: string) => workflowFiles().find((file) => file.name === name)!.document
 
 /** The `run:` script of a named step, run by bash the way a runner does, with the runner's files. */
-function runStep(job: string, step: string, env: Record<string, string>, dir: string) {
-  const found = deliver.jobs[job].steps.find(
+function runStep(
+  job: string,
+  step: string,
+  env: Record<string, string>,
+  dir: string,
+  { file = 'deliver.yml', cwd }: { file?: string; cwd?: string } = {},
+) {
+  const found = workflow(file).jobs[job].steps.find(
     (candidate: { name?: string }) => candidate.name === step,
   )
   if (!found?.run) throw new Error(`no run step '${step}' in job '${job}'`)
+  mkdirSync(join(dir, 'runner-temp'), { recursive: true })
   const output = join(dir, 'output')
   const summary = join(dir, 'summary')
   writeFileSync(output, '')
   writeFileSync(summary, '')
   const result = spawnSync('/bin/bash', ['-e', '-c', found.run], {
+    cwd,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, ...env },
+    env: {
+      PATH: process.env.PATH,
+      RUNNER_TEMP: join(dir, 'runner-temp'),
+      GITHUB_OUTPUT: output,
+      GITHUB_STEP_SUMMARY: summary,
+      ...env,
+    },
   })
   return {
     status: result.status,
@@ -130,5 +144,64 @@ describe('deliver.yml step scripts', () => {
     expect(result.status).toBe(status)
     expect(result.stdout).toContain(stdout)
     expect(result.output).toBe(output)
+  })
+})
+
+describe('pr-checks.yml rendered-manifest diff', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'golden-path-pr-diff-'))
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  function git(cwd: string, ...args: string[]): string {
+    const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+      cwd,
+      encoding: 'utf8',
+    })
+    if (result.status !== 0) throw new Error(result.stderr)
+    return result.stdout.trim()
+  }
+
+  it('shows per overlay the diff of the rendered manifests against the base commit', () => {
+    const repo = join(dir, 'product')
+    cpSync(join(repositoryRoot, 'manifests'), join(repo, 'manifests'), { recursive: true })
+    git(repo, 'init', '--quiet')
+    git(repo, 'add', '.')
+    git(repo, 'commit', '--quiet', '-m', 'base')
+    const base = git(repo, 'rev-parse', 'HEAD')
+    const overlay = join(repo, 'manifests/overlays/dev/kustomization.yaml')
+    writeFileSync(
+      overlay,
+      readFileSync(overlay, 'utf8').replace('newTag: "0.1.0"', 'newTag: "0.2.0"'),
+    )
+    git(repo, 'commit', '--quiet', '-am', 'head')
+    const result = runStep(
+      'manifests',
+      'rendered-manifest diff against the base branch',
+      { OVERLAYS: 'manifests/overlays/dev\nmanifests/overlays/prod\n', BASE_SHA: base },
+      dir,
+      { file: 'pr-checks.yml', cwd: repo },
+    )
+    expect(result.status).toBe(0)
+    const [, dev, prod] = result.summary.split('### ')
+    expect(dev).toContain('`manifests/overlays/dev`')
+    expect(dev).toContain('-        image: ghcr.io/example-org/golden-path-reference-service:0.1.0')
+    expect(dev).toContain('+        image: ghcr.io/example-org/golden-path-reference-service:0.2.0')
+    expect(prod).toContain('`manifests/overlays/prod`\nNo change.')
+    // The base worktree is removed again.
+    expect(git(repo, 'worktree', 'list').split('\n')).toHaveLength(1)
+  })
+
+  it('says there is nothing to diff outside a pull request', () => {
+    const result = runStep(
+      'manifests',
+      'rendered-manifest diff against the base branch',
+      { OVERLAYS: 'manifests/overlays/dev', BASE_SHA: '' },
+      dir,
+      { file: 'pr-checks.yml', cwd: dir },
+    )
+    expect(result.status).toBe(0)
+    expect(result.stdout).toContain('::notice::not a pull request: no base branch to diff against')
   })
 })
