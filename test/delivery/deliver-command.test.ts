@@ -162,6 +162,26 @@ describe('golden-path deliver', () => {
     expect(result.report.steps.at(-1)).toMatchObject({ name: 'verify', status: 'not-run' })
   })
 
+  it('refuses Argo CD flags that cannot work before anything is built', async () => {
+    const cli = captureIO(dir, {})
+    const code = await main(
+      [
+        'deliver',
+        '--local',
+        '--argocd-server',
+        'https://argocd.example.com',
+        '--state-dir',
+        join(dir, 'state'),
+      ],
+      cli.io,
+    )
+    expect(code).toBe(2)
+    expect(cli.stderr()).toBe(
+      'golden-path deliver: missing --argocd-app: the Argo CD application name\n',
+    )
+    expect(existsSync(join(dir, 'state'))).toBe(false)
+  })
+
   it('fails set-up in one line with exit 2 when the registry address is not loopback', async () => {
     const cli = captureIO(dir)
     const code = await main(

@@ -9,6 +9,7 @@ import { buildStep, pushStep, scanStep } from './image-steps'
 import { startLoopbackRegistry } from './loopback-registry'
 import { testStep } from './test-step'
 import { verifySkippedStep } from './verify-skipped-step'
+import { verifyStep } from './verify-step'
 
 /** Where local delivery keeps its registry storage and GitOps repository unless told otherwise. */
 export function defaultLocalStateDir(env: NodeJS.ProcessEnv): string {
@@ -49,6 +50,10 @@ export interface LocalDeliveryOptions {
   environment: string
   argocdServer?: string
   argocdApp?: string
+  /** Falls back to ARGOCD_AUTH_TOKEN. */
+  argocdToken?: string
+  argocdInsecure?: boolean
+  verifyTimeoutSeconds?: string
 }
 
 export interface LocalDeliveryResult {
@@ -73,9 +78,19 @@ export async function deliverLocally(
   options: LocalDeliveryOptions,
   ports: LocalDeliveryPorts,
 ): Promise<LocalDeliveryResult> {
-  if (options.argocdServer) {
-    throw new Error('verification against an Argo CD server is not available in this build yet')
-  }
+  const verify = options.argocdServer
+    ? verifyStep(
+        {
+          server: options.argocdServer,
+          app: options.argocdApp,
+          token: options.argocdToken,
+          insecure: options.argocdInsecure ?? false,
+          timeoutSeconds: options.verifyTimeoutSeconds,
+        },
+        ports.env,
+        ports,
+      )
+    : verifySkippedStep()
   const storageDir = join(options.stateDir, 'registry')
   const registry = await startLoopbackRegistry({
     address: options.registry,
@@ -117,7 +132,7 @@ export async function deliverLocally(
       pushStep(ports),
       validateStep(gitopsOptions, ports),
       bumpStep(gitopsOptions, ports),
-      verifySkippedStep(),
+      verify,
     ]
     const report = await runDelivery(steps, { image }, ports)
     return {

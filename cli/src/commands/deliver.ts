@@ -40,6 +40,9 @@ Flags:
   --environment NAME        environment named in the bump commit (default ${d.environment})
   --argocd-server URL       Argo CD API server to verify against; without it verify is skipped, with a notice
   --argocd-app NAME         Argo CD Application of the overlay
+  --argocd-token TOKEN      Argo CD API token (default $ARGOCD_AUTH_TOKEN)
+  --argocd-insecure         accept a self-signed Argo CD certificate
+  --verify-timeout SECONDS  how long to wait for Synced and Healthy at the bump commit (default 300)
   --output text|json        report format (default text)
 
 Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
@@ -60,6 +63,9 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
       environment: { type: 'string' },
       'argocd-server': { type: 'string' },
       'argocd-app': { type: 'string' },
+      'argocd-token': { type: 'string' },
+      'argocd-insecure': { type: 'boolean' },
+      'verify-timeout': { type: 'string' },
       output: { type: 'string' },
     })
     if (values.local !== true) {
@@ -99,6 +105,9 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
           environment: flag('environment', d.environment),
           argocdServer: stringFlag(values, 'argocd-server'),
           argocdApp: stringFlag(values, 'argocd-app'),
+          argocdToken: stringFlag(values, 'argocd-token'),
+          argocdInsecure: values['argocd-insecure'] === true,
+          verifyTimeoutSeconds: stringFlag(values, 'verify-timeout'),
         },
         { runner: spawnRunner, clock: systemClock, logger, env: io.env },
       )
