@@ -46,14 +46,16 @@ describe('reading a refused push', () => {
 
 describe('retry backoff', () => {
   it.each([
-    [1, 200],
-    [2, 400],
-    [4, 1600],
-    [6, 5000],
-    [12, 5000],
-  ])('waits below the ceiling for attempt %i (%i ms)', (attempt, ceiling) => {
-    expect(backoffDelay(attempt, () => 0)).toBe(0)
-    expect(backoffDelay(attempt, () => 0.999999)).toBe(ceiling - 1)
+    // attempt, measured window (ms), ceiling (ms)
+    [1, 10, 100],
+    [1, 300, 600],
+    [2, 300, 1200],
+    [6, 300, 1200],
+    [1, 2000, 4000],
+    [3, 2000, 5000],
+  ])('after attempt %i with a %i ms window waits below %i ms', (attempt, window, ceiling) => {
+    expect(backoffDelay(attempt, window, () => 0)).toBe(0)
+    expect(backoffDelay(attempt, window, () => 0.999999)).toBe(ceiling - 1)
   })
 })
 

@@ -42088,13 +42088,23 @@ const defaultIdentity = {
     name: 'github-actions[bot]',
     email: '41898282+github-actions[bot]@users.noreply.github.com',
 };
-// The ceiling grows to several seconds so that twenty writers racing for one
-// branch spread their retries out instead of colliding again and again.
-const backoffBaseMs = 100;
+// Every writer racing for the branch needs one undisturbed fetch-to-push window,
+// and that window is as long as this machine and remote make it (tens of
+// milliseconds when idle, over a second under heavy load). So the wait is scaled
+// by the window just measured rather than by a fixed base: writers spread over
+// two, then four windows, without sleeping seconds on an idle machine.
+const backoffFloorMs = 50;
 const backoffCapMs = 5000;
-/** Full jitter: a random wait below an exponentially growing ceiling. */
-function backoffDelay(attempt, random) {
-    return Math.floor(random() * Math.min(backoffCapMs, backoffBaseMs * 2 ** attempt));
+const backoffMaxWindows = 4;
+/**
+ * Full jitter: a random wait below a ceiling of `window × 2^attempt` (at most
+ * four windows, at most 5 s), where `window` is how long the losing attempt
+ * took from reading the branch to the rejected push.
+ */
+function backoffDelay(attempt, windowMs, random) {
+    const window = Math.max(backoffFloorMs, windowMs);
+    const ceiling = Math.min(backoffCapMs, window * Math.min(backoffMaxWindows, 2 ** attempt));
+    return Math.floor(random() * ceiling);
 }
 function checkRelative(path, flag) {
     const normal = (0,external_node_path_namespaceObject.normalize)(path);
@@ -42290,6 +42300,7 @@ function assertFound(request, plans) {
 async function commitWithRetry(request, git, ports, root, prBranch) {
     const expected = new Map();
     const start = await ports.git.head(root);
+    let attemptStarted = ports.clock.now();
     for (let attempt = 1;; attempt++) {
         const files = await collectTargetFiles(root, request.files, request.directories);
         const plans = await planAll(root, files, request);
@@ -42347,9 +42358,10 @@ async function commitWithRetry(request, git, ports, root, prBranch) {
                 : `push to ${ref} still behind after ${attempt} attempts: ${outcome.message}`;
             throw new WriteBackFailure(why);
         }
-        const delay = backoffDelay(attempt, ports.random);
+        const delay = backoffDelay(attempt, ports.clock.now() - attemptStarted, ports.random);
         ports.logger.info(`${ref} moved (${outcome.message}); re-applying on the new tip in ${delay} ms`);
         await ports.clock.sleep(delay);
+        attemptStarted = ports.clock.now();
         await ports.git.resetToRemote(root, git.branch);
     }
 }
