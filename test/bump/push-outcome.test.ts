@@ -50,9 +50,10 @@ describe('retry backoff', () => {
     [1, 10, 100],
     [1, 300, 600],
     [2, 300, 1200],
-    [6, 300, 1200],
+    [3, 300, 2400],
+    [6, 300, 2400],
     [1, 2000, 4000],
-    [3, 2000, 5000],
+    [2, 2000, 5000],
   ])('after attempt %i with a %i ms window waits below %i ms', (attempt, window, ceiling) => {
     expect(backoffDelay(attempt, window, () => 0)).toBe(0)
     expect(backoffDelay(attempt, window, () => 0.999999)).toBe(ceiling - 1)

@@ -42092,13 +42092,13 @@ const defaultIdentity = {
 // and that window is as long as this machine and remote make it (tens of
 // milliseconds when idle, over a second under heavy load). So the wait is scaled
 // by the window just measured rather than by a fixed base: writers spread over
-// two, then four windows, without sleeping seconds on an idle machine.
+// two, four, then eight windows, without sleeping seconds on an idle machine.
 const backoffFloorMs = 50;
 const backoffCapMs = 5000;
-const backoffMaxWindows = 4;
+const backoffMaxWindows = 8;
 /**
  * Full jitter: a random wait below a ceiling of `window × 2^attempt` (at most
- * four windows, at most 5 s), where `window` is how long the losing attempt
+ * eight windows, at most 5 s), where `window` is how long the losing attempt
  * took from reading the branch to the rejected push.
  */
 function backoffDelay(attempt, windowMs, random) {
