@@ -56,6 +56,13 @@ cpSync(join(root, 'service'), join(product, 'service'), {
   filter: (source) => !/\/(node_modules|dist)(\/|$)/.test(source.slice(root.length)),
 })
 const verifying = values['argocd-server'] !== ''
+// The caller passes the token by name; act reads ARGOCD_TOKEN from its environment (-s ARGOCD_TOKEN).
+// The expression is split so that it stays literal workflow text, not a placeholder.
+const secretsBlock = [
+  '    secrets:',
+  '      argocd-token: $' + '{{ secrets.ARGOCD_TOKEN }}',
+  '',
+].join('\n')
 writeFileSync(
   join(product, '.github/workflows/deliver.yml'),
   `name: deliver
@@ -79,7 +86,7 @@ jobs:
       argocd-server: ${quoted(values['argocd-server'])}
       argocd-app: ${quoted(values['argocd-app'])}
       argocd-insecure: ${values['argocd-insecure']}
-${verifying ? '    secrets:\n      argocd-token: ${{ secrets.ARGOCD_TOKEN }}\n' : ''}`,
+${verifying ? secretsBlock : ''}`,
 )
 const git = (...args) => {
   const result = spawnSync('git', args, { cwd: product, encoding: 'utf8' })

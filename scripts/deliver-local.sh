@@ -8,5 +8,8 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
 node scripts/build.mjs
+# Nothing can be pulled here: the Dockerfile's base images are stand-ins built from the host's node.
+mapfile -t bases < <(bash scripts/standin-bases.sh)
 # The reference service has no unit tests of its own; its typecheck is its test step.
-exec node cli/dist/index.js deliver --local --service service --test-script typecheck "$@"
+exec node cli/dist/index.js deliver --local --service service --test-script typecheck \
+  --build-arg "BUILD_IMAGE=${bases[0]}" --build-arg "RUNTIME_IMAGE=${bases[1]}" "$@"

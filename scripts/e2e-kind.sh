@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 }
 
 work=/tmp/golden-path-e2e
+INGRESS_NGINX_VERSION=${INGRESS_NGINX_VERSION:-v1.12.1}
 placeholder=https://github.com/example-org/REPLACE-ME-gitops-repository.git
 gateway=$(docker network inspect kind --format '{{(index .IPAM.Config 0).Gateway}}')
 repo_url="git://$gateway:9418/gitops.git"
@@ -35,8 +36,13 @@ git -C "$work/seed" push --quiet "$work/gitops.git" HEAD:refs/heads/main
 git daemon --base-path="$work" --export-all --reuseaddr --listen="$gateway" --port=9418 \
   --detach --pid-file="$work/git-daemon.pid"
 
+# The Ingress is Healthy in Argo CD only once a controller gives it an address
+# (docs/platform.md names ingress-nginx); its kind provider uses the ingress-ready node.
+kubectl apply -f "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-$INGRESS_NGINX_VERSION/deploy/static/provider/kind/deploy.yaml"
+kubectl -n ingress-nginx wait --for=condition=Available deployment/ingress-nginx-controller --timeout=300s
+
 terraform -chdir=terraform/examples/kind apply -input=false -auto-approve -var "gitops_repo_url=$repo_url"
-kubectl -n argocd rollout status deployment --timeout=300s
+kubectl -n argocd wait --for=condition=Available deployment --all --timeout=300s
 forward=$(terraform -chdir=terraform/examples/kind output -raw port_forward_command)
 read -r -a forward_argv <<<"$forward"
 "${forward_argv[@]}" >"$work/port-forward.log" 2>&1 &

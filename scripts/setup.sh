@@ -16,7 +16,9 @@ APT_TOOLS=(
   docker-registry:docker-registry
   newuidmap:uidmap
   git:git
+  ssh-keygen:openssh-client
   shellcheck:shellcheck
+  openssl:openssl
 )
 # name-on-PATH:module@version
 GO_TOOLS=(

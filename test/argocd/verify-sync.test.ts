@@ -266,6 +266,18 @@ describe('verifying an Argo CD rollout against the simulator', () => {
     )
   })
 
+  it('fails when the app is deleted while verifying', async () => {
+    const scene = scenario('deleted', stuckAtOldFrames(), { deleteAfterMs: 100 })
+    const streamed = await verify(scene)
+    expect(streamed.result).toMatchObject({
+      outcome: 'deleted',
+      message: "application 'web' was deleted while verifying",
+    })
+    await simulator?.close()
+    const polled = await verify(scene, { watch: 'poll' })
+    expect(polled.result.outcome).toBe('not-found')
+  })
+
   it('finds an app in another namespace only with --app-namespace, and passes project and refresh', async () => {
     const scene = scenario('namespaced', rolloutFrames(step), { namespace: 'team-a' })
     const missing = await verify(scene)
@@ -297,6 +309,14 @@ describe('verifying an Argo CD rollout against the simulator', () => {
     expect(sync?.body).toEqual({ name: 'web', revision: newRevision, prune: false })
   })
 
+  it('watches the running operation when Argo CD refuses a second sync', async () => {
+    const scene = scenario('conflict', rolloutFrames(step), { syncConflict: true })
+    const { result, logs } = await verify(scene, { sync: true })
+    expect(result.outcome).toBe('verified')
+    expect(result.phases.syncRequestedAt).toBeNull()
+    expect(logs.join('\n')).toContain('not requesting a sync')
+  })
+
   it('waits for the expected images in status.summary.images', async () => {
     const ok = await verify(scenario('images', rolloutFrames(step)), { images: [newImage] })
     expect(ok.result.outcome).toBe('verified')
@@ -320,6 +340,25 @@ describe('verifying an Argo CD rollout against the simulator', () => {
       timeoutMs: 600,
     })
     expect(partial.result.outcome).toBe('timeout')
+  })
+
+  it('without a revision, verifies the revision Argo CD targets once it is Synced and Healthy', async () => {
+    const current = await verify(scenario('stuck', stuckAtOldFrames()), { revision: undefined })
+    expect(current.result).toMatchObject({
+      outcome: 'verified',
+      expectedRevision: null,
+      syncedRevision: oldRevision,
+    })
+    await simulator?.close()
+    const moving = await verify(scenario('rollout', rolloutFrames(step).slice(1)), {
+      revision: undefined,
+    })
+    expect(moving.result).toMatchObject({
+      outcome: 'verified',
+      syncedRevision: newRevision,
+      health: 'Healthy',
+    })
+    expect(moving.result.timeline[0].syncStatus).toBe('OutOfSync')
   })
 
   it('accepts an abbreviated SHA as a prefix', async () => {

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { main } from '../../cli/src/main'
 import { GitOpsRemote, gitEnv } from './git-fixture'
+import { FakeGitHub } from './github-api-server'
 
 const image = 'ghcr.io/example-org/golden-path-reference-service'
 const overlay = (tag: string) =>
@@ -100,6 +101,28 @@ describe('golden-path bump', () => {
     })
   })
 
+  it('opens a pull request in --mode pr and prints its URL', async () => {
+    const remote = new GitOpsRemote({ 'overlays/dev/kustomization.yaml': overlay('0.1.0') })
+    dirs.push(remote.root)
+    const github = new FakeGitHub('example-org', 'gitops', 'pr-token')
+    await github.start()
+    try {
+      const result = await cli(
+        remote.root,
+        ...['--image', image, '--tag', '0.2.0', '--dir', 'overlays/dev', '--repo', remote.bare],
+        ...['--branch', 'main', '--mode', 'pr', '--environment', 'dev', '--app', 'svc'],
+        ...['--token', 'pr-token', '--github-api-url', github.baseUrl],
+        ...['--github-repository', 'example-org/gitops'],
+      )
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain('pushed to refs/heads/golden-path/dev/svc (attempt 1)')
+      expect(result.stdout).toContain('pull request https://github.com/example-org/gitops/pull/1')
+      expect(github.pulls).toHaveLength(1)
+    } finally {
+      await github.stop()
+    }
+  })
+
   it('prints the diff on --dry-run and leaves the file untouched', async () => {
     const dir = workspace({ 'kustomization.yaml': overlay('0.1.0') })
     const result = await cli(dir, '--image', image, '--tag', '0.2.0', '--dir', '.', '--dry-run')
@@ -139,6 +162,11 @@ describe('golden-path bump', () => {
       2,
       /--file 'missing.yaml' does not exist/,
     ],
+    [
+      ['--image', image, '--tag', '0.2.0', '--file', 'latin1.yaml'],
+      2,
+      /latin1.yaml is not UTF-8 text/,
+    ],
     [['--image', image, '--tag', '0.2.0'], 2, /name the files to edit with --file or --dir/],
     [
       ['--image', image, '--tag', '0.2.0', '--file', 'kustomization.yaml', '--push'],
@@ -155,6 +183,7 @@ describe('golden-path bump', () => {
       'kustomization.yaml': overlay('0.1.0'),
       'broken.yaml': 'a: [1\nb: }\n',
     })
+    writeFileSync(join(dir, 'latin1.yaml'), Buffer.from(`# caf\xe9\n${overlay('0.1.0')}`, 'latin1'))
     const result = await cli(dir, ...(args as string[]))
     expect(result.code).toBe(code)
     expect(result.stderr).toMatch(message)

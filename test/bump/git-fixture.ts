@@ -29,7 +29,7 @@ export function git(cwd: string, ...args: string[]): string {
 }
 
 /**
- * A bare repository on disk holding `files` on branch main, plus helpers that
+ * A bare repository on disk holding `files` on branch main, plus methods that
  * act as another writer through a clone of their own.
  */
 export class GitOpsRemote {

@@ -71,8 +71,9 @@ function racing(beforePush: () => void): GitPort {
     isWorkTree: (path) => inner.isWorkTree(path),
     clone: (...args) => inner.clone(...args),
     head: (directory) => inner.head(directory),
+    currentBranch: (directory) => inner.currentBranch(directory),
     isClean: (directory) => inner.isClean(directory),
-    fetch: (directory, branch) => inner.fetch(directory, branch),
+    resetToRemote: (directory, branch) => inner.resetToRemote(directory, branch),
     resetHard: (directory, revision) => inner.resetHard(directory, revision),
     commit: (...args) => inner.commit(...args),
     push: (directory, ref, options) => {
@@ -288,6 +289,28 @@ describe('git write-back', () => {
     await expect(bumpImages(request(remote, {}, { repo: checkout }), realPorts())).rejects.toThrow(
       /uncommitted changes/,
     )
+  })
+
+  it('refuses a checkout of another branch, which a retry would reset', async () => {
+    const remote = remoteWith()
+    const checkout = join(remote.root, 'checkout')
+    git(remote.root, 'clone', '--quiet', remote.bare, checkout)
+    git(checkout, 'switch', '--quiet', '-c', 'feature')
+    await expect(bumpImages(request(remote, {}, { repo: checkout }), realPorts())).rejects.toThrow(
+      /has branch 'feature' checked out, not 'main'/,
+    )
+  })
+
+  it('commits and pushes from a checkout used in place', async () => {
+    const remote = remoteWith()
+    const checkout = join(remote.root, 'checkout')
+    git(remote.root, 'clone', '--quiet', remote.bare, checkout)
+    remote.commitAsOther({ 'README.md': '# moved on\n' }, 'someone else')
+    const result = await bumpImages(request(remote, {}, { repo: checkout }), realPorts())
+    expect(result).toMatchObject({ pushed: true, attempts: 2 })
+    expect(git(checkout, 'rev-parse', 'HEAD').trim()).toBe(remote.tip())
+    expect(remote.read('README.md')).toBe('# moved on\n')
+    expect(remote.read('overlays/dev/kustomization.yaml')).toBe(overlay('0.2.0'))
   })
 
   it.each([

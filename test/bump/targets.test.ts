@@ -171,6 +171,24 @@ describe('Helm values', () => {
   })
 })
 
+describe('objects that embed Helm values', () => {
+  it('updates the image of a Flux HelmRelease through spec.values', () => {
+    const text = `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: svc\nspec:\n  values:\n    image:\n      repository: ${image}\n      tag: 0.1.0\n`
+    expect(bumped('release.yaml', text, {}).newText).toBe(text.replace('tag: 0.1.0', 'tag: 0.2.0'))
+  })
+
+  it('follows --values-path from the object root', () => {
+    const text = `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: svc\nspec:\n  source:\n    helm:\n      valuesObject:\n        imageTag: 0.1.0\n`
+    const plan = bumped(
+      'app.yaml',
+      text,
+      {},
+      { valuesPath: 'spec.source.helm.valuesObject.imageTag' },
+    )
+    expect(plan.newText).toBe(text.replace('0.1.0', '0.2.0'))
+  })
+})
+
 describe('setter markers', () => {
   it('follows tag and name markers of the policy that names the image', () => {
     const text = [

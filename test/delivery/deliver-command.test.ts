@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -5,9 +6,11 @@ import { PassThrough } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CliIO } from '../../cli/src/command'
 import { main } from '../../cli/src/main'
-import { freePort } from './free-port'
+import { freeLoopbackPort as freePort } from '../support/free-port'
+import { standinBaseImages } from '../support/standin-images'
 
 const fixtureManifests = new URL('./fixtures/manifests', import.meta.url).pathname
+const repositoryRoot = new URL('../..', import.meta.url).pathname
 
 function captureIO(cwd: string, env: NodeJS.ProcessEnv = process.env) {
   const out: string[] = []
@@ -51,7 +54,22 @@ describe('golden-path deliver', () => {
     )
   })
 
-  it('delivers locally with a visible notice that Argo CD was not verified', async () => {
+  it('delivers locally: test, build, scan, push, validate, bump, with a visible notice that Argo CD was not verified', async () => {
+    // A product repository: a tiny service on the stand-in distroless base, and this repository's manifests.
+    const runtimeImage = (await standinBaseImages()).runtime
+    writeFileSync(join(dir, 'svc/server.js'), "console.log('ok')\n")
+    writeFileSync(
+      join(dir, 'svc/Dockerfile'),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile ARG reference
+      'ARG RUNTIME_IMAGE\nFROM ${RUNTIME_IMAGE}\nWORKDIR /app\nCOPY server.js ./\nUSER 65532:65532\nCMD ["server.js"]\n',
+    )
+    for (const args of [
+      ['init', '--quiet'],
+      ['add', '.'],
+      ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '--quiet', '-m', 'product'],
+    ]) {
+      spawnSync('git', args, { cwd: dir })
+    }
     const registry = `127.0.0.1:${await freePort()}`
     const cli = captureIO(dir)
     const code = await main(
@@ -60,29 +78,59 @@ describe('golden-path deliver', () => {
         '--local',
         '--service',
         'svc',
+        '--build-arg',
+        `RUNTIME_IMAGE=${runtimeImage}`,
         '--registry',
         registry,
         '--state-dir',
         join(dir, 'state'),
         '--seed-manifests',
-        fixtureManifests,
+        join(repositoryRoot, 'manifests'),
       ],
       cli.io,
     )
-    expect(cli.stderr()).not.toContain('golden-path deliver:')
-    expect(code).toBe(0)
     const text = cli.stdout()
+    expect(text).not.toContain('FAIL')
+    expect(code).toBe(0)
+    const gitops = join(dir, 'state', 'gitops.git')
     expect(text).toContain(`registry  ${registry} (started for this run;`)
     expect(text).toContain(
-      `gitops    ${join(dir, 'state', 'gitops.git')} branch main, overlay manifests/overlays/dev (seeded from manifests/)`,
+      `gitops    ${gitops} branch main, overlay manifests/overlays/dev (seeded from manifests/)`,
     )
     expect(text).toMatch(/^ok {4}test {5}npm ci and npm run test passed/m)
+    const digest = /^ok {4}push {5}pushed \S+@(sha256:[0-9a-f]{64})/m.exec(text)?.[1]
+    expect(digest).toBeDefined()
+    expect(text).toMatch(/^ok {4}scan {5}\d+ hardening checks passed/m)
+    expect(text).toMatch(/^ok {4}validate manifests\/overlays\/dev: \d+ resources, 0 errors/m)
     expect(text).toContain('NOTICE: verify was skipped: no --argocd-server given')
     expect(text.trim().endsWith('delivered')).toBe(true)
-    expect(existsSync(join(dir, 'state', 'registry', 'config.yml'))).toBe(true)
-    // The registry was stopped at the end of the run.
+    // The bump landed in the GitOps repository, pinning the digest the registry holds.
+    const overlay = spawnSync(
+      'git',
+      ['--git-dir', gitops, 'show', 'main:manifests/overlays/dev/kustomization.yaml'],
+      { encoding: 'utf8' },
+    ).stdout
+    expect(overlay).toContain(`newName: ${registry}/example-org/golden-path-reference-service`)
+    expect(overlay).toContain(digest)
+    // The registry was stopped at the end of the run; its storage holds the pushed manifest.
     await expect(fetch(`http://${registry}/v2/`)).rejects.toThrow()
-  })
+    expect(
+      existsSync(
+        join(
+          dir,
+          'state',
+          'registry',
+          'data',
+          'docker',
+          'registry',
+          'v2',
+          'repositories',
+          'example-org',
+          'golden-path-reference-service',
+        ),
+      ),
+    ).toBe(true)
+  }, 240_000)
 
   it('reports a failing step as JSON with exit 1', async () => {
     const registry = `127.0.0.1:${await freePort()}`
@@ -112,6 +160,26 @@ describe('golden-path deliver', () => {
     expect(result.report.steps[0]).toMatchObject({ name: 'test', status: 'failed' })
     expect(result.report.steps[0].detail).toContain("has no script 'lint' (scripts: test)")
     expect(result.report.steps.at(-1)).toMatchObject({ name: 'verify', status: 'not-run' })
+  })
+
+  it('refuses Argo CD flags that cannot work before anything is built', async () => {
+    const cli = captureIO(dir, {})
+    const code = await main(
+      [
+        'deliver',
+        '--local',
+        '--argocd-server',
+        'https://argocd.example.com',
+        '--state-dir',
+        join(dir, 'state'),
+      ],
+      cli.io,
+    )
+    expect(code).toBe(2)
+    expect(cli.stderr()).toBe(
+      'golden-path deliver: missing --argocd-app: the Argo CD application name\n',
+    )
+    expect(existsSync(join(dir, 'state'))).toBe(false)
   })
 
   it('fails set-up in one line with exit 2 when the registry address is not loopback', async () => {

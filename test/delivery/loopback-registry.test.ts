@@ -8,7 +8,7 @@ import {
   startLoopbackRegistry,
 } from '../../actions/lib/delivery/loopback-registry'
 import { systemClock } from '../../actions/lib/ports'
-import { freePort } from './free-port'
+import { freeLoopbackPort as freePort } from '../support/free-port'
 
 describe('loopback registry (real docker-registry)', () => {
   let dir: string

@@ -76,7 +76,7 @@ describe('bad input becomes a finding and the rest is still validated', () => {
     }
   })
 
-  it('reads directories recursively, only YAML and JSON files, in a stable order', async () => {
+  it('reads directories recursively, only YAML and JSON resources, in a stable order', async () => {
     const { dir, cleanup } = workspace({
       'b/two.yml': valid,
       'a/one.json': JSON.stringify({
@@ -85,6 +85,8 @@ describe('bad input becomes a finding and the rest is still validated', () => {
         metadata: { name: 'json' },
       }),
       'notes.txt': 'not a manifest',
+      'b/kustomization.yaml': 'resources: [two.yml]\n',
+      'c/component.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n',
       '.git/config.yaml': 'ignored: true',
     })
     try {
@@ -94,6 +96,7 @@ describe('bad input becomes a finding and the rest is still validated', () => {
       ).toEqual([
         ['a/one.json', 'json', 'valid'],
         ['b/two.yml', 'fine', 'valid'],
+        ['c/component.yaml', '', 'skipped'],
       ])
     } finally {
       cleanup()

@@ -28,6 +28,10 @@ export interface Scenario {
   /** The app is absent (404), or lives in another namespace than the default one. */
   exists?: boolean
   namespace?: string
+  /** A sync request is refused because an operation already runs (gRPC FailedPrecondition, HTTP 400). */
+  syncConflict?: boolean
+  /** The app is deleted this long after the clock starts: a DELETED event, then 404s. */
+  deleteAfterMs?: number
   /** The token is valid but may not read the app (403). */
   forbidden?: boolean
 }

@@ -69,6 +69,7 @@ export class ArgoCdSimulator {
   private dropsLeft: number
   private malformedPending: boolean
   private resourceVersion = 1000
+  private deleted = false
 
   private constructor(
     private readonly server: FastifyInstance,
@@ -130,6 +131,8 @@ export class ArgoCdSimulator {
       if (index === 0) return
       this.timers.push(setTimeout(() => this.show(index), frame.atMs))
     })
+    const deleteAfter = this.options.scenario.deleteAfterMs
+    if (deleteAfter !== undefined) this.timers.push(setTimeout(() => this.remove(), deleteAfter))
   }
 
   private show(index: number): void {
@@ -188,6 +191,9 @@ export class ArgoCdSimulator {
 
     server.post('/api/v1/applications/:name/sync', async (request, reply) => {
       if (!this.exists(request)) return this.notFound(reply)
+      if (this.options.scenario.syncConflict) {
+        return this.error(reply, 400, runtimeError(9, 'another operation is already in progress'))
+      }
       this.startClock()
       return this.json(reply, 'v1alpha1Application', this.application())
     })
@@ -222,7 +228,12 @@ export class ArgoCdSimulator {
     })
   }
 
-  private emit(stream: StreamConnection, type: 'ADDED' | 'MODIFIED'): void {
+  private remove(): void {
+    this.deleted = true
+    for (const stream of this.streams) this.emit(stream, 'DELETED')
+  }
+
+  private emit(stream: StreamConnection, type: 'ADDED' | 'MODIFIED' | 'DELETED'): void {
     const envelope = { result: { type, application: this.application() } }
     this.served.push({ definition: 'stream', payload: envelope })
     const text = JSON.stringify(envelope)
@@ -246,7 +257,7 @@ export class ArgoCdSimulator {
   }
 
   private exists(request: FastifyRequest): boolean {
-    if (this.options.scenario.exists === false) return false
+    if (this.options.scenario.exists === false || this.deleted) return false
     const params = request.params as { name?: string }
     if (params.name !== undefined && params.name !== appName) return false
     const query = request.query as { appNamespace?: string }

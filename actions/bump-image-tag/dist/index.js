@@ -41764,12 +41764,12 @@ const podSpecPaths = {
     Rollout: ['spec', 'template', 'spec'],
 };
 const containerLists = ['initContainers', 'containers'];
-/** Whether a document is a Kubernetes object (has apiVersion and kind). */
-function isKubernetesObject(document) {
+/** Whether a document is a Kubernetes workload whose pod template golden-path knows. */
+function isWorkload(document) {
     const root = document.contents;
     return ((0,dist/* isMap */.jh)(root) &&
         stringAt(root, 'apiVersion') !== undefined &&
-        stringAt(root, 'kind') !== undefined);
+        podSpecPaths[stringAt(root, 'kind') ?? ''] !== undefined);
 }
 function walk(root, path) {
     let node = root;
@@ -41867,10 +41867,12 @@ function planFileBumps(file, bumps, options) {
             if (isKustomization(file.path, document)) {
                 accept(findKustomizeImages(file, document, bump, options.add));
             }
-            else if (isKubernetesObject(document)) {
+            else if (isWorkload(document)) {
                 accept(findWorkloadImages(file, document, index, bump));
             }
             else {
+                // Values files, and objects that embed values (a Flux HelmRelease's
+                // spec.values, an Argo CD Application's helm valuesObject).
                 accept(findHelmValues(file, document, bump, options.valuesPath));
             }
         }
@@ -42086,8 +42088,10 @@ const defaultIdentity = {
     name: 'github-actions[bot]',
     email: '41898282+github-actions[bot]@users.noreply.github.com',
 };
-const backoffBaseMs = 50;
-const backoffCapMs = 1000;
+// The ceiling grows to several seconds so that twenty writers racing for one
+// branch spread their retries out instead of colliding again and again.
+const backoffBaseMs = 100;
+const backoffCapMs = 5000;
 /** Full jitter: a random wait below an exponentially growing ceiling. */
 function backoffDelay(attempt, random) {
     return Math.floor(random() * Math.min(backoffCapMs, backoffBaseMs * 2 ** attempt));
@@ -42102,7 +42106,12 @@ function checkRelative(path, flag) {
 async function planAll(root, files, request) {
     const plans = [];
     for (const file of files) {
-        const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(root, file), 'utf8');
+        const bytes = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(root, file));
+        const text = bytes.toString('utf8');
+        // Decoding anything but UTF-8 would rewrite bytes far from the value changed.
+        if (!Buffer.from(text, 'utf8').equals(bytes)) {
+            throw new errors_UsageError(`${file} is not UTF-8 text; golden-path only edits UTF-8 YAML`);
+        }
         plans.push(planFileBumps({ path: file, text }, request.bumps, request.targets));
     }
     return plans;
@@ -42223,6 +42232,12 @@ async function bumpImages(request, ports) {
         if (!(await ports.git.isClean(root))) {
             throw new errors_UsageError(`${git.repo} has uncommitted changes; commit or stash them first`);
         }
+        // A retry resets the checkout to the remote branch: that must be the branch
+        // checked out (or a detached HEAD), never some other local branch.
+        const current = await ports.git.currentBranch(root);
+        if (current !== undefined && current !== git.branch) {
+            throw new errors_UsageError(`${git.repo} has branch '${current}' checked out, not '${git.branch}'; check out '${git.branch}' or use a clone`);
+        }
     }
     else {
         scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'golden-path-bump-'));
@@ -42244,14 +42259,14 @@ async function bumpInPlace(request, ports, root) {
     const plans = await planAll(root, files, request);
     assertFound(request, plans);
     const changed = plans.filter((plan) => plan.newText !== plan.text);
-    const result = emptyResult(plans, 1);
+    const result = resultOf(plans, 1);
     if (changed.length > 0 && !request.dryRun) {
         await writeFilesAtomically(changed.map((plan) => ({ path: (0,external_node_path_namespaceObject.join)(root, plan.path), text: plan.newText })));
         ports.logger.info(`updated ${changed.map((plan) => plan.path).join(', ')}`);
     }
     return result;
 }
-function emptyResult(plans, attempts) {
+function resultOf(plans, attempts) {
     const files = changesOf(plans);
     return {
         changed: files.length > 0,
@@ -42274,8 +42289,7 @@ function assertFound(request, plans) {
 }
 async function commitWithRetry(request, git, ports, root, prBranch) {
     const expected = new Map();
-    let base = await ports.git.head(root);
-    const start = base;
+    const start = await ports.git.head(root);
     for (let attempt = 1;; attempt++) {
         const files = await collectTargetFiles(root, request.files, request.directories);
         const plans = await planAll(root, files, request);
@@ -42293,29 +42307,32 @@ async function commitWithRetry(request, git, ports, root, prBranch) {
         else {
             assertNoConflict(plans, expected);
         }
-        const result = emptyResult(plans, attempt);
+        const result = resultOf(plans, attempt);
         const changed = plans.filter((plan) => plan.newText !== plan.text);
         if (changed.length === 0 || request.dryRun)
             return result;
         await writeFilesAtomically(changed.map((plan) => ({ path: (0,external_node_path_namespaceObject.join)(root, plan.path), text: plan.newText })));
         const message = commitMessage(git, request, result.files);
-        let commit;
         try {
-            commit = await ports.git.commit(root, changed.map((plan) => plan.path), message, {
+            await ports.git.commit(root, changed.map((plan) => plan.path), message, {
                 identity: git.identity,
                 sign: git.sign,
             });
         }
         catch (error) {
-            await ports.git.resetHard(root, base);
+            // A failed commit leaves HEAD where it was: only the written files need undoing.
+            await ports.git.resetHard(root, 'HEAD');
             throw error;
         }
-        result.commit = commit;
-        if (!git.push && git.mode !== 'pr')
+        if (!git.push && git.mode !== 'pr') {
+            result.commit = await ports.git.head(root);
             return result;
+        }
         const ref = `refs/heads/${prBranch ?? git.branch}`;
         const outcome = await ports.git.push(root, ref, { force: prBranch !== undefined });
         if (outcome.kind === 'pushed') {
+            const commit = await ports.git.head(root);
+            result.commit = commit;
             ports.logger.info(`pushed ${commit} to ${ref} (attempt ${attempt})`);
             result.pushed = true;
             result.pushedRef = ref;
@@ -42333,8 +42350,7 @@ async function commitWithRetry(request, git, ports, root, prBranch) {
         const delay = backoffDelay(attempt, ports.random);
         ports.logger.info(`${ref} moved (${outcome.message}); re-applying on the new tip in ${delay} ms`);
         await ports.clock.sleep(delay);
-        base = await ports.git.fetch(root, git.branch);
-        await ports.git.resetHard(root, base);
+        await ports.git.resetToRemote(root, git.branch);
     }
 }
 function githubRepository(git) {
@@ -42370,6 +42386,14 @@ async function openPullRequest(git, ports, branch, message, result) {
 ;// CONCATENATED MODULE: ./actions/lib/writeback/git-cli.ts
 
 
+/**
+ * Whether a repository is reached over https, where a token is needed. A local
+ * path or a checkout made by actions/checkout (which already holds its own
+ * credentials) must not get a second Authorization header.
+ */
+function needsToken(repo) {
+    return /^https?:\/\//i.test(repo);
+}
 /** Local paths are cloned through file:// so that `--depth` applies to them too. */
 function cloneUrl(source) {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/]+@[^/]+:/.test(source))
@@ -42383,9 +42407,15 @@ function cloneUrl(source) {
 class GitCli {
     runner;
     env;
+    shallow = new Map();
     constructor(runner, options = {}, baseEnv = process.env) {
         this.runner = runner;
-        const config = [['advice.detachedHead', 'false']];
+        const config = [
+            ['advice.detachedHead', 'false'],
+            // A write-back clone lives for one commit: housekeeping after it is wasted time.
+            ['maintenance.auto', 'false'],
+            ['gc.auto', '0'],
+        ];
         if (options.token) {
             const basic = Buffer.from(`x-access-token:${options.token}`).toString('base64');
             config.push(['http.extraheader', `AUTHORIZATION: basic ${basic}`]);
@@ -42431,6 +42461,9 @@ class GitCli {
             '--no-tags',
             `--branch=${branch}`,
             '--no-checkout',
+            // Blobs come on demand for the checked-out paths only; a server without
+            // partial-clone support ignores the filter and sends everything.
+            ...(paths.length > 0 ? ['--filter=blob:none'] : []),
             '--',
             cloneUrl(source),
             directory,
@@ -42451,35 +42484,52 @@ class GitCli {
     async head(directory) {
         return (await this.git(directory, ['rev-parse', 'HEAD'])).stdout.trim();
     }
+    async currentBranch(directory) {
+        const result = await this.git(directory, ['symbolic-ref', '--quiet', '--short', 'HEAD'], {
+            allowFailure: true,
+        });
+        return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    }
     async isClean(directory) {
         const result = await this.git(directory, ['status', '--porcelain', '--untracked-files=no']);
         return result.stdout.trim() === '';
     }
-    async fetch(directory, branch) {
-        const shallow = (await this.git(directory, ['rev-parse', '--is-shallow-repository'])).stdout;
-        const depth = shallow.trim() === 'true' ? ['--depth=1'] : [];
+    async resetToRemote(directory, branch) {
+        let shallow = this.shallow.get(directory);
+        if (shallow === undefined) {
+            const answer = await this.git(directory, ['rev-parse', '--is-shallow-repository']);
+            shallow = answer.stdout.trim() === 'true';
+            this.shallow.set(directory, shallow);
+        }
         await this.git(directory, [
             'fetch',
             '--quiet',
             '--no-tags',
-            ...depth,
+            ...(shallow ? ['--depth=1'] : []),
             'origin',
             `refs/heads/${branch}`,
         ]);
-        return (await this.git(directory, ['rev-parse', 'FETCH_HEAD'])).stdout.trim();
+        await this.resetHard(directory, 'FETCH_HEAD');
     }
     async resetHard(directory, revision) {
         await this.git(directory, ['reset', '--quiet', '--hard', revision]);
     }
     async commit(directory, paths, message, options) {
-        const identity = identityEnv(options.identity);
-        await this.git(directory, ['add', '--', ...paths]);
-        const result = await this.git(directory, ['commit', '--quiet', '--no-verify', options.sign ? '-S' : '--no-gpg-sign', '--file=-'], { input: message, env: identity, allowFailure: true });
+        // `git commit -- <paths>` stages and commits just those files in one process:
+        // this runs between fetch and push, where every millisecond widens the race.
+        const result = await this.git(directory, [
+            'commit',
+            '--quiet',
+            '--no-verify',
+            options.sign ? '--gpg-sign' : '--no-gpg-sign',
+            '--file=-',
+            '--',
+            ...paths,
+        ], { input: message, env: identityEnv(options.identity), allowFailure: true });
         if (result.exitCode !== 0) {
             const detail = result.stderr.trim().split('\n').pop() ?? '';
             throw new errors_UsageError(`git commit failed${options.sign ? ' (signing)' : ''}: ${detail}`);
         }
-        return this.head(directory);
     }
     async push(directory, ref, options) {
         const result = await this.git(directory, ['push', '--porcelain', ...(options.force ? ['--force'] : []), 'origin', `HEAD:${ref}`], { allowFailure: true });
@@ -47770,7 +47820,9 @@ async function run() {
         const inputs = parseInputs();
         const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
         const result = await bumpImages(toBumpRequest(inputs, workspace), {
-            git: new GitCli(spawnRunner, { token: inputs.token || undefined }),
+            git: new GitCli(spawnRunner, {
+                token: needsToken(inputs.repo) && inputs.token ? inputs.token : undefined,
+            }),
             logger: { debug: core_debug, info: info, warning: warning, error: error },
             clock: systemClock,
             random: Math.random,

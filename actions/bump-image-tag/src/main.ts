@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { oneLine } from '../../lib/errors'
 import { spawnRunner, systemClock } from '../../lib/ports'
 import { type BumpResult, bumpImages } from '../../lib/writeback/bump-images'
-import { GitCli } from '../../lib/writeback/git-cli'
+import { GitCli, needsToken } from '../../lib/writeback/git-cli'
 import { GitHubPullRequests } from '../../lib/writeback/github-pull-requests'
 import { parseInputs, toBumpRequest } from './inputs'
 
@@ -36,7 +36,9 @@ export async function run(): Promise<void> {
     const inputs = parseInputs()
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
     const result = await bumpImages(toBumpRequest(inputs, workspace), {
-      git: new GitCli(spawnRunner, { token: inputs.token || undefined }),
+      git: new GitCli(spawnRunner, {
+        token: needsToken(inputs.repo) && inputs.token ? inputs.token : undefined,
+      }),
       logger: { debug: core.debug, info: core.info, warning: core.warning, error: core.error },
       clock: systemClock,
       random: Math.random,

@@ -53,6 +53,9 @@ class RetryableFailure {
  * server) that verification needs: get, sync, resource tree and the watch stream.
  */
 export class ArgoCdClient {
+  /** Why the latest retried request failed, for a timeout message that says what was going wrong. */
+  lastFailure: string | undefined
+
   constructor(private readonly options: ArgoCdClientOptions) {}
 
   getApplication(
@@ -71,9 +74,14 @@ export class ArgoCdClient {
     ) as Promise<Application>
   }
 
-  /** Starts a sync to `revision`: for apps without automated sync. */
-  syncApplication(name: string, revision: string, signal?: AbortSignal): Promise<Application> {
-    const body: Record<string, unknown> = { name, revision, prune: false }
+  /** Starts a sync to `revision` (or the app's target revision): for apps without automated sync. */
+  syncApplication(
+    name: string,
+    revision: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<Application> {
+    const body: Record<string, unknown> = { name, prune: false }
+    if (revision) body.revision = revision
     if (this.options.appNamespace) body.appNamespace = this.options.appNamespace
     if (this.options.project) body.project = this.options.project
     return this.request(
@@ -204,6 +212,7 @@ export class ArgoCdClient {
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.attempt(app, method, url, what, body, signal)
       if (!(outcome instanceof RetryableFailure)) return outcome.value
+      this.lastFailure = `${what}: ${outcome.reason}`
       if (attempt >= retry.maxAttempts) {
         throw new ArgoCdUnavailableError(`${what} failed ${attempt} times; last: ${outcome.reason}`)
       }

@@ -10,11 +10,11 @@ export interface ExpectedRevision {
   abbreviated: boolean
 }
 
-export function parseExpectedRevision(input: string, flag = 'revision'): ExpectedRevision {
+export function parseExpectedRevision(input: string, label = '--revision'): ExpectedRevision {
   const value = input.trim().toLowerCase()
   if (!/^[0-9a-f]{7,64}$/.test(value)) {
     throw new UsageError(
-      `invalid --${flag} '${input}': expected a commit SHA (40 hex digits, or an abbreviation of at least 7)`,
+      `invalid ${label} '${input}': expected a commit SHA (40 hex digits, or an abbreviation of at least 7)`,
     )
   }
   return { value, abbreviated: value.length !== 40 && value.length !== 64 }

@@ -3,7 +3,8 @@ import { type ExpectedRevision, revisionMatches, shortRevision } from './revisio
 
 /** What verification expects to find in the Application once the rollout is done. */
 export interface SyncExpectations {
-  revision: ExpectedRevision
+  /** Absent: whatever revision Argo CD targets now; the app must be Synced to it and Healthy. */
+  revision?: ExpectedRevision
   /** Image references that must all appear in `status.summary.images`. */
   images: readonly string[]
 }
@@ -44,13 +45,25 @@ export function operationRevisions(app: Application): string[] {
   return single ? [single] : []
 }
 
-function allMatch(expected: ExpectedRevision, revisions: string[]): boolean {
-  return revisions.length > 0 && revisions.every((revision) => revisionMatches(expected, revision))
+function allMatch(
+  expected: ExpectedRevision | undefined,
+  revisions: string[],
+  synced: string[],
+): boolean {
+  if (revisions.length === 0) return false
+  if (expected === undefined) return revisions.every((revision) => synced.includes(revision))
+  return revisions.every((revision) => revisionMatches(expected, revision))
+}
+
+/** How messages name the target: the expected SHA, shortened, or Argo CD's own target. */
+export function describeTarget(revision: ExpectedRevision | undefined): string {
+  return revision ? shortRevision(revision.value) : 'its target revision'
 }
 
 /** Synced, and compared against the expected revision (every source of a multi-source app). */
-export function isSyncedAt(app: Application, revision: ExpectedRevision): boolean {
-  return app.status?.sync?.status === 'Synced' && allMatch(revision, syncedRevisions(app))
+export function isSyncedAt(app: Application, revision: ExpectedRevision | undefined): boolean {
+  const synced = syncedRevisions(app)
+  return app.status?.sync?.status === 'Synced' && allMatch(revision, synced, synced)
 }
 
 /**
@@ -62,19 +75,21 @@ export function isSyncedAt(app: Application, revision: ExpectedRevision): boolea
  */
 export function judgeApplication(app: Application, expected: SyncExpectations): SyncVerdict {
   const status = app.status ?? {}
-  const want = shortRevision(expected.revision.value)
+  const want = describeTarget(expected.revision)
+  const revisions = syncedRevisions(app)
+  const wanted = expected.revision
 
-  if (expected.revision.abbreviated) {
+  if (wanted?.abbreviated) {
     const seen = new Set(
-      [...syncedRevisions(app), ...operationRevisions(app)]
+      [...revisions, ...operationRevisions(app)]
         .map((revision) => revision.toLowerCase())
-        .filter((revision) => revisionMatches(expected.revision, revision)),
+        .filter((revision) => revisionMatches(wanted, revision)),
     )
     if (seen.size > 1) {
       return {
         state: 'failed',
         kind: 'ambiguous-revision',
-        reason: `revision '${expected.revision.value}' is ambiguous: it abbreviates ${[...seen].join(', ')}; pass the full SHA`,
+        reason: `revision '${wanted.value}' is ambiguous: it abbreviates ${[...seen].join(', ')}; pass the full SHA`,
       }
     }
   }
@@ -91,7 +106,7 @@ export function judgeApplication(app: Application, expected: SyncExpectations): 
   }
 
   const operation = status.operationState
-  const operationForRevision = allMatch(expected.revision, operationRevisions(app))
+  const operationForRevision = allMatch(wanted, operationRevisions(app), revisions)
   if (operation && operationForRevision && failedPhases.has(operation.phase ?? '')) {
     return {
       state: 'failed',
@@ -100,8 +115,7 @@ export function judgeApplication(app: Application, expected: SyncExpectations): 
     }
   }
 
-  const revisions = syncedRevisions(app)
-  const atRevision = allMatch(expected.revision, revisions)
+  const atRevision = allMatch(wanted, revisions, revisions)
   const syncStatus = status.sync?.status ?? 'Unknown'
   const health = status.health?.status ?? 'Unknown'
   const synced = syncStatus === 'Synced' && atRevision

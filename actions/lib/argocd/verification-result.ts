@@ -66,7 +66,8 @@ export interface VerificationResult {
   message: string
   app: string
   appNamespace: string | null
-  expectedRevision: string
+  /** Null when none was given: then the revision Argo CD targets is verified. */
+  expectedRevision: string | null
   syncedRevision: string | null
   syncedRevisions: string[]
   syncStatus: string | null

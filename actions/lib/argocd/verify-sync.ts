@@ -9,8 +9,9 @@ import {
   ArgoCdResponseError,
   ArgoCdUnavailableError,
 } from './errors'
-import { type ExpectedRevision, shortRevision } from './revision'
+import type { ExpectedRevision } from './revision'
 import {
+  describeTarget,
   isSyncedAt,
   judgeApplication,
   operationRevisions,
@@ -29,7 +30,8 @@ import type {
 export interface VerifySyncOptions {
   app: string
   appNamespace?: string
-  revision: ExpectedRevision
+  /** Absent: whatever revision Argo CD targets now. */
+  revision?: ExpectedRevision
   images: readonly string[]
   refresh?: RefreshMode
   /** Ask Argo CD to sync to the revision: for apps without automated sync. */
@@ -89,7 +91,7 @@ export async function verifyArgoSync(
 
   try {
     logger.info(
-      `verifying that '${options.app}' is Synced and Healthy at ${shortRevision(options.revision.value)}`,
+      `verifying that '${options.app}' is Synced and Healthy at ${describeTarget(options.revision)}`,
     )
     const initial = await client.getApplication(options.app, {
       refresh: options.refresh,
@@ -98,11 +100,22 @@ export async function verifyArgoSync(
     if (options.refresh) tracker.phases.refreshedAt = tracker.iso(clock.now())
     let done = settle(tracker.observe(initial))
     if (!done && options.sync) {
-      logger.info(
-        `requesting a sync of '${options.app}' to ${shortRevision(options.revision.value)}`,
-      )
-      await client.syncApplication(options.app, options.revision.value, run.signal)
-      tracker.phases.syncRequestedAt = tracker.iso(clock.now())
+      logger.info(`requesting a sync of '${options.app}' to ${describeTarget(options.revision)}`)
+      try {
+        await client.syncApplication(options.app, options.revision?.value, run.signal)
+        tracker.phases.syncRequestedAt = tracker.iso(clock.now())
+      } catch (error) {
+        // Argo CD refuses a second operation while one runs (FailedPrecondition); that one is watched instead.
+        if (
+          !(
+            error instanceof ArgoCdResponseError &&
+            /another operation is already in progress/i.test(error.message)
+          )
+        ) {
+          throw error
+        }
+        logger.warning(`not requesting a sync: ${error.message}`)
+      }
     }
 
     const observations = observeApplication(client, options.app, {
@@ -122,7 +135,7 @@ export async function verifyArgoSync(
           : tracker.degradedSinceMs + options.degradedGraceMs
       if (now >= degradedUntil) {
         outcome = 'degraded'
-        message = `Degraded at ${shortRevision(options.revision.value)} for ${Math.round(options.degradedGraceMs / 1000)} s: ${tracker.healthMessage()}`
+        message = `Degraded at ${describeTarget(options.revision)} for ${Math.round(options.degradedGraceMs / 1000)} s: ${tracker.healthMessage()}`
         break
       }
       if (now >= deadlineMs) break
@@ -168,7 +181,8 @@ export async function verifyArgoSync(
 
   if (outcome === 'timeout') {
     const seconds = Math.round(options.timeoutMs / 1000)
-    message = `not verified within ${seconds} s: ${tracker.lastReason ?? 'no state observed'}${lastUnavailable ? ` (last server error: ${lastUnavailable})` : ''}`
+    const serverError = lastUnavailable || client.lastFailure
+    message = `not verified within ${seconds} s: ${tracker.lastReason ?? 'no state observed'}${serverError ? ` (last server error: ${serverError})` : ''}`
   }
   const unhealthy =
     outcome === 'verified' ||
@@ -283,7 +297,7 @@ class RolloutTracker {
       message,
       app: this.options.app,
       appNamespace: this.options.appNamespace ?? null,
-      expectedRevision: this.options.revision.value,
+      expectedRevision: this.options.revision?.value ?? null,
       syncedRevision: status.sync?.revision ?? (revisions.length === 1 ? revisions[0] : null),
       syncedRevisions: revisions,
       syncStatus: status.sync?.status ?? null,

@@ -29,6 +29,8 @@ export interface DeliveryState {
   /** Image repository the delivery pushes and bumps, without tag or digest. */
   image: string
   ociLayout?: string
+  /** Tags the build gave the image (without the repository). */
+  tags?: string[]
   digest?: string
   /** repository@sha256:… as pushed. */
   imageRef?: string

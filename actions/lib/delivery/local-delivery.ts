@@ -1,11 +1,15 @@
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Clock, CommandRunner, Logger } from '../ports'
+import type { Severity } from '../scan/severity'
 import { type DeliveryReport, type DeliveryStep, runDelivery } from './delivery-pipeline'
 import { ensureGitOpsRepository, type GitOpsRepository } from './gitops-repository'
+import { bumpStep, validateStep } from './gitops-steps'
+import { buildStep, pushStep, scanStep } from './image-steps'
 import { startLoopbackRegistry } from './loopback-registry'
 import { testStep } from './test-step'
 import { verifySkippedStep } from './verify-skipped-step'
+import { verifyStep } from './verify-step'
 
 /** Where local delivery keeps its registry storage and GitOps repository unless told otherwise. */
 export function defaultLocalStateDir(env: NodeJS.ProcessEnv): string {
@@ -24,6 +28,7 @@ export const localDeliveryDefaults = {
   gitopsBranch: 'main',
   gitopsPath: 'manifests/overlays/dev',
   environment: 'dev',
+  scanFailOn: 'HIGH',
 } as const
 
 export interface LocalDeliveryOptions {
@@ -34,6 +39,9 @@ export interface LocalDeliveryOptions {
   imageName: string
   servicePath: string
   testScript: string
+  /** KEY=VALUE build arguments (the stand-in base images where nothing can be pulled). */
+  buildArgs: string[]
+  scanFailOn: Severity
   seedManifests: string
   /** Bare repository path; default <stateDir>/gitops.git. */
   gitopsRepository?: string
@@ -42,6 +50,10 @@ export interface LocalDeliveryOptions {
   environment: string
   argocdServer?: string
   argocdApp?: string
+  /** Falls back to ARGOCD_AUTH_TOKEN. */
+  argocdToken?: string
+  argocdInsecure?: boolean
+  verifyTimeoutSeconds?: string
 }
 
 export interface LocalDeliveryResult {
@@ -54,6 +66,7 @@ export interface LocalDeliveryPorts {
   runner: CommandRunner
   clock: Clock
   logger: Logger
+  env: NodeJS.ProcessEnv
 }
 
 /**
@@ -65,9 +78,19 @@ export async function deliverLocally(
   options: LocalDeliveryOptions,
   ports: LocalDeliveryPorts,
 ): Promise<LocalDeliveryResult> {
-  if (options.argocdServer) {
-    throw new Error('verification against an Argo CD server is not available in this build yet')
-  }
+  const verify = options.argocdServer
+    ? verifyStep(
+        {
+          server: options.argocdServer,
+          app: options.argocdApp,
+          token: options.argocdToken,
+          insecure: options.argocdInsecure ?? false,
+          timeoutSeconds: options.verifyTimeoutSeconds,
+        },
+        ports.env,
+        ports,
+      )
+    : verifySkippedStep()
   const storageDir = join(options.stateDir, 'registry')
   const registry = await startLoopbackRegistry({
     address: options.registry,
@@ -83,13 +106,33 @@ export async function deliverLocally(
       git: ports.runner,
       imageRepository: { from: referenceImageRepository, to: image },
     })
+    const head = await ports.runner.run('git', ['rev-parse', 'HEAD'], { cwd: options.cwd })
+    const gitopsOptions = {
+      repository: gitops.path,
+      branch: gitops.branch,
+      overlay: options.gitopsPath,
+      environment: options.environment,
+      app: options.argocdApp,
+      sourceCommit: head.exitCode === 0 ? head.stdout.trim() : undefined,
+    }
+    const servicePath = resolve(options.cwd, options.servicePath)
     const steps: DeliveryStep[] = [
-      testStep({
-        servicePath: resolve(options.cwd, options.servicePath),
-        script: options.testScript,
-        runner: ports.runner,
-      }),
-      verifySkippedStep(),
+      testStep({ servicePath, script: options.testScript, runner: ports.runner }),
+      buildStep(
+        {
+          cwd: options.cwd,
+          servicePath,
+          buildArgs: options.buildArgs,
+          ociLayout: join(options.stateDir, 'oci'),
+          env: ports.env,
+        },
+        ports,
+      ),
+      scanStep({ cwd: options.cwd, failOn: options.scanFailOn }, ports),
+      pushStep(ports),
+      validateStep(gitopsOptions, ports),
+      bumpStep(gitopsOptions, ports),
+      verify,
     ]
     const report = await runDelivery(steps, { image }, ports)
     return {

@@ -10,6 +10,8 @@ export interface InputText {
 }
 
 const manifestExtensions = /\.(ya?ml|json)$/i
+// Build instructions for kustomize, not resources: --kustomize renders them instead.
+const kustomizationFiles = new Set(['kustomization.yaml', 'kustomization.yml'])
 
 export function displayPath(path: string, cwd: string): string {
   const absolute = isAbsolute(path) ? path : resolve(cwd, path)
@@ -46,7 +48,8 @@ export function readInput(path: string, cwd: string): InputText {
 
 /**
  * Expands paths into manifest files: a directory contributes its .yaml, .yml and .json files,
- * recursively and sorted, skipping hidden directories and node_modules. A path that does not
+ * recursively and sorted, skipping hidden directories, node_modules and kustomization files. A
+ * path that does not
  * exist is kept so that reading it reports the problem.
  */
 export function manifestFiles(paths: readonly string[], cwd: string): string[] {
@@ -64,7 +67,9 @@ export function manifestFiles(paths: readonly string[], cwd: string): string[] {
       const full = join(directory, entry.name)
       if (entry.isDirectory()) {
         if (!entry.name.startsWith('.') && entry.name !== 'node_modules') walk(full)
-      } else if (manifestExtensions.test(entry.name)) files.push(full)
+      } else if (manifestExtensions.test(entry.name) && !kustomizationFiles.has(entry.name)) {
+        files.push(full)
+      }
     }
   }
   for (const path of paths) {

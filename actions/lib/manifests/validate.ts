@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { oneLine, UsageError } from '../errors'
 import type { CommandRunner, Logger } from '../ports'
 import { type CustomResourceSchema, customResourceSchemas } from './custom-resources'
@@ -18,6 +19,7 @@ import {
   type ValidationReport,
 } from './report'
 import { type KubernetesVersion, loadSchemaBundle } from './schema-bundle'
+import { fetchSchema, locateSchema, type SchemaFetcher } from './schema-locations'
 import { SchemaRegistry } from './schema-registry'
 import { type DocumentChunk, parseChunk, splitDocuments } from './yaml-documents'
 
@@ -38,11 +40,21 @@ export interface ValidateOptions {
   ignoreMissingSchemas: boolean
   /** Kinds not validated (reported as skipped). */
   skip: string[]
+  /**
+   * kubeconform-style schema location templates, consulted for kinds that neither the bundle
+   * nor the CRDs describe. Downloads are cached in `schemaCacheDir`.
+   */
+  schemaLocations?: string[]
+  schemaCacheDir?: string
+  /** The version as the user wrote it (`1.35.2`), for {{.NormalizedKubernetesVersion}}. */
+  kubernetesRelease?: string
 }
 
 export interface ValidatePorts {
   logger: Logger
   runner: CommandRunner
+  /** Only needed for http(s) schema locations. */
+  fetcher?: SchemaFetcher
 }
 
 type KubeObject = Record<string, unknown>
@@ -74,17 +86,25 @@ function str(value: unknown): string {
 
 /** The line and column where a chunk's first node starts, without building an AST. */
 function firstContent(chunk: DocumentChunk): { line: number; column: number } {
-  const lines = chunk.text.split('\n', 200)
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index].replace(/\r$/, '')
-    const trimmed = line.trimStart()
-    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('%')) continue
-    if (/^---(\s|$)/.test(line)) {
+  const text = chunk.text
+  let start = 0
+  for (let index = 0; start < text.length && index < 10_000; index++) {
+    let end = text.indexOf('\n', start)
+    if (end === -1) end = text.length
+    let column = start
+    while (text.charCodeAt(column) === 32) column++
+    const char = text[column]
+    const blank = column >= end || char === '\r' || char === '#' || char === '%'
+    if (!blank) {
+      const line = text.slice(start, end)
+      if (!/^---(\s|$)/.test(line))
+        return { line: chunk.startLine + index + 1, column: column - start + 1 }
       const rest = line.slice(3).trimStart()
-      if (rest === '' || rest.startsWith('#')) continue
-      return { line: chunk.startLine + index + 1, column: line.length - rest.length + 1 }
+      if (rest !== '' && !rest.startsWith('#')) {
+        return { line: chunk.startLine + index + 1, column: line.length - rest.length + 1 }
+      }
     }
-    return { line: chunk.startLine + index + 1, column: line.length - trimmed.length + 1 }
+    start = end + 1
   }
   return { line: chunk.startLine + 1, column: 1 }
 }
@@ -178,12 +198,18 @@ export async function validateManifests(
     chunk: DocumentChunk,
     locatorFor: () => DocumentLocator,
     startOf: (pointer: string) => { file: string } & SourcePosition,
+    /** Whether the document's own text is what users edit (false for rendered overlays). */
+    plainText: boolean,
   ) => {
     const parsed = parseChunk(chunk, strict)
     if (parsed.empty && parsed.problems.length === 0) return
     const early: Finding[] = parsed.problems.map((problem) => {
       // Syntax problems are positioned in the text itself.
-      const located = { file, line: chunk.startLine + problem.line + 1, column: problem.column + 1 }
+      // An error at the end of input (an unclosed bracket) is placed on the document's last line.
+      const lastLine = chunk.text.replace(/\n+$/, '').split('\n').length - 1
+      const line = Math.min(problem.line, lastLine)
+      const column = line < problem.line ? 1 : problem.column + 1
+      const located = { file, line: chunk.startLine + line + 1, column }
       return {
         rule: problem.rule,
         severity: 'error',
@@ -192,10 +218,8 @@ export async function validateManifests(
         ...located,
       }
     })
-    const start = () => {
-      const first = firstContent(chunk)
-      return { file, ...first }
-    }
+    // The first line of a plain document is found without an AST; rendered ones map back.
+    const start = () => (plainText ? { file, ...firstContent(chunk) } : startOf(''))
     const errorEntry = (findings: Finding[], object?: KubeObject) => {
       const metadata = isRecord(object?.metadata) ? object.metadata : {}
       const at = start()
@@ -312,7 +336,7 @@ export async function validateManifests(
   function addText(file: string, text: string) {
     for (const chunk of splitDocuments(text)) {
       const locator = plainLocator(file, chunk)
-      addDocument(file, chunk, locator, (pointer) => locator().resourceStart(pointer))
+      addDocument(file, chunk, locator, (pointer) => locator().resourceStart(pointer), true)
     }
   }
 
@@ -327,10 +351,41 @@ export async function validateManifests(
       continue
     }
     for (const chunk of splitDocuments(rendering.text)) {
-      const locator = () => rendering.locatorFor(chunk)
-      addDocument(rendering.file, chunk, locator, (pointer) =>
-        rendering.locatorFor(chunk).resourceStart(pointer),
+      let mapped: DocumentLocator | undefined
+      const locator = () => {
+        mapped ??= rendering.locatorFor(chunk)
+        return mapped
+      }
+      addDocument(
+        rendering.file,
+        chunk,
+        locator,
+        (pointer) => locator().resourceStart(pointer),
+        false,
       )
+    }
+  }
+
+  const locationMisses = new Map<string, string>()
+  if (options.schemaLocations && options.schemaLocations.length > 0) {
+    const wanted = new Map<string, [string, string]>()
+    for (const { result } of pending) {
+      if (skip.has(result.kind) || registry.lookup(result.apiVersion, result.kind).found) continue
+      wanted.set(`${result.apiVersion}|${result.kind}`, [result.apiVersion, result.kind])
+    }
+    for (const [key, [apiVersion, kind]] of wanted) {
+      const located = await locateSchema(apiVersion, kind, {
+        templates: options.schemaLocations,
+        kubernetesRelease: options.kubernetesRelease ?? options.kubernetesVersion,
+        strict,
+        cwd,
+        cacheDir: options.schemaCacheDir ?? join(homedir(), '.cache', 'golden-path', 'schemas'),
+        fetcher: ports.fetcher ?? fetchSchema,
+      })
+      if (located.found) {
+        ports.logger.debug(`schema for ${apiVersion} ${kind}: ${located.source}`)
+        registry.addLocated(apiVersion, kind, located.schema)
+      } else locationMisses.set(key, located.reason)
     }
   }
 
@@ -338,7 +393,8 @@ export async function validateManifests(
 
   function checkResource(entry: PendingResource) {
     const { object, result, base } = entry
-    if (skip.has(result.kind)) {
+    // Kustomization and Component files are build instructions with no API-server schema.
+    if (skip.has(result.kind) || result.apiVersion.startsWith('kustomize.config.k8s.io/')) {
       result.status = 'skipped'
       return
     }
@@ -353,7 +409,7 @@ export async function validateManifests(
       raw.push({
         rule: 'missing-schema',
         severity: 'error',
-        message: lookup.reason,
+        message: locationMisses.get(`${result.apiVersion}|${result.kind}`) ?? lookup.reason,
         path: '',
         anchor: 'value',
       })

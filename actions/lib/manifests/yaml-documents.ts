@@ -1,4 +1,5 @@
 import { CORE_SCHEMA, loadAll, mergeTag, YAMLException } from 'js-yaml'
+import { parseSimpleYaml, UnsupportedYaml } from './fast-yaml'
 
 /** One YAML document of a file, with where it starts so positions count from the file's start. */
 export interface DocumentChunk {
@@ -102,6 +103,13 @@ export function parseChunk(chunk: DocumentChunk, strict: boolean): ParsedChunk {
         },
       ],
     }
+  }
+  try {
+    const value = parseSimpleYaml(chunk.text)
+    return { value, empty: value === undefined || value === null, usable: true, problems: [] }
+  } catch (error) {
+    // Anything the fast reader does not handle (or gets wrong) is read by js-yaml below.
+    if (!(error instanceof UnsupportedYaml) && !(error instanceof RangeError)) throw error
   }
   const problems: ParseProblem[] = []
   let documents: unknown[]

@@ -79,8 +79,10 @@ export const defaultIdentity: GitIdentity = {
   email: '41898282+github-actions[bot]@users.noreply.github.com',
 }
 
-const backoffBaseMs = 50
-const backoffCapMs = 1000
+// The ceiling grows to several seconds so that twenty writers racing for one
+// branch spread their retries out instead of colliding again and again.
+const backoffBaseMs = 100
+const backoffCapMs = 5000
 
 /** Full jitter: a random wait below an exponentially growing ceiling. */
 export function backoffDelay(attempt: number, random: () => number): number {
@@ -102,7 +104,12 @@ async function planAll(
 ): Promise<FileBumpPlan[]> {
   const plans: FileBumpPlan[] = []
   for (const file of files) {
-    const text = await readFile(join(root, file), 'utf8')
+    const bytes = await readFile(join(root, file))
+    const text = bytes.toString('utf8')
+    // Decoding anything but UTF-8 would rewrite bytes far from the value changed.
+    if (!Buffer.from(text, 'utf8').equals(bytes)) {
+      throw new UsageError(`${file} is not UTF-8 text; golden-path only edits UTF-8 YAML`)
+    }
     plans.push(planFileBumps({ path: file, text }, request.bumps, request.targets))
   }
   return plans
@@ -236,6 +243,14 @@ export async function bumpImages(request: BumpRequest, ports: BumpPorts): Promis
     if (!(await ports.git.isClean(root))) {
       throw new UsageError(`${git.repo} has uncommitted changes; commit or stash them first`)
     }
+    // A retry resets the checkout to the remote branch: that must be the branch
+    // checked out (or a detached HEAD), never some other local branch.
+    const current = await ports.git.currentBranch(root)
+    if (current !== undefined && current !== git.branch) {
+      throw new UsageError(
+        `${git.repo} has branch '${current}' checked out, not '${git.branch}'; check out '${git.branch}' or use a clone`,
+      )
+    }
   } else {
     scratch = await mkdtemp(join(tmpdir(), 'golden-path-bump-'))
     root = join(scratch, 'repo')
@@ -258,7 +273,7 @@ async function bumpInPlace(
   const plans = await planAll(root, files, request)
   assertFound(request, plans)
   const changed = plans.filter((plan) => plan.newText !== plan.text)
-  const result = emptyResult(plans, 1)
+  const result = resultOf(plans, 1)
   if (changed.length > 0 && !request.dryRun) {
     await writeFilesAtomically(
       changed.map((plan) => ({ path: join(root, plan.path), text: plan.newText })),
@@ -268,7 +283,7 @@ async function bumpInPlace(
   return result
 }
 
-function emptyResult(plans: readonly FileBumpPlan[], attempts: number): BumpResult {
+function resultOf(plans: readonly FileBumpPlan[], attempts: number): BumpResult {
   const files = changesOf(plans)
   return {
     changed: files.length > 0,
@@ -302,8 +317,7 @@ async function commitWithRetry(
   prBranch: string | undefined,
 ): Promise<BumpResult> {
   const expected = new Map<string, { old: string; new: string }>()
-  let base = await ports.git.head(root)
-  const start = base
+  const start = await ports.git.head(root)
   for (let attempt = 1; ; attempt++) {
     const files = await collectTargetFiles(root, request.files, request.directories)
     const plans = await planAll(root, files, request)
@@ -320,7 +334,7 @@ async function commitWithRetry(
     } else {
       assertNoConflict(plans, expected)
     }
-    const result = emptyResult(plans, attempt)
+    const result = resultOf(plans, attempt)
     const changed = plans.filter((plan) => plan.newText !== plan.text)
     if (changed.length === 0 || request.dryRun) return result
 
@@ -328,9 +342,8 @@ async function commitWithRetry(
       changed.map((plan) => ({ path: join(root, plan.path), text: plan.newText })),
     )
     const message = commitMessage(git, request, result.files)
-    let commit: string
     try {
-      commit = await ports.git.commit(
+      await ports.git.commit(
         root,
         changed.map((plan) => plan.path),
         message,
@@ -340,15 +353,20 @@ async function commitWithRetry(
         },
       )
     } catch (error) {
-      await ports.git.resetHard(root, base)
+      // A failed commit leaves HEAD where it was: only the written files need undoing.
+      await ports.git.resetHard(root, 'HEAD')
       throw error
     }
-    result.commit = commit
-    if (!git.push && git.mode !== 'pr') return result
+    if (!git.push && git.mode !== 'pr') {
+      result.commit = await ports.git.head(root)
+      return result
+    }
 
     const ref = `refs/heads/${prBranch ?? git.branch}`
     const outcome = await ports.git.push(root, ref, { force: prBranch !== undefined })
     if (outcome.kind === 'pushed') {
+      const commit = await ports.git.head(root)
+      result.commit = commit
       ports.logger.info(`pushed ${commit} to ${ref} (attempt ${attempt})`)
       result.pushed = true
       result.pushedRef = ref
@@ -368,8 +386,7 @@ async function commitWithRetry(
       `${ref} moved (${outcome.message}); re-applying on the new tip in ${delay} ms`,
     )
     await ports.clock.sleep(delay)
-    base = await ports.git.fetch(root, git.branch)
-    await ports.git.resetHard(root, base)
+    await ports.git.resetToRemote(root, git.branch)
   }
 }
 

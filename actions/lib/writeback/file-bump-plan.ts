@@ -2,7 +2,7 @@ import { findHelmValues } from './helm-values-target'
 import type { ImageBump, ImageOccurrence, SourceFile } from './image-occurrence'
 import { findKustomizeImages, isKustomization } from './kustomize-images-target'
 import { findSetterMarkers } from './setter-marker-target'
-import { findWorkloadImages, isKubernetesObject } from './workload-manifest-target'
+import { findWorkloadImages, isWorkload } from './workload-manifest-target'
 import { applyTextEdits, parseYamlDocuments } from './yaml-source'
 
 export interface TargetOptions {
@@ -47,9 +47,11 @@ export function planFileBumps(
       accept(findSetterMarkers(file, document, bump))
       if (isKustomization(file.path, document)) {
         accept(findKustomizeImages(file, document, bump, options.add))
-      } else if (isKubernetesObject(document)) {
+      } else if (isWorkload(document)) {
         accept(findWorkloadImages(file, document, index, bump))
       } else {
+        // Values files, and objects that embed values (a Flux HelmRelease's
+        // spec.values, an Argo CD Application's helm valuesObject).
         accept(findHelmValues(file, document, bump, options.valuesPath))
       }
     }

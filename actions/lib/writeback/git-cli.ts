@@ -8,6 +8,15 @@ export interface GitCliOptions {
   token?: string
 }
 
+/**
+ * Whether a repository is reached over https, where a token is needed. A local
+ * path or a checkout made by actions/checkout (which already holds its own
+ * credentials) must not get a second Authorization header.
+ */
+export function needsToken(repo: string): boolean {
+  return /^https?:\/\//i.test(repo)
+}
+
 /** Local paths are cloned through file:// so that `--depth` applies to them too. */
 function cloneUrl(source: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/]+@[^/]+:/.test(source)) return source
@@ -20,13 +29,19 @@ function cloneUrl(source: string): string {
  */
 export class GitCli implements GitPort {
   private readonly env: NodeJS.ProcessEnv
+  private readonly shallow = new Map<string, boolean>()
 
   constructor(
     private readonly runner: CommandRunner,
     options: GitCliOptions = {},
     baseEnv: NodeJS.ProcessEnv = process.env,
   ) {
-    const config: [string, string][] = [['advice.detachedHead', 'false']]
+    const config: [string, string][] = [
+      ['advice.detachedHead', 'false'],
+      // A write-back clone lives for one commit: housekeeping after it is wasted time.
+      ['maintenance.auto', 'false'],
+      ['gc.auto', '0'],
+    ]
     if (options.token) {
       const basic = Buffer.from(`x-access-token:${options.token}`).toString('base64')
       config.push(['http.extraheader', `AUTHORIZATION: basic ${basic}`])
@@ -82,6 +97,9 @@ export class GitCli implements GitPort {
         '--no-tags',
         `--branch=${branch}`,
         '--no-checkout',
+        // Blobs come on demand for the checked-out paths only; a server without
+        // partial-clone support ignores the filter and sends everything.
+        ...(paths.length > 0 ? ['--filter=blob:none'] : []),
         '--',
         cloneUrl(source),
         directory,
@@ -106,23 +124,34 @@ export class GitCli implements GitPort {
     return (await this.git(directory, ['rev-parse', 'HEAD'])).stdout.trim()
   }
 
+  async currentBranch(directory: string): Promise<string | undefined> {
+    const result = await this.git(directory, ['symbolic-ref', '--quiet', '--short', 'HEAD'], {
+      allowFailure: true,
+    })
+    return result.exitCode === 0 ? result.stdout.trim() : undefined
+  }
+
   async isClean(directory: string): Promise<boolean> {
     const result = await this.git(directory, ['status', '--porcelain', '--untracked-files=no'])
     return result.stdout.trim() === ''
   }
 
-  async fetch(directory: string, branch: string): Promise<string> {
-    const shallow = (await this.git(directory, ['rev-parse', '--is-shallow-repository'])).stdout
-    const depth = shallow.trim() === 'true' ? ['--depth=1'] : []
+  async resetToRemote(directory: string, branch: string): Promise<void> {
+    let shallow = this.shallow.get(directory)
+    if (shallow === undefined) {
+      const answer = await this.git(directory, ['rev-parse', '--is-shallow-repository'])
+      shallow = answer.stdout.trim() === 'true'
+      this.shallow.set(directory, shallow)
+    }
     await this.git(directory, [
       'fetch',
       '--quiet',
       '--no-tags',
-      ...depth,
+      ...(shallow ? ['--depth=1'] : []),
       'origin',
       `refs/heads/${branch}`,
     ])
-    return (await this.git(directory, ['rev-parse', 'FETCH_HEAD'])).stdout.trim()
+    await this.resetHard(directory, 'FETCH_HEAD')
   }
 
   async resetHard(directory: string, revision: string): Promise<void> {
@@ -134,19 +163,26 @@ export class GitCli implements GitPort {
     paths: readonly string[],
     message: string,
     options: { identity: GitIdentity; sign: boolean },
-  ): Promise<string> {
-    const identity = identityEnv(options.identity)
-    await this.git(directory, ['add', '--', ...paths])
+  ): Promise<void> {
+    // `git commit -- <paths>` stages and commits just those files in one process:
+    // this runs between fetch and push, where every millisecond widens the race.
     const result = await this.git(
       directory,
-      ['commit', '--quiet', '--no-verify', options.sign ? '-S' : '--no-gpg-sign', '--file=-'],
-      { input: message, env: identity, allowFailure: true },
+      [
+        'commit',
+        '--quiet',
+        '--no-verify',
+        options.sign ? '--gpg-sign' : '--no-gpg-sign',
+        '--file=-',
+        '--',
+        ...paths,
+      ],
+      { input: message, env: identityEnv(options.identity), allowFailure: true },
     )
     if (result.exitCode !== 0) {
       const detail = result.stderr.trim().split('\n').pop() ?? ''
       throw new UsageError(`git commit failed${options.sign ? ' (signing)' : ''}: ${detail}`)
     }
-    return this.head(directory)
   }
 
   async push(directory: string, ref: string, options: { force: boolean }): Promise<PushOutcome> {

@@ -21,15 +21,18 @@ export interface GitPort {
   /** A shallow clone of one branch that checks out only `paths` (all when empty). */
   clone(source: string, branch: string, directory: string, paths: readonly string[]): Promise<void>
   head(directory: string): Promise<string>
+  /** The checked-out branch, or undefined on a detached HEAD. */
+  currentBranch(directory: string): Promise<string | undefined>
   isClean(directory: string): Promise<boolean>
-  /** Fetches `branch` from origin and returns the fetched tip. */
-  fetch(directory: string, branch: string): Promise<string>
+  /** Fetches `branch` from origin and resets the checkout to its tip. */
+  resetToRemote(directory: string, branch: string): Promise<void>
   resetHard(directory: string, revision: string): Promise<void>
+  /** Commits the named paths as they are on disk. */
   commit(
     directory: string,
     paths: readonly string[],
     message: string,
     options: { identity: GitIdentity; sign: boolean },
-  ): Promise<string>
+  ): Promise<void>
   push(directory: string, ref: string, options: { force: boolean }): Promise<PushOutcome>
 }

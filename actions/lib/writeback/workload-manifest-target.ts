@@ -18,13 +18,13 @@ const podSpecPaths: Record<string, readonly string[]> = {
 
 const containerLists = ['initContainers', 'containers'] as const
 
-/** Whether a document is a Kubernetes object (has apiVersion and kind). */
-export function isKubernetesObject(document: Document.Parsed): boolean {
+/** Whether a document is a Kubernetes workload whose pod template golden-path knows. */
+export function isWorkload(document: Document.Parsed): boolean {
   const root = document.contents
   return (
     isMap(root) &&
     stringAt(root, 'apiVersion') !== undefined &&
-    stringAt(root, 'kind') !== undefined
+    podSpecPaths[stringAt(root, 'kind') ?? ''] !== undefined
   )
 }
 

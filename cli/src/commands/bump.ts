@@ -13,8 +13,7 @@ import {
   parseMessageTemplate,
 } from '../../../actions/lib/writeback/bump-settings'
 import { defaultMessageTemplate } from '../../../actions/lib/writeback/commit-message'
-import { GitCli } from '../../../actions/lib/writeback/git-cli'
-import { GitHubPullRequests } from '../../../actions/lib/writeback/github-pull-requests'
+import { GitCli, needsToken } from '../../../actions/lib/writeback/git-cli'
 import { WriteBackFailure } from '../../../actions/lib/writeback/write-back-failure'
 import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
 import type { CliIO, Command } from '../command'
@@ -103,6 +102,12 @@ function renderText(result: BumpResult, dryRun: boolean): string {
   return `${lines.join('\n')}\n`
 }
 
+/** Loaded only in PR mode: the GitHub client is most of the bundle's start-up time. */
+async function pullRequestsClient(token: string, baseUrl: string) {
+  const { GitHubPullRequests } = await import('../../../actions/lib/writeback/github-pull-requests')
+  return new GitHubPullRequests({ token, baseUrl })
+}
+
 export const bumpCommand: Command = {
   name: 'bump',
   summary: 'Write a new image tag or digest back to GitOps manifests and push it',
@@ -177,12 +182,15 @@ export const bumpCommand: Command = {
     let result: BumpResult
     try {
       result = await bumpImages(request, {
-        git: new GitCli(spawnRunner, { token }, io.env),
+        git: new GitCli(
+          spawnRunner,
+          { token: repo !== undefined && needsToken(repo) ? token : undefined },
+          io.env,
+        ),
         logger,
         clock: systemClock,
         random: Math.random,
-        pullRequests:
-          mode === 'pr' && token ? new GitHubPullRequests({ token, baseUrl: apiUrl }) : undefined,
+        pullRequests: mode === 'pr' && token ? await pullRequestsClient(token, apiUrl) : undefined,
       })
     } catch (error) {
       if (error instanceof WriteBackFailure) {

@@ -7,7 +7,7 @@ import {
 } from '../../../actions/lib/delivery/local-delivery'
 import { ExitCode, UsageError } from '../../../actions/lib/errors'
 import { type Logger, spawnRunner, systemClock } from '../../../actions/lib/ports'
-import { oneOf, parseFlags, stringFlag } from '../args'
+import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
 import type { Command } from '../command'
 
 const d = localDeliveryDefaults
@@ -28,6 +28,8 @@ Flags:
   --local                   required: deliver on this machine
   --service DIR             service directory (default ${d.servicePath})
   --test-script NAME        npm script run after npm ci (default ${d.testScript})
+  --build-arg K=V           build argument, repeatable (e.g. the base images where nothing can be pulled)
+  --scan-fail-on SEVERITY   LOW, MEDIUM, HIGH or CRITICAL: lowest CVE severity that fails the gate (default ${d.scanFailOn})
   --registry HOST:PORT      loopback registry, started when nothing answers there (default ${d.registry})
   --image-name PATH         image repository inside the registry (default ${d.imageName})
   --state-dir DIR           registry storage and GitOps repository (default $GOLDEN_PATH_LOCAL_DIR or <tmp>/golden-path-local)
@@ -38,6 +40,9 @@ Flags:
   --environment NAME        environment named in the bump commit (default ${d.environment})
   --argocd-server URL       Argo CD API server to verify against; without it verify is skipped, with a notice
   --argocd-app NAME         Argo CD Application of the overlay
+  --argocd-token TOKEN      Argo CD API token (default $ARGOCD_AUTH_TOKEN)
+  --argocd-insecure         accept a self-signed Argo CD certificate
+  --verify-timeout SECONDS  how long to wait for Synced and Healthy at the bump commit (default 300)
   --output text|json        report format (default text)
 
 Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
@@ -46,6 +51,8 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
       local: { type: 'boolean' },
       service: { type: 'string' },
       'test-script': { type: 'string' },
+      'build-arg': { type: 'string', multiple: true },
+      'scan-fail-on': { type: 'string' },
       registry: { type: 'string' },
       'image-name': { type: 'string' },
       'state-dir': { type: 'string' },
@@ -56,6 +63,9 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
       environment: { type: 'string' },
       'argocd-server': { type: 'string' },
       'argocd-app': { type: 'string' },
+      'argocd-token': { type: 'string' },
+      'argocd-insecure': { type: 'boolean' },
+      'verify-timeout': { type: 'string' },
       output: { type: 'string' },
     })
     if (values.local !== true) {
@@ -81,6 +91,13 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
           imageName: flag('image-name', d.imageName),
           servicePath: flag('service', d.servicePath),
           testScript: flag('test-script', d.testScript),
+          buildArgs: listFlag(values, 'build-arg'),
+          scanFailOn: oneOf(
+            'scan-fail-on',
+            stringFlag(values, 'scan-fail-on'),
+            ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'],
+            d.scanFailOn,
+          ),
           seedManifests: flag('seed-manifests', d.seedManifests),
           gitopsRepository: stringFlag(values, 'gitops-repo'),
           gitopsBranch: flag('gitops-branch', d.gitopsBranch),
@@ -88,8 +105,11 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
           environment: flag('environment', d.environment),
           argocdServer: stringFlag(values, 'argocd-server'),
           argocdApp: stringFlag(values, 'argocd-app'),
+          argocdToken: stringFlag(values, 'argocd-token'),
+          argocdInsecure: values['argocd-insecure'] === true,
+          verifyTimeoutSeconds: stringFlag(values, 'verify-timeout'),
         },
-        { runner: spawnRunner, clock: systemClock, logger },
+        { runner: spawnRunner, clock: systemClock, logger, env: io.env },
       )
     } catch (error) {
       // Set-up that could not happen (registry, GitOps repository) is an input or I/O error.

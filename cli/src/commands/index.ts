@@ -5,6 +5,7 @@ import { deliverCommand } from './deliver'
 import { pushCommand } from './push'
 import { scanCommand } from './scan'
 import { validateCommand } from './validate'
+import { verifyCommand } from './verify'
 import { versionCommand } from './version'
 
 /** Every `golden-path` command, in the order `--help` lists them. */
@@ -15,5 +16,6 @@ export const commands: readonly Command[] = [
   pushCommand,
   validateCommand,
   bumpCommand,
+  verifyCommand,
   versionCommand,
 ]

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { CORE_SCHEMA, loadAll, mergeTag } from 'js-yaml'
+import { describe, expect, it } from 'vitest'
+import { parseSimpleYaml, UnsupportedYaml } from '../../actions/lib/manifests/fast-yaml'
+import { splitDocuments } from '../../actions/lib/manifests/yaml-documents'
+import { repositoryRoot } from './validate-harness'
+
+function reference(text: string): unknown {
+  return loadAll(text, { schema: CORE_SCHEMA.withTags(mergeTag) }).find(
+    (document) => document !== null && document !== undefined,
+  )
+}
+
+/** Either the same value as js-yaml, or a refusal that sends the document to js-yaml. */
+function agrees(text: string): 'fast' | 'fallback' {
+  let fast: unknown
+  try {
+    fast = parseSimpleYaml(text)
+  } catch (error) {
+    if (error instanceof UnsupportedYaml) return 'fallback'
+    throw error
+  }
+  let expected: unknown
+  try {
+    expected = reference(text)
+  } catch {
+    throw new Error(`js-yaml rejects a document the fast reader accepted:\n${text}`)
+  }
+  expect(fast).toEqual(expected === null ? undefined : expected)
+  return 'fast'
+}
+
+const samples: [string, string, 'fast' | 'fallback'][] = [
+  [
+    'nested block maps and sequences',
+    'a:\n  b:\n    - c: 1\n      d: [x, "y", \'z\']\n    - e\n  f: {g: h, i: [1, 2.5, -3]}\n',
+    'fast',
+  ],
+  ['a sequence at the key indentation', 'a:\n- 1\n- two\nb: 3\n', 'fast'],
+  ['comments everywhere', '# top\na: 1 # one\n# mid\nb:   # empty\n  c: "#not" # x\n', 'fast'],
+  [
+    'core schema scalars',
+    'a: [null, ~, true, False, 012, +12, 1e3, .5, -.5, 1., 0x1F, 0o17, .inf, 1_000, 0b1, 1.2.3, 100m, yes, on]\nb:\nc: ""\n',
+    'fast',
+  ],
+  ['quoted escapes', 'a: "tab\\there \\u00e9 \\"q\\" \\\\"\nb: \'it\'\'s\'\n', 'fast'],
+  [
+    'literal block scalars',
+    'a: |\n  line 1\n\n  line 3\nb: |-\n  x\n    y\nc: |+\n  kept\n\nd: end\n',
+    'fast',
+  ],
+  ['a literal block in a sequence', 'items:\n  - |\n    one\n    two\n  - after\n', 'fast'],
+  [
+    'keys with dots, slashes and quotes',
+    'metadata:\n  labels:\n    app.kubernetes.io/name: web\n    "quoted key": v\n',
+    'fast',
+  ],
+  [
+    'urls and colons inside values',
+    'a: https://example.org:443/x\nb: {u: https://x.y/z}\nc: 1:30\n',
+    'fast',
+  ],
+  ['a leading document marker', '---\na: 1\n', 'fast'],
+  ['CRLF line ends', 'a: 1\r\nb:\r\n  - x\r\n', 'fast'],
+  ['multi-line quoted scalars', "a: 'one\n  two''s\n\n  three'\nb: \"x\n  y\"\n", 'fast'],
+  ['anchors and aliases', 'a: &x 1\nb: *x\n', 'fallback'],
+  ['merge keys', 'base: &b {x: 1}\nc:\n  <<: *b\n', 'fallback'],
+  ['tags', 'a: !!str 1\n', 'fallback'],
+  ['folded block scalars', 'a: >\n  folded\n  text\n', 'fallback'],
+  [
+    'multi-line plain scalars',
+    'a: one\n  two\n\n  three\nb:\n  - wrapped\n    item\n  - x\n',
+    'fast',
+  ],
+  ['multi-line flow collections', 'a: [1,\n  2]\n', 'fallback'],
+  ['duplicate keys', 'a: 1\na: 2\n', 'fallback'],
+  ['numeric keys', '80: http\n', 'fallback'],
+  ['JSON documents', '{\n  "a": 1\n}\n', 'fallback'],
+  ['tab indentation', 'a:\n\tb: 1\n', 'fallback'],
+]
+
+describe('fast YAML reader', () => {
+  it.each(samples)('%s', (_label, text, path) => {
+    expect(agrees(text)).toBe(path)
+  })
+
+  it.each(['data/argocd/crds/application-crd.yaml', 'data/argocd/crds/appproject-crd.yaml'])(
+    'reads %s exactly as js-yaml does, on the fast path',
+    (file) => {
+      const text = readFileSync(join(repositoryRoot, file), 'utf8')
+      for (const chunk of splitDocuments(text)) expect(agrees(chunk.text)).toBe('fast')
+    },
+  )
+})
