@@ -183,6 +183,14 @@ data: {n: 1}
     expect(report.resources[2].findings[0]).toMatchObject({ path: '/data/n', line: 14 })
   })
 
+  it('places an error at the end of a document on its last line', async () => {
+    const report = await validateText(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n',
+    )
+    expect(report.resources[0].findings[0]).toMatchObject({ rule: 'yaml-syntax', line: 3 })
+    expect(report.resources[1].status).toBe('valid')
+  })
+
   it('validates against the requested Kubernetes version', async () => {
     // flowcontrol v1beta3 was served until 1.31 and is absent from every bundled version.
     const text =

@@ -18,6 +18,7 @@ describe('validate-manifests inputs', () => {
       'fail-on': 'error',
       'ignore-missing-schemas': false,
       skip: [],
+      'schema-location': [],
       'sarif-file': 'golden-path-validate.sarif',
     })
   })

@@ -32048,8 +32048,6 @@ function common(plan) {
         args.push('--target', plan.target);
     if (plan.platform)
         args.push('--platform', plan.platform);
-    if (plan.noCache)
-        args.push('--no-cache');
     return args;
 }
 /**
@@ -32065,7 +32063,12 @@ const layerTimestamp = 0;
  * `buildah bud` writing straight to an OCI layout, with file times fixed (see
  * layerTimestamp), compression switched on so the layout holds the gzip layers a
  * registry serves, and the buildah version label left out: two builds of the same
- * commit then give the same digest. Cache specs are buildx-only and not passed.
+ * commit then give the same digest. --layers keeps one layer per instruction
+ * (without it buildah squashes each stage into one layer, and an app-only change
+ * would re-send the dependencies); --no-cache because buildah 1.28's layer cache
+ * does not key on --timestamp, so a step cached by another build in the same
+ * storage, with other file times, would change the digest. Cache specs are
+ * buildx-only and not passed.
  */
 function buildahArguments(plan) {
     return [
@@ -32076,6 +32079,7 @@ function buildahArguments(plan) {
         '--disable-compression=false',
         '--identity-label=false',
         '--layers',
+        '--no-cache',
         ...(plan.isolation ? ['--isolation', plan.isolation] : []),
         '--tag',
         `oci:${plan.outputDir}:${engine_arguments_tagOf(plan.references[0])}`,
@@ -32090,6 +32094,8 @@ function buildahArguments(plan) {
  */
 function buildxArguments(plan) {
     const args = ['buildx', 'build', ...common(plan)];
+    if (plan.noCache)
+        args.push('--no-cache');
     for (const reference of plan.references)
         args.push('--tag', reference);
     for (const spec of plan.cacheFrom)

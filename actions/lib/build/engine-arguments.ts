@@ -25,7 +25,6 @@ function common(plan: BuildPlan): string[] {
   for (const secret of plan.secrets) args.push('--secret', secretSpec(secret))
   if (plan.target) args.push('--target', plan.target)
   if (plan.platform) args.push('--platform', plan.platform)
-  if (plan.noCache) args.push('--no-cache')
   return args
 }
 
@@ -43,7 +42,12 @@ export const layerTimestamp = 0
  * `buildah bud` writing straight to an OCI layout, with file times fixed (see
  * layerTimestamp), compression switched on so the layout holds the gzip layers a
  * registry serves, and the buildah version label left out: two builds of the same
- * commit then give the same digest. Cache specs are buildx-only and not passed.
+ * commit then give the same digest. --layers keeps one layer per instruction
+ * (without it buildah squashes each stage into one layer, and an app-only change
+ * would re-send the dependencies); --no-cache because buildah 1.28's layer cache
+ * does not key on --timestamp, so a step cached by another build in the same
+ * storage, with other file times, would change the digest. Cache specs are
+ * buildx-only and not passed.
  */
 export function buildahArguments(plan: BuildPlan): string[] {
   return [
@@ -54,6 +58,7 @@ export function buildahArguments(plan: BuildPlan): string[] {
     '--disable-compression=false',
     '--identity-label=false',
     '--layers',
+    '--no-cache',
     ...(plan.isolation ? ['--isolation', plan.isolation] : []),
     '--tag',
     `oci:${plan.outputDir}:${tagOf(plan.references[0]!)}`,
@@ -69,6 +74,7 @@ export function buildahArguments(plan: BuildPlan): string[] {
  */
 export function buildxArguments(plan: BuildPlan): string[] {
   const args = ['buildx', 'build', ...common(plan)]
+  if (plan.noCache) args.push('--no-cache')
   for (const reference of plan.references) args.push('--tag', reference)
   for (const spec of plan.cacheFrom) args.push('--cache-from', spec)
   for (const spec of plan.cacheTo) args.push('--cache-to', spec)

@@ -19,12 +19,15 @@ export type SchemaLookup =
 export class SchemaRegistry {
   private readonly validator: Validator
   private readonly customResources = new Map<string, JsonSchema>()
+  private readonly located = new Map<string, (resource: unknown) => SchemaViolation[]>()
+  private readonly strict: boolean
 
   constructor(
     private readonly bundle: SchemaBundle,
     strict: boolean,
     customResources: readonly CustomResourceSchema[] = [],
   ) {
+    this.strict = strict
     this.validator = new SchemaValidator(bundle.definitions, strict)
     for (const resource of customResources) {
       this.customResources.set(
@@ -38,7 +41,16 @@ export class SchemaRegistry {
     return this.bundle.kubernetesVersion
   }
 
+  /** A standalone JSON Schema found through a schema location, with its own definitions. */
+  addLocated(apiVersion: string, kind: string, schema: JsonSchema): void {
+    const definitions = (schema.definitions as Record<string, JsonSchema> | undefined) ?? {}
+    const validator = new SchemaValidator(definitions, this.strict)
+    this.located.set(`${apiVersion}|${kind}`, (resource) => validator.validate(schema, resource))
+  }
+
   lookup(apiVersion: string, kind: string): SchemaLookup {
+    const located = this.located.get(`${apiVersion}|${kind}`)
+    if (located) return { found: true, validate: located }
     const custom = this.customResources.get(`${apiVersion}|${kind}`)
     const definition = this.bundle.kinds[apiVersion]?.[kind]
     const schema: JsonSchema | undefined = custom ?? (definition ? { $ref: definition } : undefined)

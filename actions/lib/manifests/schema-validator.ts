@@ -35,7 +35,12 @@ export class SchemaValidator {
     let current = schema
     // Definitions refer to each other by name; a chain of pure references is short.
     for (let hops = 0; typeof current.$ref === 'string' && hops < 16; hops++) {
-      const target = this.definitions[current.$ref as string]
+      // Bundle references are bare names; standalone JSON Schemas use local pointers.
+      const reference = current.$ref as string
+      const name = reference.startsWith('#/definitions/')
+        ? reference.slice(14).replace(/~1/g, '/').replace(/~0/g, '~')
+        : reference
+      const target = this.definitions[name]
       if (!target) return {}
       current = target
     }

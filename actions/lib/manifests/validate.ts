@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { oneLine, UsageError } from '../errors'
 import type { CommandRunner, Logger } from '../ports'
 import { type CustomResourceSchema, customResourceSchemas } from './custom-resources'
@@ -18,6 +19,7 @@ import {
   type ValidationReport,
 } from './report'
 import { type KubernetesVersion, loadSchemaBundle } from './schema-bundle'
+import { fetchSchema, locateSchema, type SchemaFetcher } from './schema-locations'
 import { SchemaRegistry } from './schema-registry'
 import { type DocumentChunk, parseChunk, splitDocuments } from './yaml-documents'
 
@@ -38,11 +40,21 @@ export interface ValidateOptions {
   ignoreMissingSchemas: boolean
   /** Kinds not validated (reported as skipped). */
   skip: string[]
+  /**
+   * kubeconform-style schema location templates, consulted for kinds that neither the bundle
+   * nor the CRDs describe. Downloads are cached in `schemaCacheDir`.
+   */
+  schemaLocations?: string[]
+  schemaCacheDir?: string
+  /** The version as the user wrote it (`1.35.2`), for {{.NormalizedKubernetesVersion}}. */
+  kubernetesRelease?: string
 }
 
 export interface ValidatePorts {
   logger: Logger
   runner: CommandRunner
+  /** Only needed for http(s) schema locations. */
+  fetcher?: SchemaFetcher
 }
 
 type KubeObject = Record<string, unknown>
@@ -193,7 +205,11 @@ export async function validateManifests(
     if (parsed.empty && parsed.problems.length === 0) return
     const early: Finding[] = parsed.problems.map((problem) => {
       // Syntax problems are positioned in the text itself.
-      const located = { file, line: chunk.startLine + problem.line + 1, column: problem.column + 1 }
+      // An error at the end of input (an unclosed bracket) is placed on the document's last line.
+      const lastLine = chunk.text.replace(/\n+$/, '').split('\n').length - 1
+      const line = Math.min(problem.line, lastLine)
+      const column = line < problem.line ? 1 : problem.column + 1
+      const located = { file, line: chunk.startLine + line + 1, column }
       return {
         rule: problem.rule,
         severity: 'error',
@@ -350,6 +366,29 @@ export async function validateManifests(
     }
   }
 
+  const locationMisses = new Map<string, string>()
+  if (options.schemaLocations && options.schemaLocations.length > 0) {
+    const wanted = new Map<string, [string, string]>()
+    for (const { result } of pending) {
+      if (skip.has(result.kind) || registry.lookup(result.apiVersion, result.kind).found) continue
+      wanted.set(`${result.apiVersion}|${result.kind}`, [result.apiVersion, result.kind])
+    }
+    for (const [key, [apiVersion, kind]] of wanted) {
+      const located = await locateSchema(apiVersion, kind, {
+        templates: options.schemaLocations,
+        kubernetesRelease: options.kubernetesRelease ?? options.kubernetesVersion,
+        strict,
+        cwd,
+        cacheDir: options.schemaCacheDir ?? join(homedir(), '.cache', 'golden-path', 'schemas'),
+        fetcher: ports.fetcher ?? fetchSchema,
+      })
+      if (located.found) {
+        ports.logger.debug(`schema for ${apiVersion} ${kind}: ${located.source}`)
+        registry.addLocated(apiVersion, kind, located.schema)
+      } else locationMisses.set(key, located.reason)
+    }
+  }
+
   for (const entry of pending) checkResource(entry)
 
   function checkResource(entry: PendingResource) {
@@ -370,7 +409,7 @@ export async function validateManifests(
       raw.push({
         rule: 'missing-schema',
         severity: 'error',
-        message: lookup.reason,
+        message: locationMisses.get(`${result.apiVersion}|${result.kind}`) ?? lookup.reason,
         path: '',
         anchor: 'value',
       })

@@ -40457,6 +40457,8 @@ function ruleDescription(finding) {
     return finding.message.replace(/^container '[^']*' /, '');
 }
 
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./actions/lib/manifests/custom-resources.ts
 
 function isRecord(value) {
@@ -45790,6 +45792,94 @@ async function loadSchemaBundle(version) {
     return (module.default ?? module);
 }
 
+;// CONCATENATED MODULE: ./actions/lib/manifests/schema-locations.ts
+
+
+
+
+const fetchSchema = {
+    async get(url) {
+        const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+        return { status: response.status, body: await response.text() };
+    },
+};
+/**
+ * Expands kubeconform's template variables for one apiVersion/kind. kubeconform's KindSuffix is
+ * '-' + the first label of the group (when there is one) + '-' + the version, lower-cased.
+ */
+function expandSchemaTemplate(template, apiVersion, kind, kubernetesRelease, strict) {
+    const [groupOrVersion, maybeVersion] = apiVersion.split('/');
+    const group = maybeVersion ? groupOrVersion : '';
+    const version = maybeVersion ?? groupOrVersion;
+    const suffix = group ? `-${group.split('.')[0]}-${version}` : `-${version}`;
+    const release = /^\d+\.\d+$/.test(kubernetesRelease)
+        ? `${kubernetesRelease}.0`
+        : kubernetesRelease;
+    const values = {
+        NormalizedKubernetesVersion: `v${release.replace(/^v/, '')}`,
+        ResourceKind: kind.toLowerCase(),
+        ResourceAPIVersion: version,
+        Group: group,
+        KindSuffix: suffix.toLowerCase(),
+        StrictSuffix: strict ? '-strict' : '',
+    };
+    return template.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (whole, name) => values[name] ?? whole);
+}
+/** The first template that yields a schema for the kind; downloads are cached on disk. */
+async function locateSchema(apiVersion, kind, options) {
+    const tried = [];
+    for (const template of options.templates) {
+        const location = expandSchemaTemplate(template, apiVersion, kind, options.kubernetesRelease, options.strict);
+        let text;
+        if (/^https?:\/\//.test(location)) {
+            const cached = (0,external_node_path_namespaceObject.join)(options.cacheDir, `${(0,external_node_crypto_.createHash)('sha256').update(location).digest('hex')}.json`);
+            try {
+                text = (0,external_node_fs_namespaceObject.readFileSync)(cached, 'utf8');
+            }
+            catch {
+                let response;
+                try {
+                    response = await options.fetcher.get(location);
+                }
+                catch (error) {
+                    return { found: false, reason: `could not fetch ${location}: ${oneLine(error)}` };
+                }
+                if (response.status === 404) {
+                    tried.push(location);
+                    continue;
+                }
+                if (response.status !== 200) {
+                    return { found: false, reason: `${location} answered HTTP ${response.status}` };
+                }
+                text = response.body;
+                (0,external_node_fs_namespaceObject.mkdirSync)(options.cacheDir, { recursive: true });
+                const temporary = `${cached}.${process.pid}.tmp`;
+                (0,external_node_fs_namespaceObject.writeFileSync)(temporary, text);
+                (0,external_node_fs_namespaceObject.renameSync)(temporary, cached);
+            }
+        }
+        else {
+            try {
+                text = (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.isAbsolute)(location) ? location : (0,external_node_path_namespaceObject.resolve)(options.cwd, location), 'utf8');
+            }
+            catch {
+                tried.push(location);
+                continue;
+            }
+        }
+        try {
+            const schema = JSON.parse(text);
+            if (schema === null || typeof schema !== 'object')
+                throw new Error('not a JSON object');
+            return { found: true, schema, source: location };
+        }
+        catch (error) {
+            return { found: false, reason: `${location} is not a JSON schema: ${oneLine(error)}` };
+        }
+    }
+    return { found: false, reason: `no schema for ${apiVersion} ${kind} at ${tried.join(', ')}` };
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/manifests/schema-validator.ts
 /**
  * Interprets the subset of JSON Schema that Kubernetes OpenAPI definitions and CRD structural
@@ -45815,7 +45905,12 @@ class SchemaValidator {
         let current = schema;
         // Definitions refer to each other by name; a chain of pure references is short.
         for (let hops = 0; typeof current.$ref === 'string' && hops < 16; hops++) {
-            const target = this.definitions[current.$ref];
+            // Bundle references are bare names; standalone JSON Schemas use local pointers.
+            const reference = current.$ref;
+            const name = reference.startsWith('#/definitions/')
+                ? reference.slice(14).replace(/~1/g, '/').replace(/~0/g, '~')
+                : reference;
+            const target = this.definitions[name];
             if (!target)
                 return {};
             current = target;
@@ -46079,8 +46174,11 @@ class SchemaRegistry {
     bundle;
     validator;
     customResources = new Map();
+    located = new Map();
+    strict;
     constructor(bundle, strict, customResources = []) {
         this.bundle = bundle;
+        this.strict = strict;
         this.validator = new SchemaValidator(bundle.definitions, strict);
         for (const resource of customResources) {
             this.customResources.set(`${resource.apiVersion}|${resource.kind}`, customRoot(resource.schema));
@@ -46089,7 +46187,16 @@ class SchemaRegistry {
     get kubernetesVersion() {
         return this.bundle.kubernetesVersion;
     }
+    /** A standalone JSON Schema found through a schema location, with its own definitions. */
+    addLocated(apiVersion, kind, schema) {
+        const definitions = schema.definitions ?? {};
+        const validator = new SchemaValidator(definitions, this.strict);
+        this.located.set(`${apiVersion}|${kind}`, (resource) => validator.validate(schema, resource));
+    }
     lookup(apiVersion, kind) {
+        const located = this.located.get(`${apiVersion}|${kind}`);
+        if (located)
+            return { found: true, validate: located };
         const custom = this.customResources.get(`${apiVersion}|${kind}`);
         const definition = this.bundle.kinds[apiVersion]?.[kind];
         const schema = custom ?? (definition ? { $ref: definition } : undefined);
@@ -46112,6 +46219,8 @@ function customRoot(schema) {
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/manifests/validate.ts
+
+
 
 
 
@@ -46233,7 +46342,11 @@ async function validateManifests(options, ports) {
             return;
         const early = parsed.problems.map((problem) => {
             // Syntax problems are positioned in the text itself.
-            const located = { file, line: chunk.startLine + problem.line + 1, column: problem.column + 1 };
+            // An error at the end of input (an unclosed bracket) is placed on the document's last line.
+            const lastLine = chunk.text.replace(/\n+$/, '').split('\n').length - 1;
+            const line = Math.min(problem.line, lastLine);
+            const column = line < problem.line ? 1 : problem.column + 1;
+            const located = { file, line: chunk.startLine + line + 1, column };
             return {
                 rule: problem.rule,
                 severity: 'error',
@@ -46378,6 +46491,31 @@ async function validateManifests(options, ports) {
             addDocument(rendering.file, chunk, locator, (pointer) => locator().resourceStart(pointer), false);
         }
     }
+    const locationMisses = new Map();
+    if (options.schemaLocations && options.schemaLocations.length > 0) {
+        const wanted = new Map();
+        for (const { result } of pending) {
+            if (skip.has(result.kind) || registry.lookup(result.apiVersion, result.kind).found)
+                continue;
+            wanted.set(`${result.apiVersion}|${result.kind}`, [result.apiVersion, result.kind]);
+        }
+        for (const [key, [apiVersion, kind]] of wanted) {
+            const located = await locateSchema(apiVersion, kind, {
+                templates: options.schemaLocations,
+                kubernetesRelease: options.kubernetesRelease ?? options.kubernetesVersion,
+                strict,
+                cwd,
+                cacheDir: options.schemaCacheDir ?? (0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.homedir)(), '.cache', 'golden-path', 'schemas'),
+                fetcher: ports.fetcher ?? fetchSchema,
+            });
+            if (located.found) {
+                ports.logger.debug(`schema for ${apiVersion} ${kind}: ${located.source}`);
+                registry.addLocated(apiVersion, kind, located.schema);
+            }
+            else
+                locationMisses.set(key, located.reason);
+        }
+    }
     for (const entry of pending)
         checkResource(entry);
     function checkResource(entry) {
@@ -46397,7 +46535,7 @@ async function validateManifests(options, ports) {
             raw.push({
                 rule: 'missing-schema',
                 severity: 'error',
-                message: lookup.reason,
+                message: locationMisses.get(`${result.apiVersion}|${result.kind}`) ?? lookup.reason,
                 path: '',
                 anchor: 'value',
             });
@@ -46540,6 +46678,11 @@ function parseInputs(env = process.env) {
         'fail-on': choice(env, 'fail-on', ['error', 'warning'], 'error'),
         'ignore-missing-schemas': inputs_boolean(env, 'ignore-missing-schemas', false),
         skip: list(env, 'skip'),
+        // Templates contain no commas, but URLs may: one per line only.
+        'schema-location': raw(env, 'schema-location')
+            .split('\n')
+            .map((value) => value.trim())
+            .filter(Boolean),
         'sarif-file': raw(env, 'sarif-file') || 'golden-path-validate.sarif',
     };
 }
@@ -46678,6 +46821,8 @@ async function run() {
             failOn: inputs['fail-on'],
             ignoreMissingSchemas: inputs['ignore-missing-schemas'],
             skip: inputs.skip,
+            schemaLocations: inputs['schema-location'],
+            kubernetesRelease: process.env['INPUT_KUBERNETES-VERSION']?.trim() || undefined,
         }, { logger, runner: spawnRunner });
         const sarifFile = inputs['sarif-file'];
         writeAtomically((0,external_node_path_namespaceObject.resolve)(workspace, sarifFile), renderSarif(report));

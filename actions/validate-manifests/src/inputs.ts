@@ -17,6 +17,7 @@ export interface Inputs {
   'fail-on': Severity
   'ignore-missing-schemas': boolean
   skip: string[]
+  'schema-location': string[]
   'sarif-file': string
 }
 
@@ -75,6 +76,11 @@ export function parseInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     'fail-on': choice<Severity>(env, 'fail-on', ['error', 'warning'], 'error'),
     'ignore-missing-schemas': boolean(env, 'ignore-missing-schemas', false),
     skip: list(env, 'skip'),
+    // Templates contain no commas, but URLs may: one per line only.
+    'schema-location': raw(env, 'schema-location')
+      .split('\n')
+      .map((value) => value.trim())
+      .filter(Boolean),
     'sarif-file': raw(env, 'sarif-file') || 'golden-path-validate.sarif',
   }
 }

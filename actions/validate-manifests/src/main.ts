@@ -144,6 +144,8 @@ export async function run(): Promise<void> {
         failOn: inputs['fail-on'],
         ignoreMissingSchemas: inputs['ignore-missing-schemas'],
         skip: inputs.skip,
+        schemaLocations: inputs['schema-location'],
+        kubernetesRelease: process.env['INPUT_KUBERNETES-VERSION']?.trim() || undefined,
       },
       { logger, runner: spawnRunner },
     )

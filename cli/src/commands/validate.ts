@@ -32,7 +32,7 @@ export const validateCommand: Command = {
   usage: `Usage: golden-path validate [paths...] [--kubernetes-version 1.35] [--strict|--no-strict]
          [--crd PATH]... [--kustomize DIR]... [--policy golden-path|none|FILE]
          [--fail-on error|warning] [--output text|json|sarif|junit] [--summary]
-         [--ignore-missing-schemas] [--skip KIND[,KIND]]
+         [--ignore-missing-schemas] [--skip KIND[,KIND]] [--schema-location TEMPLATE]...
 
 Validates YAML/JSON manifests (files, directories, '-' for stdin, kustomize overlays) offline
 against the Kubernetes 1.33-1.36 schemas and the CRDs given with --crd, then applies a policy
@@ -48,6 +48,9 @@ pack. Every finding names its file, line and column.
   --summary              also print the one-line summary on stderr
   --ignore-missing-schemas  skip kinds with no schema instead of failing
   --skip KIND[,KIND]     kinds not validated
+  --schema-location T    kubeconform-style template (file path or http(s) URL) for kinds the
+                         bundle and CRDs lack, e.g. 'schemas/{{.ResourceKind}}{{.KindSuffix}}.json';
+                         downloads are cached in ~/.cache/golden-path/schemas
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.`,
   async run(args, io) {
@@ -66,6 +69,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
         summary: { type: 'boolean' },
         'ignore-missing-schemas': { type: 'boolean' },
         skip: { type: 'string', multiple: true },
+        'schema-location': { type: 'string', multiple: true },
       },
       { positionals: true },
     )
@@ -100,6 +104,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
         failOn,
         ignoreMissingSchemas: values['ignore-missing-schemas'] === true,
         skip: commaList(listFlag(values, 'skip')),
+        schemaLocations: listFlag(values, 'schema-location'),
+        kubernetesRelease: version,
       },
       { logger: nullLogger, runner: spawnRunner },
     )
