@@ -24,17 +24,21 @@ function runStep(
   const summary = join(dir, 'summary')
   writeFileSync(output, '')
   writeFileSync(summary, '')
-  const result = spawnSync('/bin/bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', found.run], {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH,
-      RUNNER_TEMP: join(dir, 'runner-temp'),
-      GITHUB_OUTPUT: output,
-      GITHUB_STEP_SUMMARY: summary,
-      ...env,
+  const result = spawnSync(
+    '/bin/bash',
+    ['--noprofile', '--norc', '-eo', 'pipefail', '-c', found.run],
+    {
+      cwd,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        RUNNER_TEMP: join(dir, 'runner-temp'),
+        GITHUB_OUTPUT: output,
+        GITHUB_STEP_SUMMARY: summary,
+        ...env,
+      },
     },
-  })
+  )
   return {
     status: result.status,
     stdout: result.stdout,
