@@ -62,6 +62,11 @@ for entry in "${GO_TOOLS[@]}"; do
   go install "$module" || gp_fail "could not install $name; run: go install $module"
 done
 
+# kubectl renders overlays with its built-in kustomize. Debian's archive has no current kubectl,
+# so it cannot be installed here; say what is needed instead of failing later inside a test.
+command -v kubectl >/dev/null 2>&1 ||
+  gp_fail "missing kubectl (v1.27 or later, with built-in kustomize); install it from the Kubernetes project's apt repository (package kubectl)"
+
 # npm ci only when the lockfile changed since the last install, so repeated runs are quick.
 gp_npm_ci() {
   local dir="$1"

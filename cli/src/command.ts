@@ -16,3 +16,16 @@ export interface Command {
   /** Returns the process exit code; throws UsageError for bad flags or input. */
   run(args: string[], io: CliIO): Promise<number>
 }
+
+/**
+ * A registry entry: the command's name, and its module, loaded only when that command
+ * runs, so that `golden-path validate` does not pay for parsing build, bump and verify.
+ */
+export interface CommandEntry {
+  name: string
+  load(): Promise<Command>
+}
+
+export async function resolveCommand(entry: Command | CommandEntry): Promise<Command> {
+  return 'run' in entry ? entry : entry.load()
+}

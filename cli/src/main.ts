@@ -1,6 +1,6 @@
 import { ExitCode, oneLine, UsageError } from '../../actions/lib/errors'
 import { goldenPathVersion } from '../../actions/lib/version'
-import type { CliIO, Command } from './command'
+import { type CliIO, type Command, type CommandEntry, resolveCommand } from './command'
 import { commands } from './commands/index'
 
 function topLevelHelp(available: readonly Command[]): string {
@@ -25,29 +25,34 @@ Exit codes: 0 success, 1 check failed, 2 usage or input error.
 export async function main(
   argv: readonly string[],
   io: CliIO,
-  available: readonly Command[] = commands,
+  available: readonly (Command | CommandEntry)[] = commands,
 ): Promise<number> {
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined
-    const command = available.find((candidate) => candidate.name === topic)
-    if (topic !== undefined && command === undefined) {
+    const entry = available.find((candidate) => candidate.name === topic)
+    if (topic !== undefined && entry === undefined) {
       io.stderr.write(`golden-path: unknown command '${topic}' (run 'golden-path --help')\n`)
       return ExitCode.Usage
     }
-    io.stdout.write(command ? `${command.usage}\n` : topLevelHelp(available))
+    io.stdout.write(
+      entry
+        ? `${(await resolveCommand(entry)).usage}\n`
+        : topLevelHelp(await Promise.all(available.map(resolveCommand))),
+    )
     return name === undefined ? ExitCode.Usage : ExitCode.Success
   }
   if (name === '--version') {
     io.stdout.write(`${goldenPathVersion}\n`)
     return ExitCode.Success
   }
-  const command = available.find((candidate) => candidate.name === name)
-  if (command === undefined) {
+  const entry = available.find((candidate) => candidate.name === name)
+  if (entry === undefined) {
     const what = name.startsWith('-') ? 'flag' : 'command'
     io.stderr.write(`golden-path: unknown ${what} '${name}' (run 'golden-path --help')\n`)
     return ExitCode.Usage
   }
+  const command = await resolveCommand(entry)
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(`${command.usage}\n`)
     return ExitCode.Success

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { resolveCommand } from '../../cli/src/command'
 import { commands } from '../../cli/src/commands/index'
 import { cliEntry, ensureCliBuilt, runCli } from '../support/cli-process'
 
@@ -21,7 +22,7 @@ describe('golden-path CLI, the bundled cli/dist/index.js', () => {
     expect(result.stderr).toBe('')
     expect(result.stdout).toMatch(/^Usage: golden-path <command> \[flags\]$/m)
     const lines = result.stdout.split('\n')
-    for (const command of commands) {
+    for (const command of await Promise.all(commands.map(resolveCommand))) {
       const line = lines.find((candidate) => candidate.startsWith(`  ${command.name} `))
       expect(line?.trim().replace(/\s+/, ' ')).toBe(`${command.name} ${command.summary}`)
     }

@@ -145,10 +145,10 @@ describe('deliver.yml in local mode through act', () => {
         '--argocd-app',
         appName,
       ],
-      280_000,
+      400_000,
       { ARGOCD_AUTH_TOKEN: argocdToken },
     )
-  }, 300_000)
+  }, 420_000)
 
   afterAll(async () => {
     await argocd?.close()

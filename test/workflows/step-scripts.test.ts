@@ -24,17 +24,21 @@ function runStep(
   const summary = join(dir, 'summary')
   writeFileSync(output, '')
   writeFileSync(summary, '')
-  const result = spawnSync('/bin/bash', ['-e', '-c', found.run], {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH,
-      RUNNER_TEMP: join(dir, 'runner-temp'),
-      GITHUB_OUTPUT: output,
-      GITHUB_STEP_SUMMARY: summary,
-      ...env,
+  const result = spawnSync(
+    '/bin/bash',
+    ['--noprofile', '--norc', '-eo', 'pipefail', '-c', found.run],
+    {
+      cwd,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        RUNNER_TEMP: join(dir, 'runner-temp'),
+        GITHUB_OUTPUT: output,
+        GITHUB_STEP_SUMMARY: summary,
+        ...env,
+      },
     },
-  })
+  )
   return {
     status: result.status,
     stdout: result.stdout,
@@ -203,5 +207,75 @@ describe('pr-checks.yml rendered-manifest diff', () => {
     )
     expect(result.status).toBe(0)
     expect(result.stdout).toContain('::notice::not a pull request: no base branch to diff against')
+  })
+})
+
+describe('promote.yml digest of the source environment', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'golden-path-promote-'))
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  const image = 'ghcr.io/example-org/golden-path-reference-service'
+  const digest = `sha256:${'4e'.repeat(32)}`
+
+  /** A bare GitOps repository whose dev overlay pins `pin`; returns its path and tip. */
+  function gitopsRepository(pin: (text: string) => string) {
+    const work = join(dir, 'work')
+    cpSync(join(repositoryRoot, 'manifests'), join(work, 'manifests'), { recursive: true })
+    const overlay = join(work, 'manifests/overlays/dev/kustomization.yaml')
+    writeFileSync(overlay, pin(readFileSync(overlay, 'utf8')))
+    const run = (cwd: string, ...args: string[]) => {
+      const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+        cwd,
+        encoding: 'utf8',
+      })
+      if (result.status !== 0) throw new Error(result.stderr)
+      return result.stdout.trim()
+    }
+    run(work, 'init', '--quiet')
+    run(work, 'add', '.')
+    run(work, 'commit', '--quiet', '-m', 'seed')
+    const bare = join(dir, 'gitops.git')
+    run(dir, 'clone', '--quiet', '--bare', work, bare)
+    return { bare, revision: run(work, 'rev-parse', 'HEAD') }
+  }
+
+  function readDigest(bare: string, revision: string) {
+    return runStep(
+      'source',
+      'digest at the verified revision',
+      {
+        GITOPS_REPOSITORY: bare,
+        GITOPS_TOKEN: '',
+        REVISION: revision,
+        FROM_PATH: 'manifests/overlays/dev',
+        IMAGE: image,
+        SERVER_URL: 'https://github.com',
+      },
+      dir,
+      { file: 'promote.yml', cwd: dir },
+    )
+  }
+
+  it('reads the digest the source overlay pins at the verified revision', () => {
+    const { bare, revision } = gitopsRepository((text) =>
+      text.replace('newTag: "0.1.0"', `digest: ${digest}`),
+    )
+    const result = readDigest(bare, revision)
+    expect(result.stdout).toContain(`promoting ${image}@${digest}, verified at ${revision}`)
+    expect(result.status).toBe(0)
+    expect(result.output).toBe(`digest=${digest}\n`)
+  })
+
+  it('refuses to promote a tag: only a digest is the exact verified image', () => {
+    const { bare, revision } = gitopsRepository((text) => text)
+    const result = readDigest(bare, revision)
+    expect(result.status).toBe(1)
+    expect(result.stdout).toContain(
+      `::error::expected one digest of ${image} in manifests/overlays/dev at ${revision}, found 0; promote only digest-pinned images`,
+    )
+    expect(result.output).toBe('')
   })
 })

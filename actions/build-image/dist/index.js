@@ -32067,8 +32067,9 @@ const layerTimestamp = 0;
  * (without it buildah squashes each stage into one layer, and an app-only change
  * would re-send the dependencies); --no-cache because buildah 1.28's layer cache
  * does not key on --timestamp, so a step cached by another build in the same
- * storage, with other file times, would change the digest. Cache specs are
- * buildx-only and not passed.
+ * storage, with other file times, would change the digest. --force-rm removes
+ * the build's containers even when a step fails. Cache specs are buildx-only and
+ * not passed.
  */
 function buildahArguments(plan) {
     return [
@@ -32080,6 +32081,7 @@ function buildahArguments(plan) {
         '--identity-label=false',
         '--layers',
         '--no-cache',
+        '--force-rm',
         ...(plan.isolation ? ['--isolation', plan.isolation] : []),
         '--tag',
         `oci:${plan.outputDir}:${engine_arguments_tagOf(plan.references[0])}`,

@@ -46,8 +46,9 @@ export const layerTimestamp = 0
  * (without it buildah squashes each stage into one layer, and an app-only change
  * would re-send the dependencies); --no-cache because buildah 1.28's layer cache
  * does not key on --timestamp, so a step cached by another build in the same
- * storage, with other file times, would change the digest. Cache specs are
- * buildx-only and not passed.
+ * storage, with other file times, would change the digest. --force-rm removes
+ * the build's containers even when a step fails. Cache specs are buildx-only and
+ * not passed.
  */
 export function buildahArguments(plan: BuildPlan): string[] {
   return [
@@ -59,6 +60,7 @@ export function buildahArguments(plan: BuildPlan): string[] {
     '--identity-label=false',
     '--layers',
     '--no-cache',
+    '--force-rm',
     ...(plan.isolation ? ['--isolation', plan.isolation] : []),
     '--tag',
     `oci:${plan.outputDir}:${tagOf(plan.references[0]!)}`,

@@ -1,21 +1,16 @@
-import type { Command } from '../command'
-import { buildCommand } from './build'
-import { bumpCommand } from './bump'
-import { deliverCommand } from './deliver'
-import { pushCommand } from './push'
-import { scanCommand } from './scan'
-import { validateCommand } from './validate'
-import { verifyCommand } from './verify'
-import { versionCommand } from './version'
+import type { CommandEntry } from '../command'
 
-/** Every `golden-path` command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [
-  deliverCommand,
-  buildCommand,
-  scanCommand,
-  pushCommand,
-  validateCommand,
-  bumpCommand,
-  verifyCommand,
-  versionCommand,
+/**
+ * Every `golden-path` command, in the order `--help` lists them. Each module is imported
+ * only when its command runs: start-up cost stays that of the one command asked for.
+ */
+export const commands: readonly CommandEntry[] = [
+  { name: 'deliver', load: async () => (await import('./deliver')).deliverCommand },
+  { name: 'build', load: async () => (await import('./build')).buildCommand },
+  { name: 'scan', load: async () => (await import('./scan')).scanCommand },
+  { name: 'push', load: async () => (await import('./push')).pushCommand },
+  { name: 'validate', load: async () => (await import('./validate')).validateCommand },
+  { name: 'bump', load: async () => (await import('./bump')).bumpCommand },
+  { name: 'verify', load: async () => (await import('./verify')).verifyCommand },
+  { name: 'version', load: async () => (await import('./version')).versionCommand },
 ]
