@@ -8,6 +8,7 @@ import {
   type Node,
   parseDocument,
 } from 'yaml'
+import { type IndexedNode, indexSimpleYaml, type PositionIndex, UnsupportedYaml } from './fast-yaml'
 
 export interface SourcePosition {
   /** 1-based within the chunk. */
@@ -23,6 +24,55 @@ export type Anchor = 'key' | 'value'
  * findings: a full AST costs about twelve times a plain parse.
  */
 export class DocumentPositions {
+  private readonly text: string
+  /** From the fast reader, when it reads the document; otherwise a full AST is built. */
+  private readonly index: PositionIndex | undefined
+  private ast: YamlPositions | undefined
+
+  constructor(text: string) {
+    this.text = text
+    try {
+      this.index = indexSimpleYaml(text)
+    } catch (error) {
+      if (!(error instanceof UnsupportedYaml)) throw error
+    }
+  }
+
+  private full(): YamlPositions {
+    this.ast ??= new YamlPositions(this.text)
+    return this.ast
+  }
+
+  /**
+   * The node a pointer names or, when part of the path does not exist (a missing required
+   * field), the nearest existing parent's key.
+   */
+  locate(pointer: string, anchor: Anchor = 'value'): SourcePosition {
+    const index = this.index
+    if (!index) return this.full().locate(pointer, anchor)
+    const segments = parsePointer(pointer)
+    let position: SourcePosition = index.root
+    let path = ''
+    let parent: IndexedNode | undefined
+    for (let at = 0; at < segments.length; at++) {
+      // Children of flow collections are not indexed.
+      if (parent?.flow) return this.full().locate(pointer, anchor)
+      path += `/${segments[at].replace(/~/g, '~0').replace(/\//g, '~1')}`
+      const entry = index.nodes.get(path)
+      if (!entry) return position
+      const last = at === segments.length - 1
+      const useKey = entry.key !== undefined && (!last || anchor === 'key')
+      const next = useKey ? entry.key : entry.value
+      if (!next) return this.full().locate(pointer, anchor)
+      position = next
+      parent = entry
+    }
+    return position
+  }
+}
+
+/** Positions from a full `yaml` AST, for documents the fast reader does not index. */
+class YamlPositions {
   private readonly lines = new LineCounter()
   private readonly document
 

@@ -44339,83 +44339,6 @@ const systemClock = {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./actions/lib/manifests/positions.ts
-
-/**
- * Positions for JSON pointers inside one YAML document. Built only for documents that have
- * findings: a full AST costs about twelve times a plain parse.
- */
-class DocumentPositions {
-    lines = new dist/* LineCounter */.HN();
-    document;
-    constructor(text) {
-        this.document = (0,dist/* parseDocument */.Tp)(text, {
-            lineCounter: this.lines,
-            uniqueKeys: false,
-            merge: true,
-            prettyErrors: false,
-        });
-    }
-    at(offset) {
-        const { line, col } = this.lines.linePos(offset);
-        return { line, column: col };
-    }
-    /** Where the document's content starts (its first node). */
-    root() {
-        const contents = this.document.contents;
-        return this.at(contents?.range?.[0] ?? 0);
-    }
-    /**
-     * The node a pointer names or, when part of the path does not exist (a missing required
-     * field), the nearest existing parent's key.
-     */
-    locate(pointer, anchor = 'value') {
-        const segments = parsePointer(pointer);
-        let node = this.document.contents;
-        let position = this.root();
-        for (let index = 0; index < segments.length; index++) {
-            const segment = segments[index];
-            if ((0,dist/* isAlias */.Vj)(node))
-                node = node.resolve(this.document);
-            const last = index === segments.length - 1;
-            if ((0,dist/* isMap */.jh)(node)) {
-                const pair = node.items.find((item) => (0,dist/* isPair */.tO)(item) && (0,dist/* isScalar */.jn)(item.key) && String(item.key.value) === segment);
-                if (!pair)
-                    return position;
-                const key = pair.key;
-                const value = pair.value;
-                const useKey = !last || anchor === 'key' || !value?.range;
-                position = this.at((useKey ? key.range : value.range)?.[0] ?? 0);
-                node = value;
-            }
-            else if ((0,dist/* isSeq */.oP)(node)) {
-                const item = node.items[Number(segment)];
-                if (!item?.range)
-                    return position;
-                position = this.at(item.range[0]);
-                node = item;
-            }
-            else {
-                return position;
-            }
-        }
-        return position;
-    }
-}
-function parsePointer(pointer) {
-    if (pointer === '' || pointer === '/')
-        return [];
-    return pointer
-        .slice(1)
-        .split('/')
-        .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-function toPointer(segments) {
-    return segments
-        .map((segment) => `/${String(segment).replace(/~/g, '~0').replace(/\//g, '~1')}`)
-        .join('');
-}
-
 ;// CONCATENATED MODULE: ./actions/lib/manifests/fast-yaml.ts
 
 /**
@@ -44662,12 +44585,30 @@ function checkPlainKey(key) {
     if (unsupportedStart.has(key[0]) || key[0] === '[' || key[0] === '{' || key[0] === '#')
         bail();
 }
+/** The JSON pointer segment for a key (RFC 6901 escaping). */
+function pointerSegment(key) {
+    return key.indexOf('~') === -1 && key.indexOf('/') === -1
+        ? key
+        : key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+/**
+ * Indexes the positions of a document's nodes in one pass of the fast reader (an AST from a
+ * general parser costs about twelve times as much). Throws UnsupportedYaml like
+ * parseSimpleYaml, and also when a comment sits between a key and its nested value, where a
+ * general parser's idea of the value's start is the one users know.
+ */
+function indexSimpleYaml(source) {
+    const nodes = new Map();
+    const root = { line: 0, column: 0 };
+    parseSimpleYaml(source, nodes, root);
+    return root.line === 0 ? undefined : { root, nodes };
+}
 /**
  * Reads the block YAML that Kubernetes manifests are written in (block mappings and sequences,
  * single-line plain, quoted and flow values, literal block scalars) about five times faster
  * than a general parser. Anything else throws UnsupportedYaml.
  */
-function parseSimpleYaml(source) {
+function parseSimpleYaml(source, index, rootPosition) {
     const raw = source.split('\n');
     const lines = raw.map((line) => {
         const text = line.endsWith('\r') ? line.slice(0, -1) : line;
@@ -44720,6 +44661,15 @@ function parseSimpleYaml(source) {
         current = index;
         return lines[index];
     }
+    /** Position of the next content line, the start of a nested value that follows `from`. */
+    function nestedStart(from) {
+        const next = nextContent(from);
+        for (let line = from; line < next; line++) {
+            if (raw[line].trimStart().startsWith('#'))
+                bail();
+        }
+        return { line: next + 1, column: lines[next].indent + 1 };
+    }
     function isSequenceItem(text) {
         return text[0] === '-' && (text.length === 1 || text[1] === ' ');
     }
@@ -44753,16 +44703,16 @@ function parseSimpleYaml(source) {
         return { key, valueStart: colon + 1 };
     }
     /** A node at `indent` or deeper; `parent` is the indentation block scalars must exceed. */
-    function node(indent, depth, parent) {
+    function node(indent, depth, parent, path) {
         if (depth > 100)
             bail();
         const line = peek();
         if (!line || line.indent < indent)
             return null;
         if (isSequenceItem(line.text))
-            return sequence(line.indent, depth);
+            return sequence(line.indent, depth, path);
         if (keyEnd(line.text))
-            return mapping(line.indent, depth);
+            return mapping(line.indent, depth, path);
         // A scalar or flow value alone on its line.
         current++;
         lastPlain = undefined;
@@ -44776,7 +44726,7 @@ function parseSimpleYaml(source) {
             bail();
         return value;
     }
-    function sequence(indent, depth) {
+    function sequence(indent, depth, path) {
         const items = [];
         for (;;) {
             const line = peek();
@@ -44787,19 +44737,28 @@ function parseSimpleYaml(source) {
             if (!isSequenceItem(line.text))
                 break;
             const after = skipSpaces(line.text, 1);
+            const itemPath = index ? `${path}/${items.length}` : '';
             if (after >= line.text.length || line.text[after] === '#') {
+                const itemLine = current;
                 current++;
                 const next = peek();
-                items.push(next && next.indent > indent ? node(indent + 1, depth + 1, indent) : null);
+                const nested = next !== null && next.indent > indent;
+                if (index)
+                    index.set(itemPath, nested ? { value: nestedStart(itemLine + 1) } : {});
+                items.push(nested ? node(indent + 1, depth + 1, indent, itemPath) : null);
                 continue;
+            }
+            if (index) {
+                const flow = line.text[after] === '[' || line.text[after] === '{';
+                index.set(itemPath, { value: { line: current + 1, column: indent + after + 1 }, flow });
             }
             // The item's content is read as if it were a line of its own at its column.
             lines[current] = { indent: indent + after, text: line.text.slice(after) };
-            items.push(node(indent + after, depth + 1, indent));
+            items.push(node(indent + after, depth + 1, indent, itemPath));
         }
         return items;
     }
-    function mapping(indent, depth) {
+    function mapping(indent, depth, path) {
         const object = {};
         for (;;) {
             const line = peek();
@@ -44815,18 +44774,34 @@ function parseSimpleYaml(source) {
             }
             if (Object.hasOwn(object, entry.key))
                 bail();
+            const keyLine = current;
             current++;
             const valueStart = skipSpaces(line.text, entry.valueStart);
+            const entryPath = index ? `${path}/${pointerSegment(entry.key)}` : '';
             if (valueStart >= line.text.length || line.text[valueStart] === '#') {
                 const next = peek();
-                if (next && next.indent > indent)
-                    object[entry.key] = node(indent + 1, depth + 1, indent);
-                else if (next && next.indent === indent && isSequenceItem(next.text)) {
-                    object[entry.key] = sequence(indent, depth + 1);
+                const nested = next !== null &&
+                    (next.indent > indent || (next.indent === indent && isSequenceItem(next.text)));
+                if (index) {
+                    const key = { line: keyLine + 1, column: indent + 1 };
+                    index.set(entryPath, nested ? { key, value: nestedStart(keyLine + 1) } : { key });
                 }
+                if (next && next.indent > indent) {
+                    object[entry.key] = node(indent + 1, depth + 1, indent, entryPath);
+                }
+                else if (nested)
+                    object[entry.key] = sequence(indent, depth + 1, entryPath);
                 else
                     object[entry.key] = null;
                 continue;
+            }
+            if (index) {
+                const flow = line.text[valueStart] === '[' || line.text[valueStart] === '{';
+                index.set(entryPath, {
+                    key: { line: keyLine + 1, column: indent + 1 },
+                    value: { line: keyLine + 1, column: indent + valueStart + 1 },
+                    flow,
+                });
             }
             lastPlain = undefined;
             object[entry.key] = inlineValue(line.text, valueStart, indent, depth);
@@ -45004,10 +44979,144 @@ function parseSimpleYaml(source) {
             return `${text}\n`;
         return `${text}\n${'\n'.repeat(content.length - end)}`;
     }
-    const value = peek() ? node(0, 0, -1) : undefined;
+    const start = peek();
+    if (start && rootPosition) {
+        rootPosition.line = current + 1;
+        rootPosition.column = start.indent + 1;
+    }
+    const value = start ? node(0, 0, -1, '') : undefined;
     if (peek())
         bail();
     return value;
+}
+
+;// CONCATENATED MODULE: ./actions/lib/manifests/positions.ts
+
+
+/**
+ * Positions for JSON pointers inside one YAML document. Built only for documents that have
+ * findings: a full AST costs about twelve times a plain parse.
+ */
+class DocumentPositions {
+    text;
+    /** From the fast reader, when it reads the document; otherwise a full AST is built. */
+    index;
+    ast;
+    constructor(text) {
+        this.text = text;
+        try {
+            this.index = indexSimpleYaml(text);
+        }
+        catch (error) {
+            if (!(error instanceof UnsupportedYaml))
+                throw error;
+        }
+    }
+    full() {
+        this.ast ??= new YamlPositions(this.text);
+        return this.ast;
+    }
+    /**
+     * The node a pointer names or, when part of the path does not exist (a missing required
+     * field), the nearest existing parent's key.
+     */
+    locate(pointer, anchor = 'value') {
+        const index = this.index;
+        if (!index)
+            return this.full().locate(pointer, anchor);
+        const segments = parsePointer(pointer);
+        let position = index.root;
+        let path = '';
+        let parent;
+        for (let at = 0; at < segments.length; at++) {
+            // Children of flow collections are not indexed.
+            if (parent?.flow)
+                return this.full().locate(pointer, anchor);
+            path += `/${segments[at].replace(/~/g, '~0').replace(/\//g, '~1')}`;
+            const entry = index.nodes.get(path);
+            if (!entry)
+                return position;
+            const last = at === segments.length - 1;
+            const useKey = entry.key !== undefined && (!last || anchor === 'key');
+            const next = useKey ? entry.key : entry.value;
+            if (!next)
+                return this.full().locate(pointer, anchor);
+            position = next;
+            parent = entry;
+        }
+        return position;
+    }
+}
+/** Positions from a full `yaml` AST, for documents the fast reader does not index. */
+class YamlPositions {
+    lines = new dist/* LineCounter */.HN();
+    document;
+    constructor(text) {
+        this.document = (0,dist/* parseDocument */.Tp)(text, {
+            lineCounter: this.lines,
+            uniqueKeys: false,
+            merge: true,
+            prettyErrors: false,
+        });
+    }
+    at(offset) {
+        const { line, col } = this.lines.linePos(offset);
+        return { line, column: col };
+    }
+    /** Where the document's content starts (its first node). */
+    root() {
+        const contents = this.document.contents;
+        return this.at(contents?.range?.[0] ?? 0);
+    }
+    /**
+     * The node a pointer names or, when part of the path does not exist (a missing required
+     * field), the nearest existing parent's key.
+     */
+    locate(pointer, anchor = 'value') {
+        const segments = parsePointer(pointer);
+        let node = this.document.contents;
+        let position = this.root();
+        for (let index = 0; index < segments.length; index++) {
+            const segment = segments[index];
+            if ((0,dist/* isAlias */.Vj)(node))
+                node = node.resolve(this.document);
+            const last = index === segments.length - 1;
+            if ((0,dist/* isMap */.jh)(node)) {
+                const pair = node.items.find((item) => (0,dist/* isPair */.tO)(item) && (0,dist/* isScalar */.jn)(item.key) && String(item.key.value) === segment);
+                if (!pair)
+                    return position;
+                const key = pair.key;
+                const value = pair.value;
+                const useKey = !last || anchor === 'key' || !value?.range;
+                position = this.at((useKey ? key.range : value.range)?.[0] ?? 0);
+                node = value;
+            }
+            else if ((0,dist/* isSeq */.oP)(node)) {
+                const item = node.items[Number(segment)];
+                if (!item?.range)
+                    return position;
+                position = this.at(item.range[0]);
+                node = item;
+            }
+            else {
+                return position;
+            }
+        }
+        return position;
+    }
+}
+function parsePointer(pointer) {
+    if (pointer === '' || pointer === '/')
+        return [];
+    return pointer
+        .slice(1)
+        .split('/')
+        .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+function toPointer(segments) {
+    return segments
+        .map((segment) => `/${String(segment).replace(/~/g, '~0').replace(/\//g, '~1')}`)
+        .join('');
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/manifests/yaml-documents.ts
