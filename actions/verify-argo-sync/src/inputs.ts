@@ -1,25 +1,12 @@
 import { ActionInputs } from '../../lib/action-input'
-import { parseVerifySettings, type VerifySettings } from '../../lib/argocd/verify-settings'
+import {
+  parseVerifySettings,
+  type RawVerifySettings,
+  type VerifySettings,
+} from '../../lib/argocd/verify-settings'
 
-/** The action's inputs as action.yml declares them, in kebab-case. */
-export interface Inputs {
-  server?: string
-  app?: string
-  revision?: string
-  token?: string
-  'app-namespace'?: string
-  project?: string
-  refresh?: string
-  sync: boolean
-  images: string[]
-  timeout?: string
-  insecure: boolean
-  'ca-file'?: string
-  watch?: string
-  'poll-interval'?: string
-  'request-timeout'?: string
-  'degraded-grace'?: string
-}
+/** The action's inputs as action.yml declares them, in kebab-case: the CLI's flags, named alike. */
+export type Inputs = RawVerifySettings
 
 export const inputLabel = (name: string) => `input '${name}'`
 
