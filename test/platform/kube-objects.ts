@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { beforeAll } from 'vitest'
 import { parseAllDocuments } from 'yaml'
 import { CommandNotFoundError, spawnRunner } from '../../actions/lib/ports'
 
@@ -105,4 +106,22 @@ export function appContainer(deployment: KubeObject): Container {
   const app = containers.find((container) => container.name === 'app')
   if (!app) throw new Error(`Deployment ${deployment.metadata.name} has no container named app`)
   return app
+}
+
+/**
+ * Renders every overlay once, before the suite's tests run, and returns the lookup the
+ * tests read the rendered objects through.
+ */
+export function renderEveryOverlay(): (environment: Environment) => KubeObject[] {
+  const rendered = new Map<Environment, KubeObject[]>()
+  beforeAll(async () => {
+    for (const environment of environments) {
+      rendered.set(environment, await renderKustomization(overlayDir(environment)))
+    }
+  })
+  return (environment) => {
+    const objects = rendered.get(environment)
+    if (!objects) throw new Error(`${environment} was not rendered`)
+    return objects
+  }
 }

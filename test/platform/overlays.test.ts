@@ -1,30 +1,17 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import {
   appContainer,
   type Environment,
   environments,
   findObject,
-  type KubeObject,
   overlayDir,
-  renderKustomization,
+  renderEveryOverlay,
 } from './kube-objects'
 
-const rendered = new Map<Environment, KubeObject[]>()
-
-beforeAll(async () => {
-  for (const environment of environments) {
-    rendered.set(environment, await renderKustomization(overlayDir(environment)))
-  }
-})
-
-function objectsOf(environment: Environment): KubeObject[] {
-  const objects = rendered.get(environment)
-  if (!objects) throw new Error(`${environment} was not rendered`)
-  return objects
-}
+const objectsOf = renderEveryOverlay()
 
 interface KustomizeImage {
   name: string

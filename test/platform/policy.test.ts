@@ -1,28 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   appContainer,
   type Container,
-  type Environment,
   environments,
   findObject,
-  type KubeObject,
-  overlayDir,
-  renderKustomization,
+  renderEveryOverlay,
 } from './kube-objects'
 
-const rendered = new Map<Environment, KubeObject[]>()
-
-beforeAll(async () => {
-  for (const environment of environments) {
-    rendered.set(environment, await renderKustomization(overlayDir(environment)))
-  }
-})
-
-function objectsOf(environment: Environment): KubeObject[] {
-  const objects = rendered.get(environment)
-  if (!objects) throw new Error(`${environment} was not rendered`)
-  return objects
-}
+const objectsOf = renderEveryOverlay()
 
 function envValue(container: Container, name: string): string | undefined {
   return container.env?.find((variable) => variable.name === name)?.value
