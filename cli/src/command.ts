@@ -5,6 +5,11 @@ export interface CliIO {
   stdin: NodeJS.ReadableStream
   env: NodeJS.ProcessEnv
   cwd: string
+  /**
+   * The CLI's own script, which worker threads start again; only the real entry sets it (a
+   * command run in-process by a test stays on one thread).
+   */
+  entry?: URL
 }
 
 export interface Command {

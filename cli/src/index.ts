@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { isMainThread } from 'node:worker_threads'
 import { main } from './main'
 
 // A reader that stops early (`golden-path validate | head -1`) makes later writes fail with
@@ -10,12 +11,18 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 
-main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  env: process.env,
-  cwd: process.cwd(),
-}).then((code) => {
-  process.exitCode = code
-})
+if (isMainThread) {
+  main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    entry: new URL(import.meta.url),
+  }).then((code) => {
+    process.exitCode = code
+  })
+} else {
+  // A command that spread its work over threads started this script again as a worker.
+  void import('./worker').then(({ serveWorker }) => serveWorker())
+}

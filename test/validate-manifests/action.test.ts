@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { load } from 'js-yaml'
 import { describe, expect, it } from 'vitest'
@@ -139,6 +140,64 @@ describe('validate-manifests action (the committed dist, run as the runner runs 
       const sarif = JSON.parse(readFileSync(join(dir, 'golden-path-validate.sarif'), 'utf8'))
       expect(sarif.runs[0].results).toHaveLength(30)
       expect(existsSync(join(dir, `golden-path-validate.sarif.${run.pid}.tmp`))).toBe(false)
+    } finally {
+      cleanup()
+    }
+  })
+
+  it('spreads a large input over worker threads started from its own bundle', () => {
+    // 24 files of about 105 KB: enough for two threads (1 MB per thread at least).
+    const files: Record<string, string> = {}
+    for (let file = 0; file < 24; file++) {
+      files[`manifests/apps-${String(file).padStart(2, '0')}.yaml`] = Array.from(
+        { length: 1300 },
+        (_, item) => {
+          const value = item === 7 ? '1' : `"v${item}"`
+          return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${file}-${item}}\ndata: {n: ${value}}\n`
+        },
+      ).join('---\n')
+    }
+    const { dir, cleanup } = workspace(files)
+    try {
+      const output = join(dir, 'github-output')
+      writeFileSync(output, '')
+      writeFileSync(join(dir, 'step-summary'), '')
+      const run = spawnSync(
+        'node',
+        [join(repositoryRoot, 'actions/validate-manifests/dist/index.js')],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH,
+            GITHUB_WORKSPACE: dir,
+            GITHUB_OUTPUT: output,
+            GITHUB_STEP_SUMMARY: join(dir, 'step-summary'),
+            INPUT_PATHS: 'manifests',
+            INPUT_POLICY: 'none',
+            RUNNER_DEBUG: '1',
+          },
+        },
+      )
+      expect(run.stderr).toBe('')
+      expect(run.status).toBe(1)
+      const threads = Math.min(availableParallelism(), 2)
+      if (threads > 1)
+        expect(run.stdout).toContain(`::debug::reading 24 files on ${threads} threads`)
+      expect(readFileSync(output, 'utf8')).toMatch(/errors<<(\S+)\n24\n\1/)
+      const sarif = JSON.parse(readFileSync(join(dir, 'golden-path-validate.sarif'), 'utf8'))
+      // Every file's finding, in file order, whichever thread read it.
+      expect(
+        sarif.runs[0].results.map(
+          (result: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) =>
+            result.locations[0].physicalLocation.artifactLocation.uri,
+        ),
+      ).toEqual(
+        Array.from(
+          { length: 24 },
+          (_, file) => `manifests/apps-${String(file).padStart(2, '0')}.yaml`,
+        ),
+      )
     } finally {
       cleanup()
     }

@@ -5,6 +5,7 @@ import { oneLine } from '../../lib/errors'
 import { renderSarif } from '../../lib/manifests/render-sarif'
 import type { Finding, ResourceResult, ValidationReport } from '../../lib/manifests/report'
 import { validateManifests } from '../../lib/manifests/validate'
+import { validationThreadsFrom } from '../../lib/manifests/validation-threads'
 import { type Logger, spawnRunner } from '../../lib/ports'
 import { parseInputs } from './inputs'
 
@@ -147,7 +148,12 @@ export async function run(): Promise<void> {
         schemaLocations: inputs['schema-location'],
         kubernetesRelease: process.env['INPUT_KUBERNETES-VERSION']?.trim() || undefined,
       },
-      { logger, runner: spawnRunner },
+      {
+        logger,
+        runner: spawnRunner,
+        // This module is bundled into the action's entry script, which workers start again.
+        threads: validationThreadsFrom(new URL(import.meta.url)),
+      },
     )
     const sarifFile = inputs['sarif-file']
     writeAtomically(resolve(workspace, sarifFile), renderSarif(report))

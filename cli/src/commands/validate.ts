@@ -8,6 +8,7 @@ import {
   parseKubernetesVersion,
 } from '../../../actions/lib/manifests/schema-bundle'
 import { validateManifests } from '../../../actions/lib/manifests/validate'
+import { validationThreadsFrom } from '../../../actions/lib/manifests/validation-threads'
 import { nullLogger, spawnRunner } from '../../../actions/lib/ports'
 import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
 import type { Command } from '../command'
@@ -107,7 +108,11 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
         schemaLocations: listFlag(values, 'schema-location'),
         kubernetesRelease: version,
       },
-      { logger: nullLogger, runner: spawnRunner },
+      {
+        logger: nullLogger,
+        runner: spawnRunner,
+        threads: io.entry && validationThreadsFrom(io.entry),
+      },
     )
     const render = { text: renderText, json: renderJson, sarif: renderSarif, junit: renderJunit }[
       output

@@ -1,0 +1,486 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { UsageError } from '../errors'
+import { type CustomResourceSchema, customResourceSchemas } from './custom-resources'
+import { normalizeDocument } from './document-shape'
+import { manifestFiles, readInput } from './input-files'
+import type { KustomizeRendering } from './kustomize'
+import { type DisruptionBudget, disruptionBudgetOf, policyViolations } from './policy-evaluation'
+import { loadPolicyPack, type PolicyPack } from './policy-pack'
+import { type Anchor, DocumentPositions, type SourcePosition } from './positions'
+import { atOrAbove, type Finding, isActive, type ResourceResult, type Severity } from './report'
+import { type JsonSchema, type KubernetesVersion, loadSchemaBundle } from './schema-bundle'
+import { type SchemaLookup, SchemaRegistry } from './schema-registry'
+import type { SchemaViolation } from './schema-validator'
+import { type DocumentChunk, parseChunk, splitDocuments } from './yaml-documents'
+
+/**
+ * The settings every thread of a run reads its share of the input with. Plain data, so that it
+ * can be handed to a worker thread as it is.
+ */
+export interface PassSettings {
+  cwd: string
+  kubernetesVersion: KubernetesVersion
+  strict: boolean
+  /** CRD files or directories. */
+  crds: string[]
+  /** `golden-path`, `none` or a policy pack file. */
+  policy: string
+  failOn: Severity
+  ignoreMissingSchemas: boolean
+  /** Kinds not validated (reported as skipped). */
+  skip: string[]
+}
+
+/** What a thread loads once before reading documents: the policy pack and the schemas. */
+export interface PassContext {
+  settings: PassSettings
+  pack: PolicyPack | undefined
+  registry: SchemaRegistry
+  skip: Set<string>
+}
+
+type KubeObject = Record<string, unknown>
+
+/** Maps a finding inside a document to a place a user can open. */
+interface DocumentLocator {
+  locate(pointer: string, anchor: Anchor): { file: string } & SourcePosition
+  resourceStart(pointer: string): { file: string } & SourcePosition
+}
+
+/** A resource waiting for schema and policy checks (policy needs every PodDisruptionBudget first). */
+interface PendingResource {
+  object: KubeObject
+  /** Pointer of the resource inside its document (`/items/3` for a List item). */
+  base: string
+  result: ResourceResult
+  locator: () => DocumentLocator
+  /** Schema violations, when the schema was known as the resource was read. */
+  schemaViolations?: SchemaViolation[]
+}
+
+/** The results one input file contributed, as a slice of its pass's results. */
+export interface FileSlice {
+  /** Index of the file in the run's file list. */
+  file: number
+  start: number
+  end: number
+}
+
+function isRecord(value: unknown): value is KubeObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : ''
+}
+
+/** The line and column where a chunk's first node starts, without building an AST. */
+function firstContent(chunk: DocumentChunk): { line: number; column: number } {
+  const text = chunk.text
+  let start = 0
+  for (let index = 0; start < text.length && index < 10_000; index++) {
+    let end = text.indexOf('\n', start)
+    if (end === -1) end = text.length
+    let column = start
+    while (text.charCodeAt(column) === 32) column++
+    const char = text[column]
+    const blank = column >= end || char === '\r' || char === '#' || char === '%'
+    if (!blank) {
+      const line = text.slice(start, end)
+      if (!/^---(\s|$)/.test(line))
+        return { line: chunk.startLine + index + 1, column: column - start + 1 }
+      const rest = line.slice(3).trimStart()
+      if (rest !== '' && !rest.startsWith('#')) {
+        return { line: chunk.startLine + index + 1, column: line.length - rest.length + 1 }
+      }
+    }
+    start = end + 1
+  }
+  return { line: chunk.startLine + 1, column: 1 }
+}
+
+function plainLocator(file: string, chunk: DocumentChunk): () => DocumentLocator {
+  let positions: DocumentPositions | undefined
+  return () => {
+    positions ??= new DocumentPositions(chunk.text)
+    const document = positions
+    return {
+      locate(pointer, anchor) {
+        const { line, column } = document.locate(pointer, anchor)
+        return { file, line: chunk.startLine + line, column }
+      },
+      resourceStart(pointer) {
+        const { line, column } = document.locate(pointer, 'value')
+        return { file, line: chunk.startLine + line, column }
+      },
+    }
+  }
+}
+
+async function loadCustomResources(
+  paths: readonly string[],
+  cwd: string,
+): Promise<CustomResourceSchema[]> {
+  const schemas: CustomResourceSchema[] = []
+  for (const path of paths) {
+    if (!existsSync(resolve(cwd, path))) {
+      throw new UsageError(
+        `--crd '${path}' does not exist (expected a CRD file or a directory of them)`,
+      )
+    }
+    for (const file of manifestFiles([path], cwd)) {
+      const input = readInput(file, cwd)
+      if (input.text === undefined) throw new UsageError(`--crd ${input.file}: ${input.error}`)
+      for (const chunk of splitDocuments(input.text)) {
+        const parsed = parseChunk(chunk, false)
+        if (!parsed.usable) {
+          const problem = parsed.problems[0]
+          throw new UsageError(
+            `--crd ${input.file}:${chunk.startLine + (problem?.line ?? 0) + 1}: ${problem?.message ?? 'unreadable'}`,
+          )
+        }
+        schemas.push(...customResourceSchemas(parsed.value, input.file))
+      }
+    }
+  }
+  return schemas
+}
+
+/** Loads the policy pack, the CRDs and the schema bundle; bad settings throw UsageError. */
+export async function preparePass(settings: PassSettings): Promise<PassContext> {
+  const pack = loadPolicyPack(settings.policy, settings.cwd)
+  const customResources = await loadCustomResources(settings.crds, settings.cwd)
+  const registry = new SchemaRegistry(
+    await loadSchemaBundle(settings.kubernetesVersion),
+    settings.strict,
+    customResources,
+  )
+  return { settings, pack, registry, skip: new Set(settings.skip) }
+}
+
+/**
+ * One thread's share of a validation run. Documents are read and shaped first (`add*`), in
+ * order of appearance; the checks run later (`check`) because the policy pack's
+ * high-availability rule needs every PodDisruptionBudget of the whole run, wherever it is.
+ */
+export class ValidationPass {
+  readonly results: ResourceResult[] = []
+  readonly budgets: DisruptionBudget[] = []
+  /** Which results each input file contributed, for merging passes in file order. */
+  readonly fileSlices: FileSlice[] = []
+  inputErrors = 0
+  private readonly pending: PendingResource[] = []
+
+  constructor(private readonly context: PassContext) {}
+
+  /** Reads one manifest file; an unreadable one becomes an `error` entry. */
+  addFile(path: string, fileIndex?: number): void {
+    const start = this.results.length
+    const input = readInput(path, this.context.settings.cwd)
+    if (input.text === undefined) {
+      this.inputError(input.file, 'unreadable-input', input.error ?? 'cannot read file')
+    } else this.addText(input.file, input.text)
+    if (fileIndex !== undefined) {
+      this.fileSlices.push({ file: fileIndex, start, end: this.results.length })
+    }
+  }
+
+  addText(file: string, text: string): void {
+    for (const chunk of splitDocuments(text)) {
+      const locator = plainLocator(file, chunk)
+      this.addDocument(file, chunk, locator, (pointer) => locator().resourceStart(pointer), true)
+    }
+  }
+
+  /** Adds a rendered overlay, positioned back in the overlay's files. */
+  addRendering(rendering: KustomizeRendering): void {
+    for (const chunk of splitDocuments(rendering.text)) {
+      let mapped: DocumentLocator | undefined
+      const locator = () => {
+        mapped ??= rendering.locatorFor(chunk)
+        return mapped
+      }
+      this.addDocument(
+        rendering.file,
+        chunk,
+        locator,
+        (pointer) => locator().resourceStart(pointer),
+        false,
+      )
+    }
+  }
+
+  inputError(file: string, rule: string, message: string): void {
+    this.inputErrors++
+    this.results.push({
+      file,
+      line: 1,
+      column: 1,
+      apiVersion: '',
+      kind: '',
+      name: '',
+      namespace: '',
+      status: 'error',
+      findings: [{ rule, severity: 'error', message, path: '', file, line: 1, column: 1 }],
+    })
+  }
+
+  /** `apiVersion|kind` of every waiting resource that neither the bundle nor a CRD describes. */
+  kindsWithoutSchema(): Map<string, [string, string]> {
+    const wanted = new Map<string, [string, string]>()
+    for (const { result } of this.pending) {
+      if (
+        this.context.skip.has(result.kind) ||
+        this.context.registry.lookup(result.apiVersion, result.kind).found
+      )
+        continue
+      wanted.set(`${result.apiVersion}|${result.kind}`, [result.apiVersion, result.kind])
+    }
+    return wanted
+  }
+
+  /** Adds a schema found at a schema location for a kind the bundle and CRDs lack. */
+  addLocatedSchema(apiVersion: string, kind: string, schema: JsonSchema): void {
+    this.context.registry.addLocated(apiVersion, kind, schema)
+  }
+
+  /**
+   * Runs the schema and policy checks on every resource read so far. `budgets` are the
+   * PodDisruptionBudgets of the whole run; `locationMisses` say why a schema location had no
+   * schema for a kind.
+   */
+  check(
+    budgets: readonly DisruptionBudget[],
+    locationMisses: ReadonlyMap<string, string> = new Map(),
+  ): void {
+    for (const entry of this.pending) this.checkResource(entry, budgets, locationMisses)
+    this.pending.length = 0
+  }
+
+  private addDocument(
+    file: string,
+    chunk: DocumentChunk,
+    locatorFor: () => DocumentLocator,
+    startOf: (pointer: string) => { file: string } & SourcePosition,
+    /** Whether the document's own text is what users edit (false for rendered overlays). */
+    plainText: boolean,
+  ) {
+    const parsed = parseChunk(chunk, this.context.settings.strict)
+    if (parsed.empty && parsed.problems.length === 0) return
+    const early: Finding[] = parsed.problems.map((problem) => {
+      // Syntax problems are positioned in the text itself.
+      // An error at the end of input (an unclosed bracket) is placed on the document's last line.
+      const lastLine = chunk.text.replace(/\n+$/, '').split('\n').length - 1
+      const line = Math.min(problem.line, lastLine)
+      const column = line < problem.line ? 1 : problem.column + 1
+      const located = { file, line: chunk.startLine + line + 1, column }
+      return {
+        rule: problem.rule,
+        severity: 'error',
+        message: problem.message,
+        path: '',
+        ...located,
+      }
+    })
+    // The first line of a plain document is found without an AST; rendered ones map back.
+    const start = () => (plainText ? { file, ...firstContent(chunk) } : startOf(''))
+    const errorEntry = (findings: Finding[], object?: KubeObject) => {
+      const metadata = isRecord(object?.metadata) ? object.metadata : {}
+      const at = start()
+      this.results.push({
+        file: at.file,
+        line: at.line,
+        column: at.column,
+        apiVersion: str(object?.apiVersion),
+        kind: str(object?.kind),
+        name: str(metadata.name),
+        namespace: str(metadata.namespace),
+        status: 'error',
+        findings,
+      })
+    }
+    if (!parsed.usable) return errorEntry(early)
+    const value = parsed.value
+    const shape = normalizeDocument(value)
+    if (shape) {
+      const first = start()
+      return errorEntry([{ ...shape, severity: 'error', path: '', ...first }])
+    }
+    if (!isRecord(value)) {
+      const first = start()
+      const got = Array.isArray(value) ? 'a list' : `a ${typeof value}`
+      return errorEntry([
+        {
+          rule: 'not-a-resource',
+          severity: 'error',
+          message: `document is ${got}, not a mapping with apiVersion and kind`,
+          path: '',
+          ...first,
+        },
+      ])
+    }
+    const listItems =
+      typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)
+        ? value.items
+        : undefined
+    if (listItems) {
+      listItems.forEach((item, index) => {
+        const base = `/items/${index}`
+        const position = () => startOf(base)
+        this.addResource(item, base, position, locatorFor, index === 0 ? early : [])
+      })
+      if (listItems.length === 0 && early.length > 0) errorEntry(early, value)
+      return
+    }
+    this.addResource(value, '', start, locatorFor, early)
+  }
+
+  private addResource(
+    value: unknown,
+    base: string,
+    start: () => { file: string } & SourcePosition,
+    locator: () => DocumentLocator,
+    early: Finding[],
+  ): void {
+    const object = isRecord(value) ? value : {}
+    const metadata = isRecord(object.metadata) ? object.metadata : {}
+    const at = start()
+    const result: ResourceResult = {
+      file: at.file,
+      line: at.line,
+      column: at.column,
+      apiVersion: str(object.apiVersion),
+      kind: str(object.kind),
+      name: str(metadata.name),
+      namespace: str(metadata.namespace),
+      status: 'valid',
+      findings: [...early],
+    }
+    this.results.push(result)
+    if (!isRecord(value) || !result.apiVersion || !result.kind) {
+      const missing = !isRecord(value)
+        ? 'is not a mapping'
+        : [!result.apiVersion && 'apiVersion', !result.kind && 'kind'].filter(Boolean).join(' and ')
+      const place = locator().locate(base, 'value')
+      result.findings.push({
+        rule: 'not-a-resource',
+        severity: 'error',
+        message: isRecord(value) ? `missing ${missing}` : `list item ${missing}`,
+        path: base,
+        ...place,
+      })
+      result.status = 'error'
+      return
+    }
+    const budget = disruptionBudgetOf(object)
+    if (budget) this.budgets.push(budget)
+    // Schema checks need nothing from other documents, so they run while the document is at
+    // hand (and on whichever thread read it); only the policy checks wait for every budget.
+    let schemaViolations: SchemaViolation[] | undefined
+    if (!this.skipped(result)) {
+      const lookup = this.context.registry.lookup(result.apiVersion, result.kind)
+      if (lookup.found) schemaViolations = lookup.validate(object)
+    }
+    this.pending.push({ object, base, result, locator, schemaViolations })
+  }
+
+  private skipped(result: ResourceResult): boolean {
+    // Kustomization and Component files are build instructions with no API-server schema.
+    return (
+      this.context.skip.has(result.kind) || result.apiVersion.startsWith('kustomize.config.k8s.io/')
+    )
+  }
+
+  private checkResource(
+    entry: PendingResource,
+    budgets: readonly DisruptionBudget[],
+    locationMisses: ReadonlyMap<string, string>,
+  ): void {
+    const { settings, registry, pack } = this.context
+    const { object, result, base, schemaViolations } = entry
+    if (this.skipped(result)) {
+      result.status = 'skipped'
+      return
+    }
+    const lookup: SchemaLookup = schemaViolations
+      ? { found: true, validate: () => schemaViolations }
+      : registry.lookup(result.apiVersion, result.kind)
+    type Raw = { rule: string; severity: Severity; message: string; path: string; anchor: Anchor }
+    const raw: Raw[] = []
+    if (!lookup.found) {
+      if (settings.ignoreMissingSchemas) {
+        result.status = result.findings.length > 0 ? 'error' : 'skipped'
+        return
+      }
+      raw.push({
+        rule: 'missing-schema',
+        severity: 'error',
+        message: locationMisses.get(`${result.apiVersion}|${result.kind}`) ?? lookup.reason,
+        path: '',
+        anchor: 'value',
+      })
+    } else {
+      for (const violation of lookup.validate(object)) raw.push({ ...violation, severity: 'error' })
+    }
+    if (pack && lookup.found) {
+      for (const violation of policyViolations(pack, object, budgets)) {
+        raw.push({ ...violation, anchor: 'value' })
+      }
+    }
+    if (raw.length > 0) {
+      const locator = entry.locator()
+      const annotations =
+        isRecord(object.metadata) && isRecord(object.metadata.annotations)
+          ? object.metadata.annotations
+          : {}
+      for (const finding of raw) {
+        const place = locator.locate(base + finding.path, finding.anchor)
+        const positioned: Finding = {
+          rule: finding.rule,
+          severity: finding.severity,
+          message: finding.message,
+          path: finding.path,
+          ...place,
+        }
+        const suppression = annotations[`golden-path.dev/ignore-${finding.rule}`]
+        if (suppression !== undefined) {
+          if (typeof suppression === 'string' && suppression.trim() !== '') {
+            positioned.suppressed = true
+            positioned.reason = suppression.trim()
+          } else {
+            result.findings.push({
+              rule: 'suppression-reason',
+              severity: 'error',
+              message: `annotation golden-path.dev/ignore-${finding.rule} needs a reason as its value`,
+              path: `/metadata/annotations/golden-path.dev~1ignore-${finding.rule}`,
+              ...locator.locate(
+                `${base}/metadata/annotations/golden-path.dev~1ignore-${finding.rule}`,
+                'value',
+              ),
+            })
+          }
+        }
+        result.findings.push(positioned)
+      }
+    }
+    result.status = statusOf(result, lookup.found, settings.failOn)
+  }
+}
+
+function statusOf(
+  result: ResourceResult,
+  schemaFound: boolean,
+  failOn: Severity,
+): ResourceResult['status'] {
+  const active = result.findings.filter(isActive)
+  if (
+    !schemaFound ||
+    active.some((finding) => finding.rule.startsWith('yaml-') || finding.rule === 'missing-schema')
+  ) {
+    return 'error'
+  }
+  if (active.some((finding) => atOrAbove(finding.severity, failOn))) return 'invalid'
+  if (result.findings.some((finding) => !isActive(finding))) return 'suppressed'
+  return 'valid'
+}

@@ -1,0 +1,220 @@
+import { statSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { parentPort, Worker, workerData } from 'node:worker_threads'
+import type { DisruptionBudget } from './policy-evaluation'
+import type { ResourceResult } from './report'
+import { type FileSlice, type PassSettings, preparePass, ValidationPass } from './validation-pass'
+
+/**
+ * The port through which validation spreads a large input over worker threads. Only an entry
+ * that can be started as a worker (a bundled action or the CLI) can offer it; without it, a run
+ * stays on the caller's thread.
+ */
+export interface ValidationThreads {
+  /** Threads that may run beside the caller's. */
+  extra: number
+  /**
+   * Input below this many bytes per thread stays on fewer threads: starting a thread and loading
+   * the schemas into it costs about as much as reading half a megabyte of manifests.
+   */
+  minBytesPerThread: number
+  /** Starts a worker that calls serveValidationThread() with `request` as its workerData. */
+  start(request: ThreadRequest): Worker
+}
+
+/** What a worker receives: the run's settings, every input file, and the shared claim counter. */
+export interface ThreadRequest {
+  role: 'golden-path-validate'
+  settings: PassSettings
+  files: string[]
+  /** One Int32: the index of the next file nobody has claimed. */
+  claims: SharedArrayBuffer
+}
+
+type ThreadMessage =
+  | { type: 'budgets'; budgets: DisruptionBudget[] }
+  | { type: 'results'; results: ResourceResult[]; slices: FileSlice[]; inputErrors: number }
+  | { type: 'failed'; message: string }
+
+/** The worker threads of a run, as the caller's thread sees them. */
+export interface ThreadedFiles {
+  /** Threads reading the files, the caller's included. */
+  threads: number
+  /** Reads files on the caller's thread until every file is claimed. */
+  readClaimed(pass: ValidationPass): void
+  /** Sends every thread the run's budgets once all have read their files; returns them. */
+  shareBudgets(own: readonly DisruptionBudget[]): Promise<DisruptionBudget[]>
+  /** The results of every file, in the order of the file list, once all threads have checked. */
+  collect(own: ValidationPass): Promise<{ results: ResourceResult[]; inputErrors: number }>
+  /** Stops the workers (after a failure; finished workers exit by themselves). */
+  stop(): void
+}
+
+export function isThreadRequest(data: unknown): data is ThreadRequest {
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    (data as { role?: unknown }).role === 'golden-path-validate'
+  )
+}
+
+/**
+ * The threads an entry script offers: itself, started again as a worker, on every spare core.
+ * The script must call serveValidationThread() when it runs as a worker.
+ */
+export function validationThreadsFrom(entry: URL): ValidationThreads {
+  return {
+    extra: availableParallelism() - 1,
+    minBytesPerThread: 1024 * 1024,
+    start: (request) =>
+      new Worker(entry, {
+        workerData: request,
+        // Reading manifests makes many short-lived objects; a larger young generation
+        // collects them in fewer scavenges.
+        resourceLimits: { maxYoungGenerationSizeMb: 64 },
+        stdout: false,
+        stderr: false,
+      }),
+  }
+}
+
+function claimNext(claims: Int32Array): number {
+  return Atomics.add(claims, 0, 1)
+}
+
+function readClaimedFiles(pass: ValidationPass, files: readonly string[], claims: Int32Array) {
+  for (let index = claimNext(claims); index < files.length; index = claimNext(claims)) {
+    pass.addFile(files[index], index)
+  }
+}
+
+/**
+ * Starts worker threads for `files` when they are large enough to be worth it; undefined means
+ * the caller reads them alone. Files are claimed one at a time from a shared counter, so a
+ * thread that starts late or gets slow files simply reads fewer.
+ */
+export function startThreads(
+  threads: ValidationThreads,
+  settings: PassSettings,
+  files: string[],
+): ThreadedFiles | undefined {
+  let bytes = 0
+  for (const file of files) {
+    try {
+      bytes += statSync(file).size
+    } catch {}
+  }
+  const count = Math.min(
+    threads.extra,
+    files.length - 1,
+    Math.floor(bytes / threads.minBytesPerThread) - 1,
+  )
+  if (count < 1) return undefined
+  const claims = new SharedArrayBuffer(4)
+  const counter = new Int32Array(claims)
+  const request: ThreadRequest = { role: 'golden-path-validate', settings, files, claims }
+  const workers = Array.from({ length: count }, () => threads.start(request))
+  const budgets: DisruptionBudget[][] = []
+  const outcomes: Extract<ThreadMessage, { type: 'results' }>[] = []
+  let failure: Error | undefined
+  const waiters = new Set<() => void>()
+  const wake = () => {
+    for (const waiter of waiters) waiter()
+  }
+  for (const worker of workers) {
+    let delivered = false
+    worker.on('message', (message: ThreadMessage) => {
+      if (message.type === 'budgets') budgets.push(message.budgets)
+      else if (message.type === 'results') {
+        delivered = true
+        outcomes.push(message)
+      } else failure ??= new Error(`validation thread failed: ${message.message}`)
+      wake()
+    })
+    worker.on('error', (error) => {
+      failure ??= new Error(`validation thread failed: ${error.message}`)
+      wake()
+    })
+    worker.on('exit', (code) => {
+      if (!delivered) {
+        failure ??= new Error(`validation thread stopped (exit code ${code}) before its results`)
+      }
+      wake()
+    })
+  }
+  const until = (ready: () => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (failure) {
+          waiters.delete(check)
+          reject(failure)
+        } else if (ready()) {
+          waiters.delete(check)
+          resolve()
+        }
+      }
+      waiters.add(check)
+      check()
+    })
+  return {
+    threads: count + 1,
+    readClaimed(pass) {
+      readClaimedFiles(pass, files, counter)
+    },
+    async shareBudgets(own) {
+      await until(() => budgets.length === workers.length)
+      const all = [...own, ...budgets.flat()]
+      for (const worker of workers) worker.postMessage(all)
+      return all
+    },
+    async collect(own) {
+      await until(() => outcomes.length === workers.length)
+      const slices: { slice: FileSlice; results: ResourceResult[] }[] = []
+      let inputErrors = own.inputErrors
+      for (const slice of own.fileSlices) slices.push({ slice, results: own.results })
+      for (const outcome of outcomes) {
+        inputErrors += outcome.inputErrors
+        for (const slice of outcome.slices) slices.push({ slice, results: outcome.results })
+      }
+      slices.sort((a, b) => a.slice.file - b.slice.file)
+      const results: ResourceResult[] = []
+      for (const { slice, results: from } of slices) {
+        for (let index = slice.start; index < slice.end; index++) results.push(from[index])
+      }
+      // Whatever the caller's thread added after the files (rendered overlays) comes last.
+      const filesEnd = own.fileSlices.at(-1)?.end ?? 0
+      for (let index = filesEnd; index < own.results.length; index++) {
+        results.push(own.results[index])
+      }
+      return { results, inputErrors }
+    },
+    stop() {
+      for (const worker of workers) void worker.terminate()
+    },
+  }
+}
+
+/** The worker side: reads claimed files, shares its budgets, checks, and returns its results. */
+export async function serveValidationThread(): Promise<void> {
+  const port = parentPort
+  if (!port || !isThreadRequest(workerData)) return
+  const request = workerData
+  try {
+    const pass = new ValidationPass(await preparePass(request.settings))
+    readClaimedFiles(pass, request.files, new Int32Array(request.claims))
+    const allBudgets = new Promise<DisruptionBudget[]>((resolve) => port.once('message', resolve))
+    port.postMessage({ type: 'budgets', budgets: pass.budgets } satisfies ThreadMessage)
+    pass.check(await allBudgets)
+    port.postMessage({
+      type: 'results',
+      results: pass.results,
+      slices: pass.fileSlices,
+      inputErrors: pass.inputErrors,
+    } satisfies ThreadMessage)
+  } catch (error) {
+    port.postMessage({
+      type: 'failed',
+      message: error instanceof Error ? error.message : String(error),
+    } satisfies ThreadMessage)
+  }
+}
