@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process'
-
 /**
  * The ports every core function receives instead of reaching for `@actions/core`,
  * `child_process` or `fetch` itself. The action entry and the CLI each hand in
@@ -55,6 +53,9 @@ export class CommandNotFoundError extends Error {
 export const spawnRunner: CommandRunner = {
   run(command, args, options = {}) {
     return new Promise((resolve, reject) => {
+      // Loaded on first use: child_process brings net and dgram with it, start-up time that
+      // commands which never run a program should not pay.
+      const { spawn } = process.getBuiltinModule('node:child_process')
       const child = spawn(command, args, {
         cwd: options.cwd,
         env: options.env ?? process.env,

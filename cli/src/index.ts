@@ -1,6 +1,12 @@
 #!/usr/bin/env node
+import module from 'node:module'
 import { isMainThread } from 'node:worker_threads'
 import { main } from './main'
+
+// Node 22.1+ keeps the compiled code of the bundle's chunks on disk between runs (in the
+// system's temporary directory), which is most of a short command's start-up; older Node
+// versions have no such cache and skip this.
+;(module as { enableCompileCache?: () => unknown }).enableCompileCache?.()
 
 // A reader that stops early (`golden-path validate | head -1`) makes later writes fail with
 // EPIPE. That is not the command's failure: the rest of the output is dropped quietly and the

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { goldenPathVersion } from '../version'
 import type { Finding, ResourceResult, Severity, ValidationReport } from './report'
 
@@ -84,6 +83,8 @@ function identity(resource: ResourceResult): string {
 }
 
 function fingerprint(resource: ResourceResult, finding: Finding): string {
+  // Loaded on first use: the other output formats need no crypto at start-up.
+  const { createHash } = process.getBuiltinModule('node:crypto')
   return createHash('sha256')
     .update(
       [

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { oneLine } from '../errors'
@@ -78,6 +77,8 @@ export async function locateSchema(
     )
     let text: string | undefined
     if (/^https?:\/\//.test(location)) {
+      // Loaded here: most runs never download a schema and need no crypto at start-up.
+      const { createHash } = process.getBuiltinModule('node:crypto')
       const cached = join(
         options.cacheDir,
         `${createHash('sha256').update(location).digest('hex')}.json`,
