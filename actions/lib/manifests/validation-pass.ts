@@ -6,12 +6,11 @@ import { normalizeDocument } from './document-shape'
 import { manifestFiles, readInput } from './input-files'
 import type { KustomizeRendering } from './kustomize'
 import { type DisruptionBudget, disruptionBudgetOf, policyViolations } from './policy-evaluation'
-import { loadPolicyPack, type PolicyPack } from './policy-pack'
+import { loadPolicyPack, type PolicyCondition, type PolicyPack } from './policy-pack'
 import { type Anchor, DocumentPositions, type SourcePosition } from './positions'
 import { atOrAbove, type Finding, isActive, type ResourceResult, type Severity } from './report'
 import { type JsonSchema, type KubernetesVersion, loadSchemaBundle } from './schema-bundle'
-import { type SchemaLookup, SchemaRegistry } from './schema-registry'
-import type { SchemaViolation } from './schema-validator'
+import { SchemaRegistry } from './schema-registry'
 import { type DocumentChunk, parseChunk, splitDocuments } from './yaml-documents'
 
 /**
@@ -36,6 +35,8 @@ export interface PassSettings {
 export interface PassContext {
   settings: PassSettings
   pack: PolicyPack | undefined
+  /** The pack cut into the rules that can run while reading and those that wait. */
+  stages: PolicyStage[]
   registry: SchemaRegistry
   skip: Set<string>
 }
@@ -48,15 +49,76 @@ interface DocumentLocator {
   resourceStart(pointer: string): { file: string } & SourcePosition
 }
 
-/** A resource waiting for schema and policy checks (policy needs every PodDisruptionBudget first). */
+/** A finding before it is positioned in the file. */
+interface RawFinding {
+  rule: string
+  severity: Severity
+  message: string
+  path: string
+  anchor: Anchor
+}
+
+/**
+ * A resource whose checks wait for the end of reading: its kind had no schema yet (a schema
+ * location may supply one), or a policy rule needs every PodDisruptionBudget of the run.
+ */
 interface PendingResource {
   object: KubeObject
   /** Pointer of the resource inside its document (`/items/3` for a List item). */
   base: string
   result: ResourceResult
   locator: () => DocumentLocator
-  /** Schema violations, when the schema was known as the resource was read. */
-  schemaViolations?: SchemaViolation[]
+  /** Findings found while reading: schema violations, then policy stages that ran. */
+  schema?: RawFinding[]
+  /** Violations per policy stage; undefined for the stages that wait for the budgets. */
+  stages?: (RawFinding[] | undefined)[]
+}
+
+/**
+ * A run of consecutive policy rules that either can run as soon as a resource is read or need
+ * every PodDisruptionBudget of the run first. Keeping the pack's order keeps findings in rule
+ * order whichever stage produced them.
+ */
+interface PolicyStage {
+  pack: PolicyPack
+  needsBudgets: boolean
+  /** Kinds the stage's rules apply to; undefined when some rule applies to every kind. */
+  kinds?: Set<string>
+}
+
+function needsBudgets(condition: PolicyCondition | undefined): boolean {
+  if (!condition) return false
+  if ('all' in condition) return condition.all.some(needsBudgets)
+  if ('any' in condition) return condition.any.some(needsBudgets)
+  if ('not' in condition) return needsBudgets(condition.not)
+  return 'podDisruptionBudget' in condition
+}
+
+function policyStages(pack: PolicyPack | undefined): PolicyStage[] {
+  const stages: PolicyStage[] = []
+  for (const rule of pack?.rules ?? []) {
+    const waits = needsBudgets(rule.when) || needsBudgets(rule.require)
+    let stage = stages.at(-1)
+    if (!stage || stage.needsBudgets !== waits) {
+      stage = { pack: { name: pack?.name ?? '', rules: [] }, needsBudgets: waits, kinds: new Set() }
+      stages.push(stage)
+    }
+    stage.pack.rules.push(rule)
+    if (!rule.kinds) stage.kinds = undefined
+    else for (const kind of rule.kinds) stage.kinds?.add(kind)
+  }
+  return stages
+}
+
+function policyFindings(
+  stage: PolicyStage,
+  object: KubeObject,
+  budgets: readonly DisruptionBudget[],
+): RawFinding[] {
+  return policyViolations(stage.pack, object, budgets).map((violation) => ({
+    ...violation,
+    anchor: 'value',
+  }))
 }
 
 /** The results one input file contributed, as a slice of its pass's results. */
@@ -156,7 +218,7 @@ export async function preparePass(settings: PassSettings): Promise<PassContext> 
     settings.strict,
     customResources,
   )
-  return { settings, pack, registry, skip: new Set(settings.skip) }
+  return { settings, pack, stages: policyStages(pack), registry, skip: new Set(settings.skip) }
 }
 
 /**
@@ -246,7 +308,7 @@ export class ValidationPass {
   }
 
   /**
-   * Runs the schema and policy checks on every resource read so far. `budgets` are the
+   * Finishes the checks that waited for the end of reading. `budgets` are the
    * PodDisruptionBudgets of the whole run; `locationMisses` say why a schema location had no
    * schema for a kind.
    */
@@ -254,7 +316,7 @@ export class ValidationPass {
     budgets: readonly DisruptionBudget[],
     locationMisses: ReadonlyMap<string, string> = new Map(),
   ): void {
-    for (const entry of this.pending) this.checkResource(entry, budgets, locationMisses)
+    for (const entry of this.pending) this.checkPending(entry, budgets, locationMisses)
     this.pending.length = 0
   }
 
@@ -375,14 +437,34 @@ export class ValidationPass {
     }
     const budget = disruptionBudgetOf(object)
     if (budget) this.budgets.push(budget)
-    // Schema checks need nothing from other documents, so they run while the document is at
-    // hand (and on whichever thread read it); only the policy checks wait for every budget.
-    let schemaViolations: SchemaViolation[] | undefined
-    if (!this.skipped(result)) {
-      const lookup = this.context.registry.lookup(result.apiVersion, result.kind)
-      if (lookup.found) schemaViolations = lookup.validate(object)
+    if (this.skipped(result)) {
+      result.status = 'skipped'
+      return
     }
-    this.pending.push({ object, base, result, locator, schemaViolations })
+    const lookup = this.context.registry.lookup(result.apiVersion, result.kind)
+    if (!lookup.found) {
+      this.pending.push({ object, base, result, locator })
+      return
+    }
+    // Checks run while the document is at hand (on whichever thread read it), so that most
+    // parsed documents can be let go at once; only rules that need every PodDisruptionBudget
+    // of the run keep their resource until reading ends.
+    const schema: RawFinding[] = lookup
+      .validate(object)
+      .map((violation) => ({ ...violation, severity: 'error' }))
+    let waits = false
+    const stages = this.context.stages.map((stage) => {
+      if (!stage.needsBudgets) return policyFindings(stage, object, [])
+      if (stage.kinds && !stage.kinds.has(result.kind)) return []
+      waits = true
+      return undefined
+    })
+    if (waits) this.pending.push({ object, base, result, locator, schema, stages })
+    else
+      this.finish(object, base, result, locator, true, [
+        ...schema,
+        ...stages.flatMap((found) => found ?? []),
+      ])
   }
 
   private skipped(result: ResourceResult): boolean {
@@ -392,44 +474,56 @@ export class ValidationPass {
     )
   }
 
-  private checkResource(
+  private checkPending(
     entry: PendingResource,
     budgets: readonly DisruptionBudget[],
     locationMisses: ReadonlyMap<string, string>,
   ): void {
-    const { settings, registry, pack } = this.context
-    const { object, result, base, schemaViolations } = entry
-    if (this.skipped(result)) {
-      result.status = 'skipped'
+    const { object, result, base, locator } = entry
+    if (entry.stages) {
+      const raw = [...(entry.schema ?? [])]
+      entry.stages.forEach((found, index) => {
+        raw.push(...(found ?? policyFindings(this.context.stages[index], object, budgets)))
+      })
+      this.finish(object, base, result, locator, true, raw)
       return
     }
-    const lookup: SchemaLookup = schemaViolations
-      ? { found: true, validate: () => schemaViolations }
-      : registry.lookup(result.apiVersion, result.kind)
-    type Raw = { rule: string; severity: Severity; message: string; path: string; anchor: Anchor }
-    const raw: Raw[] = []
+    // No schema while reading: a schema location may have supplied one since.
+    const lookup = this.context.registry.lookup(result.apiVersion, result.kind)
     if (!lookup.found) {
-      if (settings.ignoreMissingSchemas) {
+      if (this.context.settings.ignoreMissingSchemas) {
         result.status = result.findings.length > 0 ? 'error' : 'skipped'
         return
       }
-      raw.push({
+      const message = locationMisses.get(`${result.apiVersion}|${result.kind}`) ?? lookup.reason
+      const missing: RawFinding = {
         rule: 'missing-schema',
         severity: 'error',
-        message: locationMisses.get(`${result.apiVersion}|${result.kind}`) ?? lookup.reason,
+        message,
         path: '',
         anchor: 'value',
-      })
-    } else {
-      for (const violation of lookup.validate(object)) raw.push({ ...violation, severity: 'error' })
-    }
-    if (pack && lookup.found) {
-      for (const violation of policyViolations(pack, object, budgets)) {
-        raw.push({ ...violation, anchor: 'value' })
       }
+      this.finish(object, base, result, locator, false, [missing])
+      return
     }
+    const raw: RawFinding[] = lookup
+      .validate(object)
+      .map((violation) => ({ ...violation, severity: 'error' }))
+    for (const stage of this.context.stages) raw.push(...policyFindings(stage, object, budgets))
+    this.finish(object, base, result, locator, true, raw)
+  }
+
+  /** Positions the findings, applies suppression annotations and sets the status. */
+  private finish(
+    object: KubeObject,
+    base: string,
+    result: ResourceResult,
+    locatorFor: () => DocumentLocator,
+    schemaFound: boolean,
+    raw: readonly RawFinding[],
+  ): void {
     if (raw.length > 0) {
-      const locator = entry.locator()
+      const locator = locatorFor()
       const annotations =
         isRecord(object.metadata) && isRecord(object.metadata.annotations)
           ? object.metadata.annotations
@@ -464,7 +558,7 @@ export class ValidationPass {
         result.findings.push(positioned)
       }
     }
-    result.status = statusOf(result, lookup.found, settings.failOn)
+    result.status = statusOf(result, schemaFound, this.context.settings.failOn)
   }
 }
 
