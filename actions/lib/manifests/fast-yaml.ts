@@ -320,6 +320,33 @@ function flowKey(text: string, start: number, end: number): string {
   return key
 }
 
+// Keys recur in every document (apiVersion, metadata, name...): handing back the string read
+// last time saves a slice and V8's internalizing of a fresh string on each property access.
+const keyCacheSize = 4096
+const keyCache: (string | undefined)[] = new Array(keyCacheSize).fill(undefined)
+
+/** Whether `text` holds `expected` at `start` (a loop beats startsWith on sliced strings). */
+function sameText(expected: string, text: string, start: number, length: number): boolean {
+  if (expected.length !== length) return false
+  for (let index = 0; index < length; index++) {
+    if (expected.charCodeAt(index) !== text.charCodeAt(start + index)) return false
+  }
+  return true
+}
+
+/** The plain key written at [start, end), whose characters hash to `hashCode`. */
+function plainKey(text: string, start: number, end: number, hashCode: number): string {
+  const length = end - start
+  const slot = (hashCode ^ (hashCode >>> 12) ^ length) & (keyCacheSize - 1)
+  const cached = keyCache[slot]
+  if (cached !== undefined && sameText(cached, text, start, length)) return cached
+  const key = trimmedSlice(text, start, end)
+  checkPlainKey(key)
+  // Only keys read as written (nothing trimmed) are found again by their characters.
+  if (key.length === length) keyCache[slot] = key
+  return key
+}
+
 function checkPlainKey(key: string): void {
   const first = key.charCodeAt(0)
   // Most keys start with a letter: only the null and boolean words need a second look.
@@ -393,12 +420,17 @@ let lineEnds = new Int32Array(1024)
  */
 let contentColumns = new Int32Array(1024)
 
-function ensureLines(count: number): void {
-  if (count <= lineStarts.length) return
-  const size = Math.max(count, lineStarts.length * 2)
-  lineStarts = new Int32Array(size)
-  lineEnds = new Int32Array(size)
-  contentColumns = new Int32Array(size)
+function growLines(): void {
+  const size = lineStarts.length * 2
+  const starts = new Int32Array(size)
+  const ends = new Int32Array(size)
+  const columns = new Int32Array(size)
+  starts.set(lineStarts)
+  ends.set(lineEnds)
+  columns.set(contentColumns)
+  lineStarts = starts
+  lineEnds = ends
+  contentColumns = columns
 }
 
 /**
@@ -428,15 +460,14 @@ class BlockReader {
   constructor(text: string, index: Map<string, IndexedNode> | undefined) {
     this.text = text
     this.index = index
-    let count = 1
-    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++
-    ensureLines(count)
-    this.lineCount = count
     let first = true
     let start = 0
-    for (let line = 0; line < count; line++) {
+    let line = 0
+    for (;;) {
+      if (line === lineStarts.length) growLines()
       let newline = text.indexOf('\n', start)
-      if (newline === -1) newline = text.length
+      const last = newline === -1
+      if (last) newline = text.length
       const end = newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline
       lineStarts[line] = start
       lineEnds[line] = end
@@ -452,8 +483,11 @@ class BlockReader {
         if (column === start) this.checkColumnZero(start, end, first, line)
         first = false
       }
+      line++
+      if (last) break
       start = newline + 1
     }
+    this.lineCount = line
   }
 
   /**
@@ -543,16 +577,19 @@ class BlockReader {
     }
     if (code === openBracket || code === openBrace) return -1
     // The first `:` followed by a space or the line end, unless a comment starts before it.
+    let hashCode = 0
     for (let at = start; at < end; at++) {
       const char = text.charCodeAt(at)
       if (char === colon) {
-        if (at + 1 < end && text.charCodeAt(at + 1) !== space) continue
-        const key = trimmedSlice(text, start, at)
-        checkPlainKey(key)
-        this.key = key
+        if (at + 1 < end && text.charCodeAt(at + 1) !== space) {
+          hashCode = (Math.imul(hashCode, 31) + char) | 0
+          continue
+        }
+        this.key = plainKey(text, start, at, hashCode)
         return at + 1
       }
       if (char === hash && at > start && text.charCodeAt(at - 1) === space) return -1
+      hashCode = (Math.imul(hashCode, 31) + char) | 0
     }
     return -1
   }
@@ -564,7 +601,8 @@ class BlockReader {
     if (line === -1 || contentColumns[line] < indent) return null
     const column = contentColumns[line]
     if (this.isSequenceItem(line)) return this.sequence(column, depth, path)
-    if (this.keyEnd(line) !== -1) return this.mapping(column, depth, path)
+    const valueStart = this.keyEnd(line)
+    if (valueStart !== -1) return this.mapping(column, depth, path, valueStart)
     // A scalar or flow value alone on its line.
     this.current++
     this.lastPlain = undefined
@@ -613,15 +651,23 @@ class BlockReader {
     return items
   }
 
-  private mapping(indent: number, depth: number, path: string): Record<string, unknown> {
+  /** `firstValueStart` is keyEnd's answer for the first entry, which node() already asked. */
+  private mapping(
+    indent: number,
+    depth: number,
+    path: string,
+    firstValueStart: number,
+  ): Record<string, unknown> {
     const object: Record<string, unknown> = {}
     const text = this.text
     const index = this.index
+    let known = firstValueStart
     for (;;) {
       const line = this.peek()
       if (line === -1 || contentColumns[line] < indent) break
       if (contentColumns[line] > indent) bail()
-      const valueStart = this.keyEnd(line)
+      const valueStart = known !== -1 ? known : this.keyEnd(line)
+      known = -1
       if (valueStart === -1) {
         if (this.isSequenceItem(line)) break
         bail()
