@@ -334,10 +334,18 @@ function sameText(expected: string, text: string, start: number, length: number)
   return true
 }
 
-/** The plain key written at [start, end), whose characters hash to `hashCode`. */
-function plainKey(text: string, start: number, end: number, hashCode: number): string {
+/** The plain key written at [start, end). */
+function plainKey(text: string, start: number, end: number): string {
   const length = end - start
-  const slot = (hashCode ^ (hashCode >>> 12) ^ length) & (keyCacheSize - 1)
+  // An empty key (`: x`) is a complex construct left to js-yaml.
+  if (length === 0) bail()
+  // The length and three characters tell most keys of a manifest apart.
+  const slot =
+    (length * 31 +
+      text.charCodeAt(start) * 7 +
+      text.charCodeAt(end - 1) * 131 +
+      text.charCodeAt(start + (length >> 1)) * 1031) &
+    (keyCacheSize - 1)
   const cached = keyCache[slot]
   if (cached !== undefined && sameText(cached, text, start, length)) return cached
   const key = trimmedSlice(text, start, end)
@@ -456,6 +464,10 @@ class BlockReader {
   private lastPlain: string | undefined = undefined
   /** The key found by the last keyEnd call. */
   private key = ''
+  private colonFrom = -1
+  private colonAt = -1
+  private hashFrom = -1
+  private hashAt = -1
 
   constructor(text: string, index: Map<string, IndexedNode> | undefined) {
     this.text = text
@@ -577,21 +589,37 @@ class BlockReader {
     }
     if (code === openBracket || code === openBrace) return -1
     // The first `:` followed by a space or the line end, unless a comment starts before it.
-    let hashCode = 0
-    for (let at = start; at < end; at++) {
-      const char = text.charCodeAt(at)
-      if (char === colon) {
-        if (at + 1 < end && text.charCodeAt(at + 1) !== space) {
-          hashCode = (Math.imul(hashCode, 31) + char) | 0
-          continue
-        }
-        this.key = plainKey(text, start, at, hashCode)
-        return at + 1
-      }
-      if (char === hash && at > start && text.charCodeAt(at - 1) === space) return -1
-      hashCode = (Math.imul(hashCode, 31) + char) | 0
+    let at = this.nextColon(start)
+    while (at + 1 < end && text.charCodeAt(at + 1) !== space) at = this.nextColon(at + 1)
+    if (at >= end) return -1
+    for (let comment = this.nextHash(start); comment < at; comment = this.nextHash(comment + 1)) {
+      if (comment > start && text.charCodeAt(comment - 1) === space) return -1
     }
-    return -1
+    this.key = plainKey(text, start, at)
+    return at + 1
+  }
+
+  /**
+   * The first `:` at or after `from` (the text's length when there is none). The answer of the
+   * last search is kept: the reader moves forward, so the text is scanned about once in all.
+   */
+  private nextColon(from: number): number {
+    if (from < this.colonFrom || from > this.colonAt) {
+      const at = this.text.indexOf(':', from)
+      this.colonFrom = from
+      this.colonAt = at === -1 ? this.text.length : at
+    }
+    return this.colonAt
+  }
+
+  /** The first `#` at or after `from`, like nextColon. */
+  private nextHash(from: number): number {
+    if (from < this.hashFrom || from > this.hashAt) {
+      const at = this.text.indexOf('#', from)
+      this.hashFrom = from
+      this.hashAt = at === -1 ? this.text.length : at
+    }
+    return this.hashAt
   }
 
   /** A node at `indent` or deeper; `parent` is the indentation block scalars must exceed. */
@@ -732,14 +760,16 @@ class BlockReader {
     if (isUnsupportedStart(code) || code === comma || code === closeBracket || code === closeBrace)
       bail()
     if (code === dash && (start + 1 === end || text.charCodeAt(start + 1) === space)) bail()
+    // A comment (` #`) ends the value; a `: ` before it would make the line a mapping.
     let valueEnd = end
-    for (let at = start; at < end; at++) {
-      const char = text.charCodeAt(at)
-      if (char === hash && text.charCodeAt(at - 1) === space) {
+    for (let at = this.nextHash(start); at < end; at = this.nextHash(at + 1)) {
+      if (text.charCodeAt(at - 1) === space) {
         valueEnd = at
         break
       }
-      if (char === colon && (at + 1 === end || text.charCodeAt(at + 1) === space)) bail()
+    }
+    for (let at = this.nextColon(start); at < valueEnd; at = this.nextColon(at + 1)) {
+      if (at + 1 === end || text.charCodeAt(at + 1) === space) bail()
     }
     const plain = trimmedSlice(text, start, valueEnd)
     this.lastPlain = plain
