@@ -78,6 +78,42 @@ const samples: [string, string, 'fast' | 'fallback'][] = [
   ['numeric keys', '80: http\n', 'fallback'],
   ['JSON documents', '{\n  "a": 1\n}\n', 'fallback'],
   ['tab indentation', 'a:\n\tb: 1\n', 'fallback'],
+  [
+    'words starting with a letter that are nulls and booleans',
+    'a: [Null, NULL, nul, nulls, True, TRUE, tRUE, False, FALSE, falsey, n, y, No, Yes]\nb: true\nc: False\nd: NULL\ne: Trueish\n',
+    'fast',
+  ],
+  [
+    'keys and values with colons',
+    'a:b: c\nurl: http://x:80/y\nd: a:b\n"e: f": g\nh: [a:b, "c: d"]\n',
+    'fast',
+  ],
+  ['a value that holds a mapping on its line', 'a: b: c\n', 'fallback'],
+  ['an empty key', ': a\n', 'fallback'],
+  ['keys named like null and boolean words', 'null: a\n', 'fallback'],
+  ['keys named after object prototype members', 'constructor: a\ntoString: b\n', 'fast'],
+  [
+    'CRLF line ends with comments, blocks and quotes',
+    'a: 1 # one\r\nb: |\r\n  x\r\n  y\r\nc: "q" \r\nd:\r\n  - e\r\n',
+    'fast',
+  ],
+  [
+    'trailing spaces and tabs after values and keys',
+    'a: 1  \nb: x\t\nc: "q"\t\nd:  \ne  : f\n',
+    'fast',
+  ],
+  ['a tab inside a value', 'a: x\ty\n', 'fast'],
+  ['a tab-only line between entries', 'a: 1\n\t\nb: 2\n', 'fast'],
+  [
+    'comments that are and are not comments',
+    'a: x#y\nb: x # y\nc: "#" # z\nd: [a] # e\n# f: g\n  # indented\nh: i\n',
+    'fast',
+  ],
+  ['a comment right after a quote', 'a: "x"# y\n', 'fallback'],
+  ['a sequence of scalars without any colon', '- a\n- b\n- - c\n  - d\n', 'fast'],
+  ['a quoted key followed by text', '"a" b: c\n', 'fallback'],
+  ['an escaped quote and a doubled single quote', "a: \"x\\\"y\"\nb: 'it''s'\n", 'fast'],
+  ['an unfinished escape', 'a: "x\\', 'fallback'],
 ]
 
 describe('fast YAML reader', () => {

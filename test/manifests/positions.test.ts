@@ -59,6 +59,8 @@ const samples: [string, string][] = [
   ['block scalars and quoted keys', 'a: |\n  x\n  y\n"b/c": \'v\'\nd~e:\n  - |-\n    z\n'],
   ['a leading marker and comment', '# head\n---\nkind: X\nspec:\n  x: 1\n'],
   ['multi-line plain and quoted values', 'a: one\n  two\nb: "x\n  y"\nc:\n  d: 1\n'],
+  ['CRLF line ends and trailing comments', 'a: 1 # x\r\nb:\r\n  - c: [1]\r\n    d: "e"\r\n'],
+  ['nested sequences and keys with slashes', 'a:\n- - x\n  - y: {z: 1}\nb/c~d:\n  e f: g\n'],
 ]
 
 describe('document positions', () => {

@@ -108,6 +108,35 @@ function expand(root: unknown, base: string[], segments: readonly string[]): str
   return paths
 }
 
+/** A condition's path, split once: a pack's few paths are tested against every resource. */
+interface ConditionPath {
+  segments: string[]
+  wildcard: boolean
+}
+
+const conditionPaths = new Map<string, ConditionPath>()
+
+function conditionPath(pointer: string): ConditionPath {
+  let path = conditionPaths.get(pointer)
+  if (path === undefined) {
+    const segments = parsePointer(pointer)
+    path = { segments, wildcard: segments.includes('*') }
+    conditionPaths.set(pointer, path)
+  }
+  return path
+}
+
+const patterns = new Map<string, RegExp>()
+
+function pattern(source: string): RegExp {
+  let compiled = patterns.get(source)
+  if (compiled === undefined) {
+    compiled = new RegExp(source)
+    patterns.set(source, compiled)
+  }
+  return compiled
+}
+
 function testValue(condition: PathCondition, value: unknown): boolean {
   const present = value !== undefined
   if (condition.exists !== undefined && condition.exists !== present) return false
@@ -116,10 +145,10 @@ function testValue(condition: PathCondition, value: unknown): boolean {
   if (condition.oneOf && !condition.oneOf.includes(value)) return false
   if (condition.notOneOf?.includes(value)) return false
   if (condition.matches !== undefined) {
-    if (typeof value !== 'string' || !new RegExp(condition.matches).test(value)) return false
+    if (typeof value !== 'string' || !pattern(condition.matches).test(value)) return false
   }
   if (condition.notMatches !== undefined && typeof value === 'string') {
-    if (new RegExp(condition.notMatches).test(value)) return false
+    if (pattern(condition.notMatches).test(value)) return false
   }
   if (condition.minimum !== undefined) {
     if (typeof value !== 'number' || value < condition.minimum) return false
@@ -156,7 +185,14 @@ function evaluate(condition: PolicyCondition, scope: Scope): Outcome {
   }
   const base =
     condition.from === 'object' ? [] : condition.from === 'pod' ? (scope.pod ?? []) : scope.target
-  for (const path of expand(scope.object, base, parsePointer(condition.path))) {
+  const { segments, wildcard } = conditionPath(condition.path)
+  if (!wildcard) {
+    // One path: walk it from the base without building it unless it fails.
+    const value = get(get(scope.object, base), segments)
+    if (!testValue(condition, value)) return { ok: false, path: [...base, ...segments] }
+    return { ok: true, path: base }
+  }
+  for (const path of expand(scope.object, base, segments)) {
     if (!testValue(condition, get(scope.object, path))) return { ok: false, path }
   }
   return { ok: true, path: base }
@@ -189,13 +225,23 @@ export function policyViolations(
   const kind = typeof object.kind === 'string' ? object.kind : ''
   const pod = podSpecPaths[kind]
   const violations: PolicyViolation[] = []
+  const hasPod = pod !== undefined && isRecord(get(object, pod))
+  // Most rules target containers: the lists are found once per resource, not once per rule.
+  let containers: string[][] | undefined
+  let allContainers: string[][] | undefined
   for (const rule of pack.rules) {
     if (!appliesTo(rule, kind, rule.target)) continue
     let targets: string[][]
     if (rule.target === 'object') targets = [[]]
-    else if (!pod || !isRecord(get(object, pod))) continue
+    else if (!hasPod) continue
     else if (rule.target === 'pod') targets = [pod]
-    else targets = containerTargets(object, pod, rule.target === 'allContainers')
+    else if (rule.target === 'allContainers') {
+      allContainers ??= containerTargets(object, pod, true)
+      targets = allContainers
+    } else {
+      containers ??= containerTargets(object, pod, false)
+      targets = containers
+    }
     for (const target of targets) {
       const scope: Scope = { object, pod, target, budgets }
       if (rule.when && !evaluate(rule.when, scope).ok) continue
