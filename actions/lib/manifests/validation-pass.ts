@@ -10,7 +10,7 @@ import { loadPolicyPack, type PolicyCondition, type PolicyPack } from './policy-
 import { type Anchor, DocumentPositions, type SourcePosition } from './positions'
 import { atOrAbove, type Finding, isActive, type ResourceResult, type Severity } from './report'
 import { type JsonSchema, type KubernetesVersion, loadSchemaBundle } from './schema-bundle'
-import { SchemaRegistry } from './schema-registry'
+import { type SchemaLookup, SchemaRegistry } from './schema-registry'
 import { type DocumentChunk, parseChunk, splitDocuments } from './yaml-documents'
 
 /**
@@ -43,10 +43,13 @@ export interface PassContext {
 
 type KubeObject = Record<string, unknown>
 
+type Located = { file: string } & SourcePosition
+
 /** Maps a finding inside a document to a place a user can open. */
-interface DocumentLocator {
-  locate(pointer: string, anchor: Anchor): { file: string } & SourcePosition
-  resourceStart(pointer: string): { file: string } & SourcePosition
+interface DocumentPlace {
+  locate(pointer: string, anchor: Anchor): Located
+  /** Where the resource at `pointer` starts (`''` for the document itself). */
+  start(pointer: string): Located
 }
 
 /** A finding before it is positioned in the file. */
@@ -67,7 +70,7 @@ interface PendingResource {
   /** Pointer of the resource inside its document (`/items/3` for a List item). */
   base: string
   result: ResourceResult
-  locator: () => DocumentLocator
+  place: DocumentPlace
   /** Findings found while reading: schema violations, then policy stages that ran. */
   schema?: RawFinding[]
   /** Violations per policy stage; undefined for the stages that wait for the budgets. */
@@ -162,21 +165,45 @@ function firstContent(chunk: DocumentChunk): { line: number; column: number } {
   return { line: chunk.startLine + 1, column: 1 }
 }
 
-function plainLocator(file: string, chunk: DocumentChunk): () => DocumentLocator {
-  let positions: DocumentPositions | undefined
-  return () => {
-    positions ??= new DocumentPositions(chunk.text)
-    const document = positions
-    return {
-      locate(pointer, anchor) {
-        const { line, column } = document.locate(pointer, anchor)
-        return { file, line: chunk.startLine + line, column }
-      },
-      resourceStart(pointer) {
-        const { line, column } = document.locate(pointer, 'value')
-        return { file, line: chunk.startLine + line, column }
-      },
-    }
+/** A document of a file users edit: positions come from its own text, built on first need. */
+class PlainDocument implements DocumentPlace {
+  private positions: DocumentPositions | undefined
+
+  constructor(
+    private readonly file: string,
+    private readonly chunk: DocumentChunk,
+  ) {}
+
+  locate(pointer: string, anchor: Anchor): Located {
+    this.positions ??= new DocumentPositions(this.chunk.text)
+    const { line, column } = this.positions.locate(pointer, anchor)
+    return { file: this.file, line: this.chunk.startLine + line, column }
+  }
+
+  start(pointer: string): Located {
+    // The document's first line is found without an AST.
+    if (pointer === '') return { file: this.file, ...firstContent(this.chunk) }
+    return this.locate(pointer, 'value')
+  }
+}
+
+/** A document of a rendered overlay: positions map back to the files it was built from. */
+class RenderedDocument implements DocumentPlace {
+  private mapped: ReturnType<KustomizeRendering['locatorFor']> | undefined
+
+  constructor(
+    private readonly rendering: KustomizeRendering,
+    private readonly chunk: DocumentChunk,
+  ) {}
+
+  locate(pointer: string, anchor: Anchor): Located {
+    this.mapped ??= this.rendering.locatorFor(this.chunk)
+    return this.mapped.locate(pointer, anchor)
+  }
+
+  start(pointer: string): Located {
+    this.mapped ??= this.rendering.locatorFor(this.chunk)
+    return this.mapped.resourceStart(pointer)
   }
 }
 
@@ -233,6 +260,7 @@ export class ValidationPass {
   readonly fileSlices: FileSlice[] = []
   inputErrors = 0
   private readonly pending: PendingResource[] = []
+  private readonly lookups = new Map<string, Map<string, SchemaLookup>>()
 
   constructor(private readonly context: PassContext) {}
 
@@ -250,26 +278,14 @@ export class ValidationPass {
 
   addText(file: string, text: string): void {
     for (const chunk of splitDocuments(text)) {
-      const locator = plainLocator(file, chunk)
-      this.addDocument(file, chunk, locator, (pointer) => locator().resourceStart(pointer), true)
+      this.addDocument(file, chunk, new PlainDocument(file, chunk))
     }
   }
 
   /** Adds a rendered overlay, positioned back in the overlay's files. */
   addRendering(rendering: KustomizeRendering): void {
     for (const chunk of splitDocuments(rendering.text)) {
-      let mapped: DocumentLocator | undefined
-      const locator = () => {
-        mapped ??= rendering.locatorFor(chunk)
-        return mapped
-      }
-      this.addDocument(
-        rendering.file,
-        chunk,
-        locator,
-        (pointer) => locator().resourceStart(pointer),
-        false,
-      )
+      this.addDocument(rendering.file, chunk, new RenderedDocument(rendering, chunk))
     }
   }
 
@@ -320,65 +336,41 @@ export class ValidationPass {
     this.pending.length = 0
   }
 
-  private addDocument(
-    file: string,
-    chunk: DocumentChunk,
-    locatorFor: () => DocumentLocator,
-    startOf: (pointer: string) => { file: string } & SourcePosition,
-    /** Whether the document's own text is what users edit (false for rendered overlays). */
-    plainText: boolean,
-  ) {
+  private addDocument(file: string, chunk: DocumentChunk, place: DocumentPlace) {
     const parsed = parseChunk(chunk, this.context.settings.strict)
     if (parsed.empty && parsed.problems.length === 0) return
-    const early: Finding[] = parsed.problems.map((problem) => {
+    const early: Finding[] = []
+    for (const problem of parsed.problems) {
       // Syntax problems are positioned in the text itself.
       // An error at the end of input (an unclosed bracket) is placed on the document's last line.
       const lastLine = chunk.text.replace(/\n+$/, '').split('\n').length - 1
       const line = Math.min(problem.line, lastLine)
       const column = line < problem.line ? 1 : problem.column + 1
-      const located = { file, line: chunk.startLine + line + 1, column }
-      return {
+      early.push({
         rule: problem.rule,
         severity: 'error',
         message: problem.message,
         path: '',
-        ...located,
-      }
-    })
-    // The first line of a plain document is found without an AST; rendered ones map back.
-    const start = () => (plainText ? { file, ...firstContent(chunk) } : startOf(''))
-    const errorEntry = (findings: Finding[], object?: KubeObject) => {
-      const metadata = isRecord(object?.metadata) ? object.metadata : {}
-      const at = start()
-      this.results.push({
-        file: at.file,
-        line: at.line,
-        column: at.column,
-        apiVersion: str(object?.apiVersion),
-        kind: str(object?.kind),
-        name: str(metadata.name),
-        namespace: str(metadata.namespace),
-        status: 'error',
-        findings,
+        file,
+        line: chunk.startLine + line + 1,
+        column,
       })
     }
-    if (!parsed.usable) return errorEntry(early)
+    if (!parsed.usable) return this.errorEntry(place, early)
     const value = parsed.value
     const shape = normalizeDocument(value)
     if (shape) {
-      const first = start()
-      return errorEntry([{ ...shape, severity: 'error', path: '', ...first }])
+      return this.errorEntry(place, [{ ...shape, severity: 'error', path: '', ...place.start('') }])
     }
     if (!isRecord(value)) {
-      const first = start()
       const got = Array.isArray(value) ? 'a list' : `a ${typeof value}`
-      return errorEntry([
+      return this.errorEntry(place, [
         {
           rule: 'not-a-resource',
           severity: 'error',
           message: `document is ${got}, not a mapping with apiVersion and kind`,
           path: '',
-          ...first,
+          ...place.start(''),
         },
       ])
     }
@@ -388,26 +380,35 @@ export class ValidationPass {
         : undefined
     if (listItems) {
       listItems.forEach((item, index) => {
-        const base = `/items/${index}`
-        const position = () => startOf(base)
-        this.addResource(item, base, position, locatorFor, index === 0 ? early : [])
+        this.addResource(item, `/items/${index}`, place, index === 0 ? early : [])
       })
-      if (listItems.length === 0 && early.length > 0) errorEntry(early, value)
+      if (listItems.length === 0 && early.length > 0) this.errorEntry(place, early, value)
       return
     }
-    this.addResource(value, '', start, locatorFor, early)
+    this.addResource(value, '', place, early)
   }
 
-  private addResource(
-    value: unknown,
-    base: string,
-    start: () => { file: string } & SourcePosition,
-    locator: () => DocumentLocator,
-    early: Finding[],
-  ): void {
+  /** A document that holds no checkable resource. */
+  private errorEntry(place: DocumentPlace, findings: Finding[], object?: KubeObject) {
+    const metadata = isRecord(object?.metadata) ? object.metadata : {}
+    const at = place.start('')
+    this.results.push({
+      file: at.file,
+      line: at.line,
+      column: at.column,
+      apiVersion: str(object?.apiVersion),
+      kind: str(object?.kind),
+      name: str(metadata.name),
+      namespace: str(metadata.namespace),
+      status: 'error',
+      findings,
+    })
+  }
+
+  private addResource(value: unknown, base: string, place: DocumentPlace, early: Finding[]): void {
     const object = isRecord(value) ? value : {}
     const metadata = isRecord(object.metadata) ? object.metadata : {}
-    const at = start()
+    const at = place.start(base)
     const result: ResourceResult = {
       file: at.file,
       line: at.line,
@@ -417,20 +418,19 @@ export class ValidationPass {
       name: str(metadata.name),
       namespace: str(metadata.namespace),
       status: 'valid',
-      findings: [...early],
+      findings: early.length === 0 ? [] : [...early],
     }
     this.results.push(result)
     if (!isRecord(value) || !result.apiVersion || !result.kind) {
       const missing = !isRecord(value)
         ? 'is not a mapping'
         : [!result.apiVersion && 'apiVersion', !result.kind && 'kind'].filter(Boolean).join(' and ')
-      const place = locator().locate(base, 'value')
       result.findings.push({
         rule: 'not-a-resource',
         severity: 'error',
         message: isRecord(value) ? `missing ${missing}` : `list item ${missing}`,
         path: base,
-        ...place,
+        ...place.locate(base, 'value'),
       })
       result.status = 'error'
       return
@@ -441,9 +441,9 @@ export class ValidationPass {
       result.status = 'skipped'
       return
     }
-    const lookup = this.context.registry.lookup(result.apiVersion, result.kind)
+    const lookup = this.lookup(result.apiVersion, result.kind)
     if (!lookup.found) {
-      this.pending.push({ object, base, result, locator })
+      this.pending.push({ object, base, result, place })
       return
     }
     // Checks run while the document is at hand (on whichever thread read it), so that most
@@ -459,12 +459,27 @@ export class ValidationPass {
       waits = true
       return undefined
     })
-    if (waits) this.pending.push({ object, base, result, locator, schema, stages })
+    if (waits) this.pending.push({ object, base, result, place, schema, stages })
     else
-      this.finish(object, base, result, locator, true, [
+      this.finish(object, base, result, place, true, [
         ...schema,
         ...stages.flatMap((found) => found ?? []),
       ])
+  }
+
+  /** The schema lookup of a kind while reading, remembered: most inputs repeat a few kinds. */
+  private lookup(apiVersion: string, kind: string): SchemaLookup {
+    let kinds = this.lookups.get(apiVersion)
+    if (!kinds) {
+      kinds = new Map()
+      this.lookups.set(apiVersion, kinds)
+    }
+    let lookup = kinds.get(kind)
+    if (!lookup) {
+      lookup = this.context.registry.lookup(apiVersion, kind)
+      kinds.set(kind, lookup)
+    }
+    return lookup
   }
 
   private skipped(result: ResourceResult): boolean {
@@ -479,13 +494,13 @@ export class ValidationPass {
     budgets: readonly DisruptionBudget[],
     locationMisses: ReadonlyMap<string, string>,
   ): void {
-    const { object, result, base, locator } = entry
+    const { object, result, base, place } = entry
     if (entry.stages) {
       const raw = [...(entry.schema ?? [])]
       entry.stages.forEach((found, index) => {
         raw.push(...(found ?? policyFindings(this.context.stages[index], object, budgets)))
       })
-      this.finish(object, base, result, locator, true, raw)
+      this.finish(object, base, result, place, true, raw)
       return
     }
     // No schema while reading: a schema location may have supplied one since.
@@ -503,14 +518,14 @@ export class ValidationPass {
         path: '',
         anchor: 'value',
       }
-      this.finish(object, base, result, locator, false, [missing])
+      this.finish(object, base, result, place, false, [missing])
       return
     }
     const raw: RawFinding[] = lookup
       .validate(object)
       .map((violation) => ({ ...violation, severity: 'error' }))
     for (const stage of this.context.stages) raw.push(...policyFindings(stage, object, budgets))
-    this.finish(object, base, result, locator, true, raw)
+    this.finish(object, base, result, place, true, raw)
   }
 
   /** Positions the findings, applies suppression annotations and sets the status. */
@@ -518,24 +533,22 @@ export class ValidationPass {
     object: KubeObject,
     base: string,
     result: ResourceResult,
-    locatorFor: () => DocumentLocator,
+    place: DocumentPlace,
     schemaFound: boolean,
     raw: readonly RawFinding[],
   ): void {
     if (raw.length > 0) {
-      const locator = locatorFor()
       const annotations =
         isRecord(object.metadata) && isRecord(object.metadata.annotations)
           ? object.metadata.annotations
           : {}
       for (const finding of raw) {
-        const place = locator.locate(base + finding.path, finding.anchor)
         const positioned: Finding = {
           rule: finding.rule,
           severity: finding.severity,
           message: finding.message,
           path: finding.path,
-          ...place,
+          ...place.locate(base + finding.path, finding.anchor),
         }
         const suppression = annotations[`golden-path.dev/ignore-${finding.rule}`]
         if (suppression !== undefined) {
@@ -548,7 +561,7 @@ export class ValidationPass {
               severity: 'error',
               message: `annotation golden-path.dev/ignore-${finding.rule} needs a reason as its value`,
               path: `/metadata/annotations/golden-path.dev~1ignore-${finding.rule}`,
-              ...locator.locate(
+              ...place.locate(
                 `${base}/metadata/annotations/golden-path.dev~1ignore-${finding.rule}`,
                 'value',
               ),
