@@ -214,6 +214,29 @@ spec:
     expect(unrequested.resources[0].findings).toEqual([])
   })
 
+  it('lists findings in the rule order of the pack, budget rules included', async () => {
+    // Rules that need every PodDisruptionBudget run after the others; their findings still
+    // take their place in the pack's order.
+    const deployment = breaking(
+      '  labels: {app.kubernetes.io/name: web}\nspec',
+      '  annotations: {golden-path.dev/high-availability: "true"}\nspec',
+    ).replace('automountServiceAccountToken: false', 'automountServiceAccountToken: true')
+    const budget = `---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: other, labels: {app.kubernetes.io/name: other}}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app.kubernetes.io/name: other}}
+`
+    const report = await validateText(deployment + budget, { policy: 'golden-path' })
+    expect(report.resources[0].findings.map((finding) => finding.rule)).toEqual([
+      'no-service-account-token',
+      'high-availability',
+      'required-labels',
+    ])
+  })
+
   it('loads a team policy file that extends the pack, disables, enables and adds rules', async () => {
     const { dir, cleanup } = workspace({
       'policy.yaml': `name: team-web
