@@ -140,6 +140,13 @@ function str(value: unknown): string {
   return typeof value === 'string' ? value : ''
 }
 
+/** Whether `text` has a `---` document marker at `start` (followed by a blank or line end). */
+function isMarker(text: string, start: number): boolean {
+  if (text.charCodeAt(start) !== 45 || !text.startsWith('---', start)) return false
+  const next = text.charCodeAt(start + 3)
+  return Number.isNaN(next) || next === 10 || next === 13 || next === 32 || next === 9
+}
+
 /** The line and column where a chunk's first node starts, without building an AST. */
 function firstContent(chunk: DocumentChunk): { line: number; column: number } {
   const text = chunk.text
@@ -149,15 +156,19 @@ function firstContent(chunk: DocumentChunk): { line: number; column: number } {
     if (end === -1) end = text.length
     let column = start
     while (text.charCodeAt(column) === 32) column++
-    const char = text[column]
-    const blank = column >= end || char === '\r' || char === '#' || char === '%'
+    const char = text.charCodeAt(column)
+    // Blank lines, comments and directives (`#`, `%`) come before the first node.
+    const blank = column >= end || char === 13 || char === 35 || char === 37
     if (!blank) {
-      const line = text.slice(start, end)
-      if (!/^---(\s|$)/.test(line))
+      if (column > start || !isMarker(text, start)) {
         return { line: chunk.startLine + index + 1, column: column - start + 1 }
-      const rest = line.slice(3).trimStart()
-      if (rest !== '' && !rest.startsWith('#')) {
-        return { line: chunk.startLine + index + 1, column: line.length - rest.length + 1 }
+      }
+      // Content may follow the marker on its own line (`--- !tag` or `--- {a: 1}`).
+      let rest = start + 3
+      while (text.charCodeAt(rest) === 32 || text.charCodeAt(rest) === 9) rest++
+      const after = text.charCodeAt(rest)
+      if (rest < end && after !== 35 && after !== 13) {
+        return { line: chunk.startLine + index + 1, column: rest - start + 1 }
       }
     }
     start = end + 1
@@ -449,22 +460,26 @@ export class ValidationPass {
     // Checks run while the document is at hand (on whichever thread read it), so that most
     // parsed documents can be let go at once; only rules that need every PodDisruptionBudget
     // of the run keep their resource until reading ends.
-    const schema: RawFinding[] = lookup
-      .validate(object)
-      .map((violation) => ({ ...violation, severity: 'error' }))
+    const schema: RawFinding[] = []
+    for (const violation of lookup.validate(object))
+      schema.push({ ...violation, severity: 'error' })
     let waits = false
-    const stages = this.context.stages.map((stage) => {
-      if (!stage.needsBudgets) return policyFindings(stage, object, [])
-      if (stage.kinds && !stage.kinds.has(result.kind)) return []
-      waits = true
-      return undefined
-    })
+    let found = schema
+    const stages: (RawFinding[] | undefined)[] = []
+    for (const stage of this.context.stages) {
+      if (!stage.needsBudgets) {
+        const violations = policyFindings(stage, object, [])
+        if (violations.length > 0)
+          found = found === schema ? [...schema, ...violations] : [...found, ...violations]
+        stages.push(violations)
+      } else if (stage.kinds && !stage.kinds.has(result.kind)) stages.push([])
+      else {
+        waits = true
+        stages.push(undefined)
+      }
+    }
     if (waits) this.pending.push({ object, base, result, place, schema, stages })
-    else
-      this.finish(object, base, result, place, true, [
-        ...schema,
-        ...stages.flatMap((found) => found ?? []),
-      ])
+    else this.finish(object, base, result, place, true, found)
   }
 
   /** The schema lookup of a kind while reading, remembered: most inputs repeat a few kinds. */
@@ -571,7 +586,12 @@ export class ValidationPass {
         result.findings.push(positioned)
       }
     }
-    result.status = statusOf(result, schemaFound, this.context.settings.failOn)
+    result.status =
+      result.findings.length === 0
+        ? schemaFound
+          ? 'valid'
+          : 'error'
+        : statusOf(result, schemaFound, this.context.settings.failOn)
   }
 }
 
