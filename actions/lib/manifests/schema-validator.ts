@@ -74,6 +74,8 @@ class SchemaNode {
   readonly not: JsonSchema | undefined
   /** Compiled lazily: most patterns are never met by a string. */
   compiledPattern: RegExp | null | undefined
+  /** The nodes of the declared properties met so far, by name. */
+  readonly propertyNodes = new Map<string, SchemaNode>()
 
   constructor(schema: JsonSchema, strict: boolean) {
     this.source = schema
@@ -361,10 +363,18 @@ export class SchemaValidator {
     for (const key in value) {
       const child = value[key]
       if (child === undefined) continue
-      const property = properties?.[key]
-      if (property) {
+      let property = schema.propertyNodes.get(key)
+      if (property === undefined) {
+        const declared = properties?.[key]
+        if (declared) {
+          property = this.node(declared)
+          // Inherited names (`constructor`) are looked up every time, as the plain object does.
+          if (Object.hasOwn(properties as object, key)) schema.propertyNodes.set(key, property)
+        }
+      }
+      if (property !== undefined) {
         segments.push(key)
-        this.check(this.node(property), child, out, depth + 1)
+        this.check(property, child, out, depth + 1)
         segments.pop()
       } else if (additional !== undefined) {
         segments.push(key)
