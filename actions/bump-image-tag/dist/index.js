@@ -28150,7 +28150,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 1519:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -28640,7 +28640,7 @@ const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
 const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
+const { SendQueue } = __nccwpck_require__(1519)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -41000,10 +41000,7 @@ function oneLine(error) {
     return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./actions/lib/ports.ts
-
 /** A logger that drops everything: the default in tests. */
 const nullLogger = {
     debug() { },
@@ -41023,7 +41020,10 @@ class CommandNotFoundError extends Error {
 const spawnRunner = {
     run(command, args, options = {}) {
         return new Promise((resolve, reject) => {
-            const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            // Loaded on first use: child_process brings net and dgram with it, start-up time that
+            // commands which never run a program should not pay.
+            const { spawn } = process.getBuiltinModule('node:child_process');
+            const child = spawn(command, args, {
                 cwd: options.cwd,
                 env: options.env ?? process.env,
                 stdio: ['pipe', 'pipe', 'pipe'],

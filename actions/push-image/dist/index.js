@@ -895,7 +895,7 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 6424:
+/***/ 4043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -1463,7 +1463,7 @@ module.exports = upgrade
 
 
 
-module.exports.request = __nccwpck_require__(6424)
+module.exports.request = __nccwpck_require__(4043)
 module.exports.stream = __nccwpck_require__(3560)
 module.exports.pipeline = __nccwpck_require__(6862)
 module.exports.upgrade = __nccwpck_require__(1882)
@@ -31578,10 +31578,7 @@ function oneLine(error) {
     return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./actions/lib/ports.ts
-
 /** A logger that drops everything: the default in tests. */
 const nullLogger = {
     debug() { },
@@ -31601,7 +31598,10 @@ class CommandNotFoundError extends Error {
 const spawnRunner = {
     run(command, args, options = {}) {
         return new Promise((resolve, reject) => {
-            const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            // Loaded on first use: child_process brings net and dgram with it, start-up time that
+            // commands which never run a program should not pay.
+            const { spawn } = process.getBuiltinModule('node:child_process');
+            const child = spawn(command, args, {
                 cwd: options.cwd,
                 env: options.env ?? process.env,
                 stdio: ['pipe', 'pipe', 'pipe'],

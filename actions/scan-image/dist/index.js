@@ -40159,10 +40159,7 @@ function oneLine(error) {
     return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./actions/lib/ports.ts
-
 /** A logger that drops everything: the default in tests. */
 const nullLogger = {
     debug() { },
@@ -40182,7 +40179,10 @@ class CommandNotFoundError extends Error {
 const spawnRunner = {
     run(command, args, options = {}) {
         return new Promise((resolve, reject) => {
-            const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            // Loaded on first use: child_process brings net and dgram with it, start-up time that
+            // commands which never run a program should not pay.
+            const { spawn } = process.getBuiltinModule('node:child_process');
+            const child = spawn(command, args, {
                 cwd: options.cwd,
                 env: options.env ?? process.env,
                 stdio: ['pipe', 'pipe', 'pipe'],

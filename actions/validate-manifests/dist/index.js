@@ -41240,6 +41240,20 @@ const unsupported = new UnsupportedYaml('unsupported YAML construct');
 function bail() {
     throw unsupported;
 }
+const space = 32;
+const tab = 9;
+const hash = 35;
+const colon = 58;
+const dash = 45;
+const comma = 44;
+const doubleQuote = 34;
+const singleQuote = 39;
+const backslash = 92;
+const openBracket = 91;
+const closeBracket = 93;
+const openBrace = 123;
+const closeBrace = 125;
+const pipe = 124;
 const nullWords = new Set(['null', 'Null', 'NULL', '~', '']);
 const trueWords = new Set(['true', 'True', 'TRUE']);
 const falseWords = new Set(['false', 'False', 'FALSE']);
@@ -41247,14 +41261,37 @@ const decimalInteger = /^[-+]?[0-9]+$/;
 const decimalFloat = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const numberLike = /^[-+.0-9]/;
 const resolved = new Map();
+function isLetter(code) {
+    return (code >= 97 && code <= 122) || (code >= 65 && code <= 90);
+}
+/** Whether a word starting with a letter may be one of the null or boolean words. */
+function mayBeKeyword(text, first) {
+    return (text.length >= 4 &&
+        text.length <= 5 &&
+        (first === 110 ||
+            first === 78 ||
+            first === 116 ||
+            first === 84 ||
+            first === 102 ||
+            first === 70));
+}
 /** A plain scalar resolved as the YAML 1.2 core schema does (js-yaml decides the rare forms). */
 function plainValue(text) {
+    const first = text.charCodeAt(0);
+    // Most scalars start with a letter: only the null and boolean words resolve to something else.
+    if (isLetter(first)) {
+        if (!mayBeKeyword(text, first))
+            return text;
+        if (nullWords.has(text))
+            return null;
+        if (trueWords.has(text))
+            return true;
+        if (falseWords.has(text))
+            return false;
+        return text;
+    }
     if (nullWords.has(text))
         return null;
-    if (trueWords.has(text))
-        return true;
-    if (falseWords.has(text))
-        return false;
     if (!numberLike.test(text))
         return text;
     if (decimalInteger.test(text) || decimalFloat.test(text))
@@ -41273,6 +41310,15 @@ function plainValue(text) {
             resolved.set(text, value);
     }
     return value;
+}
+/**
+ * `text.slice(start, end).trimEnd()`, without the second string when nothing needs trimming
+ * (the last character is printable ASCII).
+ */
+function trimmedSlice(text, start, end) {
+    const last = text.charCodeAt(end - 1);
+    const slice = text.slice(start, end);
+    return last > space && last < 127 ? slice : slice.trimEnd();
 }
 const escapes = {
     '0': '\0',
@@ -41294,18 +41340,36 @@ const escapes = {
     L: '\u2028',
     P: '\u2029',
 };
-/** A double-quoted scalar that closes on its line: [value, index after the closing quote]. */
-function doubleQuoted(text, start) {
-    let out = '';
+/**
+ * Where the last quoted scalar, flow node or flow key read ended (the index after it). The
+ * readers return only their value, so the hot path allocates no [value, index] pairs.
+ */
+let readEnd = 0;
+/** A double-quoted scalar that closes before `end` (it starts at the quote at `start`). */
+function doubleQuoted(text, start, end) {
     let index = start + 1;
-    while (index < text.length) {
+    // Most quoted scalars have no escapes: one slice, no concatenation.
+    while (index < end) {
+        const code = text.charCodeAt(index);
+        if (code === doubleQuote) {
+            readEnd = index + 1;
+            return text.slice(start + 1, index);
+        }
+        if (code === backslash)
+            break;
+        index++;
+    }
+    let out = text.slice(start + 1, index);
+    while (index < end) {
         const char = text[index];
-        if (char === '"')
-            return [out, index + 1];
+        if (char === '"') {
+            readEnd = index + 1;
+            return out;
+        }
         if (char === '\\') {
-            const next = text[index + 1];
-            if (next === undefined)
+            if (index + 1 >= end)
                 bail();
+            const next = text[index + 1];
             const simple = escapes[next];
             if (simple !== undefined) {
                 out += simple;
@@ -41315,8 +41379,10 @@ function doubleQuoted(text, start) {
             const width = next === 'x' ? 2 : next === 'u' ? 4 : next === 'U' ? 8 : 0;
             if (width === 0)
                 bail();
+            if (index + 2 + width > end)
+                bail();
             const hex = text.slice(index + 2, index + 2 + width);
-            if (hex.length !== width || !/^[0-9a-fA-F]+$/.test(hex))
+            if (!/^[0-9a-fA-F]+$/.test(hex))
                 bail();
             out += String.fromCodePoint(Number.parseInt(hex, 16));
             index += 2 + width;
@@ -41327,143 +41393,227 @@ function doubleQuoted(text, start) {
     }
     return bail();
 }
-function singleQuoted(text, start) {
+/** A single-quoted scalar that closes before `end`; `''` stands for one quote. */
+function singleQuoted(text, start, end) {
     let out = '';
-    let index = start + 1;
-    while (index < text.length) {
-        const char = text[index];
-        if (char === "'") {
-            if (text[index + 1] === "'") {
-                out += "'";
+    let from = start + 1;
+    let index = from;
+    while (index < end) {
+        if (text.charCodeAt(index) === singleQuote) {
+            if (index + 1 < end && text.charCodeAt(index + 1) === singleQuote) {
+                out += text.slice(from, index + 1);
                 index += 2;
+                from = index;
                 continue;
             }
-            return [out, index + 1];
+            readEnd = index + 1;
+            return out === '' ? text.slice(from, index) : out + text.slice(from, index);
         }
-        out += char;
         index++;
     }
     return bail();
 }
-/** Only whitespace or a comment may follow a complete value on its line. */
-function expectEnd(text, index) {
+function quoted(text, start, end) {
+    return text.charCodeAt(start) === doubleQuote
+        ? doubleQuoted(text, start, end)
+        : singleQuoted(text, start, end);
+}
+function skipSpaces(text, index, end) {
     let position = index;
-    while (text[position] === ' ')
+    while (position < end && text.charCodeAt(position) === space)
         position++;
-    if (position < text.length && text[position] !== '#')
-        bail();
-    if (text[position] === '#' && position === index && index > 0)
+    return position;
+}
+/** The character code at `index`, or -1 at and after `end` (the end of the line). */
+function codeAt(text, index, end) {
+    return index < end ? text.charCodeAt(index) : -1;
+}
+/** Only whitespace or a comment may follow a complete value on its line. */
+function expectEnd(text, index, end) {
+    const position = skipSpaces(text, index, end);
+    if (position >= end)
+        return;
+    // A comment needs a space before it.
+    if (text.charCodeAt(position) !== hash || position === index)
         bail();
 }
-// Characters that start something this reader leaves to js-yaml: anchors, aliases, tags,
-// complex keys, directives, reserved indicators.
-const unsupportedStart = new Set(['&', '*', '!', '?', '%', '@', '`', '|', '>']);
-function flowPlainEnd(text, start) {
+/**
+ * Characters that start something this reader leaves to js-yaml: anchors, aliases, tags,
+ * complex keys, directives, reserved indicators (`&*!?%@\`|>`).
+ */
+function isUnsupportedStart(code) {
+    return (code === 38 ||
+        code === 42 ||
+        code === 33 ||
+        code === 63 ||
+        code === 37 ||
+        code === 64 ||
+        code === 96 ||
+        code === pipe ||
+        code === 62);
+}
+function flowPlainEnd(text, start, end) {
     let index = start;
-    while (index < text.length) {
-        const char = text[index];
-        if (char === ',' || char === ']' || char === '}')
+    while (index < end) {
+        const code = text.charCodeAt(index);
+        if (code === comma || code === closeBracket || code === closeBrace)
             break;
-        if (char === ':' &&
-            (text[index + 1] === ' ' ||
-                text[index + 1] === ',' ||
-                text[index + 1] === '}' ||
-                text[index + 1] === ']' ||
-                index + 1 === text.length))
-            break;
-        if (char === '#' && text[index - 1] === ' ')
+        if (code === colon) {
+            const next = codeAt(text, index + 1, end);
+            if (next === space || next === comma || next === closeBrace || next === closeBracket)
+                break;
+            if (next === -1)
+                break;
+        }
+        if (code === hash && text.charCodeAt(index - 1) === space)
             bail();
-        if (char === '[' || char === '{')
+        if (code === openBracket || code === openBrace)
             bail();
         index++;
     }
     return index;
 }
-function skipSpaces(text, index) {
-    let position = index;
-    while (text[position] === ' ')
-        position++;
-    return position;
-}
-/** A flow node inside `[...]` or `{...}` on one line: [value, index after it]. */
-function flowNode(text, start, depth) {
+/** A flow node inside `[...]` or `{...}` on one line; sets readEnd to the index after it. */
+function flowNode(text, start, end, depth) {
     if (depth > 100)
         bail();
-    const index = skipSpaces(text, start);
-    const char = text[index];
-    if (char === '[') {
+    const index = skipSpaces(text, start, end);
+    const code = codeAt(text, index, end);
+    if (code === openBracket) {
         const items = [];
-        let position = skipSpaces(text, index + 1);
-        while (text[position] !== ']') {
-            const [value, after] = flowNode(text, position, depth + 1);
-            position = skipSpaces(text, after);
-            if (text[position] === ':')
+        let position = skipSpaces(text, index + 1, end);
+        while (codeAt(text, position, end) !== closeBracket) {
+            const value = flowNode(text, position, end, depth + 1);
+            position = skipSpaces(text, readEnd, end);
+            const next = codeAt(text, position, end);
+            if (next === colon)
                 bail();
             items.push(value);
-            if (text[position] === ',')
-                position = skipSpaces(text, position + 1);
-            else if (text[position] !== ']')
+            if (next === comma)
+                position = skipSpaces(text, position + 1, end);
+            else if (next !== closeBracket)
                 bail();
         }
-        return [items, position + 1];
+        readEnd = position + 1;
+        return items;
     }
-    if (char === '{') {
+    if (code === openBrace) {
         const object = {};
-        let position = skipSpaces(text, index + 1);
-        while (text[position] !== '}') {
-            const [key, afterKey] = flowKey(text, position);
-            position = skipSpaces(text, afterKey);
-            if (text[position] !== ':')
+        let position = skipSpaces(text, index + 1, end);
+        while (codeAt(text, position, end) !== closeBrace) {
+            const key = flowKey(text, position, end);
+            position = skipSpaces(text, readEnd, end);
+            if (codeAt(text, position, end) !== colon)
                 bail();
-            position = skipSpaces(text, position + 1);
+            position = skipSpaces(text, position + 1, end);
             let value = null;
-            if (text[position] !== ',' && text[position] !== '}') {
-                const [parsed, after] = flowNode(text, position, depth + 1);
-                value = parsed;
-                position = skipSpaces(text, after);
+            const next = codeAt(text, position, end);
+            if (next !== comma && next !== closeBrace) {
+                value = flowNode(text, position, end, depth + 1);
+                position = skipSpaces(text, readEnd, end);
             }
             if (Object.hasOwn(object, key))
                 bail();
             object[key] = value;
-            if (text[position] === ',')
-                position = skipSpaces(text, position + 1);
-            else if (text[position] !== '}')
+            const after = codeAt(text, position, end);
+            if (after === comma)
+                position = skipSpaces(text, position + 1, end);
+            else if (after !== closeBrace)
                 bail();
         }
-        return [object, position + 1];
+        readEnd = position + 1;
+        return object;
     }
-    if (char === '"')
-        return doubleQuoted(text, index);
-    if (char === "'")
-        return singleQuoted(text, index);
-    if (char === undefined ||
-        unsupportedStart.has(char) ||
-        char === ',' ||
-        char === ']' ||
-        char === '}' ||
-        char === '#')
+    if (code === doubleQuote)
+        return doubleQuoted(text, index, end);
+    if (code === singleQuote)
+        return singleQuoted(text, index, end);
+    if (code === -1 ||
+        isUnsupportedStart(code) ||
+        code === comma ||
+        code === closeBracket ||
+        code === closeBrace ||
+        code === hash)
         bail();
-    if (char === '-' && (text[index + 1] === ' ' || text[index + 1] === undefined))
-        bail();
-    const end = flowPlainEnd(text, index);
-    return [plainValue(text.slice(index, end).trimEnd()), end];
+    if (code === dash) {
+        const next = codeAt(text, index + 1, end);
+        if (next === space || next === -1)
+            bail();
+    }
+    const plainEnd = flowPlainEnd(text, index, end);
+    readEnd = plainEnd;
+    return plainValue(trimmedSlice(text, index, plainEnd));
 }
-function flowKey(text, start) {
-    const char = text[start];
-    if (char === '"')
-        return doubleQuoted(text, start);
-    if (char === "'")
-        return singleQuoted(text, start);
-    const end = flowPlainEnd(text, start);
-    const key = text.slice(start, end).trimEnd();
+function flowKey(text, start, end) {
+    const code = codeAt(text, start, end);
+    if (code === doubleQuote || code === singleQuote) {
+        const key = quoted(text, start, end);
+        // An own `__proto__` property, or a merge that js-yaml would not do for a quoted `<<`.
+        if (key === '__proto__' || key === '<<')
+            bail();
+        return key;
+    }
+    const plainEnd = flowPlainEnd(text, start, end);
+    const key = trimmedSlice(text, start, plainEnd);
     checkPlainKey(key);
-    return [key, end];
+    readEnd = plainEnd;
+    return key;
+}
+// Keys recur in every document (apiVersion, metadata, name...): handing back the string read
+// last time saves a slice and V8's internalizing of a fresh string on each property access.
+const keyCacheSize = 4096;
+const keyCache = new Array(keyCacheSize).fill(undefined);
+/** Whether `text` holds `expected` at `start` (a loop beats startsWith on sliced strings). */
+function sameText(expected, text, start, length) {
+    if (expected.length !== length)
+        return false;
+    for (let index = 0; index < length; index++) {
+        if (expected.charCodeAt(index) !== text.charCodeAt(start + index))
+            return false;
+    }
+    return true;
+}
+/**
+ * The engine's own copy of a property name: an object's keys are that copy, which reads
+ * faster than a slice of the source and is stored without another lookup.
+ */
+function internalized(key) {
+    const holder = {};
+    holder[key] = true;
+    for (const name in holder)
+        return name;
+    return key;
+}
+/** The plain key written at [start, end). */
+function plainKey(text, start, end) {
+    const length = end - start;
+    // An empty key (`: x`) is a complex construct left to js-yaml.
+    if (length === 0)
+        bail();
+    // The length and three characters tell most keys of a manifest apart.
+    const slot = (length * 31 +
+        text.charCodeAt(start) * 7 +
+        text.charCodeAt(end - 1) * 131 +
+        text.charCodeAt(start + (length >> 1)) * 1031) &
+        (keyCacheSize - 1);
+    const cached = keyCache[slot];
+    if (cached !== undefined && sameText(cached, text, start, length))
+        return cached;
+    const key = trimmedSlice(text, start, end);
+    checkPlainKey(key);
+    // Only keys read as written (nothing trimmed) are found again by their characters.
+    if (key.length !== length)
+        return key;
+    const shared = internalized(key);
+    keyCache[slot] = shared;
+    return shared;
 }
 function checkPlainKey(key) {
     const first = key.charCodeAt(0);
     // Most keys start with a letter: only the null and boolean words need a second look.
-    if ((first >= 97 && first <= 122) || (first >= 65 && first <= 90)) {
-        if (key.length <= 5 && (nullWords.has(key) || trueWords.has(key) || falseWords.has(key)))
+    if (isLetter(first)) {
+        if (mayBeKeyword(key, first) &&
+            (nullWords.has(key) || trueWords.has(key) || falseWords.has(key)))
             bail();
         return;
     }
@@ -41471,7 +41621,7 @@ function checkPlainKey(key) {
         bail();
     if (numberLike.test(key) || nullWords.has(key))
         bail();
-    if (unsupportedStart.has(key[0]) || key[0] === '[' || key[0] === '{' || key[0] === '#')
+    if (isUnsupportedStart(first) || first === openBracket || first === openBrace || first === hash)
         bail();
 }
 /** The JSON pointer segment for a key (RFC 6901 escaping). */
@@ -41492,348 +41642,478 @@ function indexSimpleYaml(source) {
     parseSimpleYaml(source, nodes, root);
     return root.line === 0 ? undefined : { root, nodes };
 }
+// The line tables are shared by every parse (one parse runs at a time) and grow as needed,
+// so a document costs no per-line allocation.
+let lineStarts = new Int32Array(1024);
+/** End of each line's text, before `\n` and one `\r`. */
+let lineEnds = new Int32Array(1024);
+/**
+ * Column where each line's content starts, or -1 for a line with none (blank, comment, or
+ * already consumed by a multi-line scalar). A sequence item's content is read as a line of its
+ * own starting at its column.
+ */
+let contentColumns = new Int32Array(1024);
+function growLines() {
+    const size = lineStarts.length * 2;
+    const starts = new Int32Array(size);
+    const ends = new Int32Array(size);
+    const columns = new Int32Array(size);
+    starts.set(lineStarts);
+    ends.set(lineEnds);
+    columns.set(contentColumns);
+    lineStarts = starts;
+    lineEnds = ends;
+    contentColumns = columns;
+}
 /**
  * Reads the block YAML that Kubernetes manifests are written in (block mappings and sequences,
  * single-line plain, quoted and flow values, literal block scalars) about five times faster
  * than a general parser. Anything else throws UnsupportedYaml.
  */
 function parseSimpleYaml(source, index, rootPosition) {
-    const raw = source.split('\n');
-    const lines = raw.map((line) => {
-        const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-        let indent = 0;
-        while (text.charCodeAt(indent) === 32)
-            indent++;
-        if (text.charCodeAt(indent) === 9) {
-            // Tabs may not indent YAML; a tab-only line is blank.
-            if (text.trim() === '')
-                return null;
-            bail();
-        }
-        const rest = text.slice(indent);
-        if (rest === '' || rest[0] === '#')
-            return null;
-        return { indent, text: rest };
-    });
-    let current = 0;
+    return new BlockReader(source, index).read(rootPosition);
+}
+class BlockReader {
+    text;
+    index;
+    lineCount;
+    /** The line being read. */
+    current = 0;
     /** The text of the last plain scalar read, so that continuation lines can be folded in. */
-    let lastPlain;
-    // A leading `---` (with nothing after it but a comment) starts the document.
-    const first = nextContent(0);
-    if (first !== -1) {
-        const line = lines[first];
-        if (line.indent === 0 && line.text.startsWith('---')) {
-            const after = line.text.slice(3);
-            if (after.trim() !== '' && !after.trimStart().startsWith('#'))
-                bail();
-            lines[first] = null;
+    lastPlain = undefined;
+    /** The key found by the last keyEnd call. */
+    key = '';
+    colonFrom = -1;
+    colonAt = -1;
+    hashFrom = -1;
+    hashAt = -1;
+    constructor(text, index) {
+        this.text = text;
+        this.index = index;
+        let first = true;
+        let start = 0;
+        let line = 0;
+        for (;;) {
+            if (line === lineStarts.length)
+                growLines();
+            let newline = text.indexOf('\n', start);
+            const last = newline === -1;
+            if (last)
+                newline = text.length;
+            const end = newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
+            lineStarts[line] = start;
+            lineEnds[line] = end;
+            let column = start;
+            while (column < end && text.charCodeAt(column) === space)
+                column++;
+            const code = column < end ? text.charCodeAt(column) : -1;
+            contentColumns[line] = -1;
+            if (code === tab) {
+                // Tabs may not indent YAML; a tab-only line is blank.
+                if (text.slice(start, end).trim() !== '')
+                    bail();
+            }
+            else if (code !== -1 && code !== hash) {
+                contentColumns[line] = column - start;
+                if (column === start)
+                    this.checkColumnZero(start, end, first, line);
+                first = false;
+            }
+            line++;
+            if (last)
+                break;
+            start = newline + 1;
         }
+        this.lineCount = line;
     }
-    for (const line of lines) {
-        if (line &&
-            line.indent === 0 &&
-            (line.text.startsWith('---') || line.text.startsWith('...') || line.text[0] === '%'))
+    /**
+     * A leading `---` (with nothing after it but a comment) starts the document; any other
+     * marker or directive at column 0 is left to js-yaml.
+     */
+    checkColumnZero(start, end, first, line) {
+        const text = this.text;
+        const code = text.charCodeAt(start);
+        if (code === 37)
             bail();
-    }
-    function nextContent(from) {
-        for (let index = from; index < lines.length; index++)
-            if (lines[index])
-                return index;
-        return -1;
-    }
-    function peek() {
-        const index = nextContent(current);
-        if (index === -1) {
-            current = lines.length;
-            return null;
-        }
-        current = index;
-        return lines[index];
-    }
-    /** Position of the next content line, the start of a nested value that follows `from`. */
-    function nestedStart(from) {
-        const next = nextContent(from);
-        for (let line = from; line < next; line++) {
-            if (raw[line].trimStart().startsWith('#'))
-                bail();
-        }
-        return { line: next + 1, column: lines[next].indent + 1 };
-    }
-    function isSequenceItem(text) {
-        return text[0] === '-' && (text.length === 1 || text[1] === ' ');
-    }
-    /** Where `key:` ends in a block mapping line, or -1 when the line is not a mapping entry. */
-    function keyEnd(text) {
-        const char = text[0];
-        if (char === '"' || char === "'") {
-            const [key, after] = char === '"' ? doubleQuoted(text, 0) : singleQuoted(text, 0);
-            const colon = skipSpaces(text, after);
-            if (text[colon] !== ':')
-                return null;
-            if (colon + 1 < text.length && text[colon + 1] !== ' ')
-                bail();
-            if (key === '__proto__' || key === '<<')
-                bail();
-            return { key, valueStart: colon + 1 };
-        }
-        if (char === '[' || char === '{')
-            return null;
-        let colon = text.indexOf(':');
-        while (colon !== -1 && colon + 1 < text.length && text.charCodeAt(colon + 1) !== 32) {
-            colon = text.indexOf(':', colon + 1);
-        }
-        if (colon === -1)
-            return null;
-        const hash = text.indexOf(' #');
-        if (hash !== -1 && hash < colon)
-            return null;
-        const key = text.slice(0, colon).trimEnd();
-        checkPlainKey(key);
-        return { key, valueStart: colon + 1 };
-    }
-    /** A node at `indent` or deeper; `parent` is the indentation block scalars must exceed. */
-    function node(indent, depth, parent, path) {
-        if (depth > 100)
+        if (code !== dash && code !== 46)
+            return;
+        if (end - start < 3)
+            return;
+        if (text.charCodeAt(start + 1) !== code || text.charCodeAt(start + 2) !== code)
+            return;
+        if (code !== dash || !first)
             bail();
-        const line = peek();
-        if (!line || line.indent < indent)
-            return null;
-        if (isSequenceItem(line.text))
-            return sequence(line.indent, depth, path);
-        if (keyEnd(line.text))
-            return mapping(line.indent, depth, path);
-        // A scalar or flow value alone on its line.
-        current++;
-        lastPlain = undefined;
-        let value = inlineValue(line.text, 0, parent, depth);
-        let next = peek();
-        if (next && next.indent > parent && lastPlain !== undefined) {
-            value = continuePlain(lastPlain, parent + 1);
-            next = peek();
+        const after = text.slice(start + 3, end);
+        if (after.trim() !== '' && !after.trimStart().startsWith('#'))
+            bail();
+        contentColumns[line] = -1;
+    }
+    read(rootPosition) {
+        const start = this.peek();
+        if (start !== -1 && rootPosition) {
+            rootPosition.line = this.current + 1;
+            rootPosition.column = contentColumns[start] + 1;
         }
-        if (next && next.indent >= indent)
+        const value = start !== -1 ? this.node(0, 0, -1, '') : undefined;
+        if (this.peek() !== -1)
             bail();
         return value;
     }
-    function sequence(indent, depth, path) {
-        const items = [];
-        for (;;) {
-            const line = peek();
-            if (!line || line.indent < indent)
-                break;
-            if (line.indent > indent)
+    nextContent(from) {
+        for (let line = from; line < this.lineCount; line++)
+            if (contentColumns[line] >= 0)
+                return line;
+        return -1;
+    }
+    /** The next line with content (made current), or -1. */
+    peek() {
+        const line = this.nextContent(this.current);
+        if (line === -1) {
+            this.current = this.lineCount;
+            return -1;
+        }
+        this.current = line;
+        return line;
+    }
+    /** The line's text without its `\r`. */
+    lineText(line) {
+        return this.text.slice(lineStarts[line], lineEnds[line]);
+    }
+    /** Position of the next content line, the start of a nested value that follows `from`. */
+    nestedStart(from) {
+        const next = this.nextContent(from);
+        for (let line = from; line < next; line++) {
+            if (this.lineText(line).trimStart().startsWith('#'))
                 bail();
-            if (!isSequenceItem(line.text))
+        }
+        return { line: next + 1, column: contentColumns[next] + 1 };
+    }
+    isSequenceItem(line) {
+        const start = lineStarts[line] + contentColumns[line];
+        const end = lineEnds[line];
+        return (this.text.charCodeAt(start) === dash &&
+            (start + 1 === end || this.text.charCodeAt(start + 1) === space));
+    }
+    /**
+     * Where the value of a block mapping entry starts (just after `key:`), with the key left in
+     * `this.key`, or -1 when the line is not a mapping entry.
+     */
+    keyEnd(line) {
+        const text = this.text;
+        const start = lineStarts[line] + contentColumns[line];
+        const end = lineEnds[line];
+        const code = text.charCodeAt(start);
+        if (code === doubleQuote || code === singleQuote) {
+            const key = quoted(text, start, end);
+            const at = skipSpaces(text, readEnd, end);
+            if (codeAt(text, at, end) !== colon)
+                return -1;
+            if (at + 1 < end && text.charCodeAt(at + 1) !== space)
+                bail();
+            if (key === '__proto__' || key === '<<')
+                bail();
+            this.key = key;
+            return at + 1;
+        }
+        if (code === openBracket || code === openBrace)
+            return -1;
+        // The first `:` followed by a space or the line end, unless a comment starts before it.
+        let at = this.nextColon(start);
+        while (at + 1 < end && text.charCodeAt(at + 1) !== space)
+            at = this.nextColon(at + 1);
+        if (at >= end)
+            return -1;
+        for (let comment = this.nextHash(start); comment < at; comment = this.nextHash(comment + 1)) {
+            if (comment > start && text.charCodeAt(comment - 1) === space)
+                return -1;
+        }
+        this.key = plainKey(text, start, at);
+        return at + 1;
+    }
+    /**
+     * The first `:` at or after `from` (the text's length when there is none). The answer of the
+     * last search is kept: the reader moves forward, so the text is scanned about once in all.
+     */
+    nextColon(from) {
+        if (from < this.colonFrom || from > this.colonAt) {
+            const at = this.text.indexOf(':', from);
+            this.colonFrom = from;
+            this.colonAt = at === -1 ? this.text.length : at;
+        }
+        return this.colonAt;
+    }
+    /** The first `#` at or after `from`, like nextColon. */
+    nextHash(from) {
+        if (from < this.hashFrom || from > this.hashAt) {
+            const at = this.text.indexOf('#', from);
+            this.hashFrom = from;
+            this.hashAt = at === -1 ? this.text.length : at;
+        }
+        return this.hashAt;
+    }
+    /** A node at `indent` or deeper; `parent` is the indentation block scalars must exceed. */
+    node(indent, depth, parent, path) {
+        if (depth > 100)
+            bail();
+        const line = this.peek();
+        if (line === -1 || contentColumns[line] < indent)
+            return null;
+        const column = contentColumns[line];
+        if (this.isSequenceItem(line))
+            return this.sequence(column, depth, path);
+        const valueStart = this.keyEnd(line);
+        if (valueStart !== -1)
+            return this.mapping(column, depth, path, valueStart);
+        // A scalar or flow value alone on its line.
+        this.current++;
+        this.lastPlain = undefined;
+        let value = this.inlineValue(line, lineStarts[line] + column, parent, depth);
+        let next = this.peek();
+        if (next !== -1 && contentColumns[next] > parent && this.lastPlain !== undefined) {
+            value = this.continuePlain(this.lastPlain, parent + 1);
+            next = this.peek();
+        }
+        if (next !== -1 && contentColumns[next] >= indent)
+            bail();
+        return value;
+    }
+    sequence(indent, depth, path) {
+        const items = [];
+        const text = this.text;
+        const index = this.index;
+        for (;;) {
+            const line = this.peek();
+            if (line === -1 || contentColumns[line] < indent)
                 break;
-            const after = skipSpaces(line.text, 1);
+            if (contentColumns[line] > indent)
+                bail();
+            if (!this.isSequenceItem(line))
+                break;
+            const itemStart = lineStarts[line] + indent;
+            const end = lineEnds[line];
+            const content = skipSpaces(text, itemStart + 1, end);
+            const after = content - itemStart;
             const itemPath = index ? `${path}/${items.length}` : '';
-            if (after >= line.text.length || line.text[after] === '#') {
-                const itemLine = current;
-                current++;
-                const next = peek();
-                const nested = next !== null && next.indent > indent;
+            if (content >= end || text.charCodeAt(content) === hash) {
+                const itemLine = line;
+                this.current++;
+                const next = this.peek();
+                const nested = next !== -1 && contentColumns[next] > indent;
                 if (index)
-                    index.set(itemPath, nested ? { value: nestedStart(itemLine + 1) } : {});
-                items.push(nested ? node(indent + 1, depth + 1, indent, itemPath) : null);
+                    index.set(itemPath, nested ? { value: this.nestedStart(itemLine + 1) } : {});
+                items.push(nested ? this.node(indent + 1, depth + 1, indent, itemPath) : null);
                 continue;
             }
             if (index) {
-                const flow = line.text[after] === '[' || line.text[after] === '{';
-                index.set(itemPath, { value: { line: current + 1, column: indent + after + 1 }, flow });
+                const code = text.charCodeAt(content);
+                const flow = code === openBracket || code === openBrace;
+                index.set(itemPath, { value: { line: line + 1, column: indent + after + 1 }, flow });
             }
             // The item's content is read as if it were a line of its own at its column.
-            lines[current] = { indent: indent + after, text: line.text.slice(after) };
-            items.push(node(indent + after, depth + 1, indent, itemPath));
+            contentColumns[line] = indent + after;
+            items.push(this.node(indent + after, depth + 1, indent, itemPath));
         }
         return items;
     }
-    function mapping(indent, depth, path) {
+    /** `firstValueStart` is keyEnd's answer for the first entry, which node() already asked. */
+    mapping(indent, depth, path, firstValueStart) {
         const object = {};
+        const text = this.text;
+        const index = this.index;
+        let known = firstValueStart;
         for (;;) {
-            const line = peek();
-            if (!line || line.indent < indent)
+            const line = this.peek();
+            if (line === -1 || contentColumns[line] < indent)
                 break;
-            if (line.indent > indent)
+            if (contentColumns[line] > indent)
                 bail();
-            const entry = keyEnd(line.text);
-            if (!entry) {
-                if (isSequenceItem(line.text))
+            const valueStart = known !== -1 ? known : this.keyEnd(line);
+            known = -1;
+            if (valueStart === -1) {
+                if (this.isSequenceItem(line))
                     break;
                 bail();
             }
-            if (Object.hasOwn(object, entry.key))
+            const key = this.key;
+            if (Object.hasOwn(object, key))
                 bail();
-            const keyLine = current;
-            current++;
-            const valueStart = skipSpaces(line.text, entry.valueStart);
-            const entryPath = index ? `${path}/${pointerSegment(entry.key)}` : '';
-            if (valueStart >= line.text.length || line.text[valueStart] === '#') {
-                const next = peek();
-                const nested = next !== null &&
-                    (next.indent > indent || (next.indent === indent && isSequenceItem(next.text)));
+            this.current++;
+            const end = lineEnds[line];
+            const start = skipSpaces(text, valueStart, end);
+            const entryPath = index ? `${path}/${pointerSegment(key)}` : '';
+            if (start >= end || text.charCodeAt(start) === hash) {
+                const next = this.peek();
+                const deeper = next !== -1 && contentColumns[next] > indent;
+                const nested = deeper || (next !== -1 && contentColumns[next] === indent && this.isSequenceItem(next));
                 if (index) {
-                    const key = { line: keyLine + 1, column: indent + 1 };
-                    index.set(entryPath, nested ? { key, value: nestedStart(keyLine + 1) } : { key });
+                    const keyPosition = { line: line + 1, column: indent + 1 };
+                    index.set(entryPath, nested ? { key: keyPosition, value: this.nestedStart(line + 1) } : { key: keyPosition });
                 }
-                if (next && next.indent > indent) {
-                    object[entry.key] = node(indent + 1, depth + 1, indent, entryPath);
-                }
+                if (deeper)
+                    object[key] = this.node(indent + 1, depth + 1, indent, entryPath);
                 else if (nested)
-                    object[entry.key] = sequence(indent, depth + 1, entryPath);
+                    object[key] = this.sequence(indent, depth + 1, entryPath);
                 else
-                    object[entry.key] = null;
+                    object[key] = null;
                 continue;
             }
             if (index) {
-                const flow = line.text[valueStart] === '[' || line.text[valueStart] === '{';
+                const code = text.charCodeAt(start);
+                const flow = code === openBracket || code === openBrace;
+                const column = start - lineStarts[line];
                 index.set(entryPath, {
-                    key: { line: keyLine + 1, column: indent + 1 },
-                    value: { line: keyLine + 1, column: indent + valueStart + 1 },
+                    key: { line: line + 1, column: indent + 1 },
+                    value: { line: line + 1, column: column + 1 },
                     flow,
                 });
             }
-            lastPlain = undefined;
-            object[entry.key] = inlineValue(line.text, valueStart, indent, depth);
-            let next = peek();
-            if (next && next.indent > indent && lastPlain !== undefined) {
-                object[entry.key] = continuePlain(lastPlain, indent + 1);
-                next = peek();
+            this.lastPlain = undefined;
+            object[key] = this.inlineValue(line, start, indent, depth);
+            let next = this.peek();
+            if (next !== -1 && contentColumns[next] > indent && this.lastPlain !== undefined) {
+                object[key] = this.continuePlain(this.lastPlain, indent + 1);
+                next = this.peek();
             }
-            if (next && next.indent > indent)
+            if (next !== -1 && contentColumns[next] > indent)
                 bail();
         }
         return object;
     }
-    /** The value that starts at `start` of a line whose parent node is at `indent`. */
-    function inlineValue(text, start, indent, depth) {
-        const char = text[start];
-        if (char === '[' || char === '{') {
-            const [value, end] = flowNode(text, start, depth);
-            expectEnd(text, end);
+    /** The value that starts at `start` of `line`, whose parent node is at `indent`. */
+    inlineValue(line, start, indent, depth) {
+        const text = this.text;
+        const end = lineEnds[line];
+        const code = text.charCodeAt(start);
+        if (code === openBracket || code === openBrace) {
+            const value = flowNode(text, start, end, depth);
+            expectEnd(text, readEnd, end);
             return value;
         }
-        if (char === '"' || char === "'")
-            return quotedValue(text, start, indent);
-        if (char === '|')
-            return literalBlock(text.slice(start + 1), indent);
-        if (unsupportedStart.has(char) || char === ',' || char === ']' || char === '}')
+        if (code === doubleQuote || code === singleQuote)
+            return this.quotedValue(start, end, indent);
+        if (code === pipe)
+            return this.literalBlock(text.slice(start + 1, end), indent);
+        if (isUnsupportedStart(code) || code === comma || code === closeBracket || code === closeBrace)
             bail();
-        if (char === '-' && (text[start + 1] === ' ' || start + 1 === text.length))
+        if (code === dash && (start + 1 === end || text.charCodeAt(start + 1) === space))
             bail();
-        let end = text.length;
-        for (let index = start; index < text.length; index++) {
-            const c = text[index];
-            if (c === '#' && text[index - 1] === ' ') {
-                end = index;
+        // A comment (` #`) ends the value; a `: ` before it would make the line a mapping.
+        let valueEnd = end;
+        for (let at = this.nextHash(start); at < end; at = this.nextHash(at + 1)) {
+            if (text.charCodeAt(at - 1) === space) {
+                valueEnd = at;
                 break;
             }
-            if (c === ':' && (index + 1 === text.length || text[index + 1] === ' '))
+        }
+        for (let at = this.nextColon(start); at < valueEnd; at = this.nextColon(at + 1)) {
+            if (at + 1 === end || text.charCodeAt(at + 1) === space)
                 bail();
         }
-        lastPlain = text.slice(start, end).trimEnd();
-        return plainValue(lastPlain);
+        const plain = trimmedSlice(text, start, valueEnd);
+        this.lastPlain = plain;
+        return plainValue(plain);
     }
     /**
      * A quoted scalar, which may continue over following lines (indented more than `indent`);
      * YAML folds its line breaks like a plain scalar's.
      */
-    function quotedValue(text, start, indent) {
-        const read = text[start] === '"' ? doubleQuoted : singleQuoted;
-        const closes = (candidate) => {
-            try {
-                return read(candidate, 0);
-            }
-            catch {
-                return undefined;
-            }
-        };
-        let combined = text.slice(start).trimEnd();
-        let parsed = closes(combined);
-        let index = current;
+    quotedValue(start, end, indent) {
+        const text = this.text;
+        const onLine = closedOn(text, start, end);
+        if (onLine !== undefined) {
+            // What follows the closing quote is read without the line's trailing whitespace.
+            const last = text.charCodeAt(end - 1);
+            const trimmedEnd = last > space && last < 127 ? end : start + text.slice(start, end).trimEnd().length;
+            expectEnd(text, readEnd, trimmedEnd);
+            return onLine;
+        }
+        let combined = text.slice(start, end).trimEnd();
+        let value = closedOn(combined, 0, combined.length);
+        let line = this.current;
         let blanks = 0;
-        while (!parsed) {
-            if (index >= raw.length || combined.endsWith('\\'))
+        while (value === undefined) {
+            if (line >= this.lineCount || combined.endsWith('\\'))
                 bail();
-            const line = raw[index].endsWith('\r') ? raw[index].slice(0, -1) : raw[index];
-            index++;
-            const trimmed = line.trim();
+            const lineText = this.lineText(line);
+            line++;
+            const trimmed = lineText.trim();
             if (trimmed === '') {
                 blanks++;
                 continue;
             }
             let spaces = 0;
-            while (line.charCodeAt(spaces) === 32)
+            while (lineText.charCodeAt(spaces) === space)
                 spaces++;
             if (spaces <= indent)
                 bail();
             combined += blanks > 0 ? `${'\n'.repeat(blanks)}${trimmed}` : ` ${trimmed}`;
             blanks = 0;
-            parsed = closes(combined);
+            value = closedOn(combined, 0, combined.length);
         }
-        expectEnd(combined, parsed[1]);
-        for (let line = current; line < index; line++)
-            lines[line] = null;
-        current = index;
-        return parsed[0];
+        expectEnd(combined, readEnd, combined.length);
+        for (let consumed = this.current; consumed < line; consumed++)
+            contentColumns[consumed] = -1;
+        this.current = line;
+        return value;
     }
     /**
      * Lines after a plain scalar that are indented at least `minIndent` continue it: YAML folds
      * them into one line (a blank line becomes a newline). CRD descriptions wrap this way.
      */
-    function continuePlain(first, minIndent) {
+    continuePlain(first, minIndent) {
         const parts = [first];
         let blanks = 0;
-        let index = current;
-        for (; index < raw.length; index++) {
-            const line = raw[index].endsWith('\r') ? raw[index].slice(0, -1) : raw[index];
+        let line = this.current;
+        for (; line < this.lineCount; line++) {
+            const lineText = this.lineText(line);
             let spaces = 0;
-            while (line.charCodeAt(spaces) === 32)
+            while (lineText.charCodeAt(spaces) === space)
                 spaces++;
-            if (spaces === line.length) {
+            if (spaces === lineText.length) {
                 blanks++;
                 continue;
             }
             if (spaces < minIndent)
                 break;
-            const text = line.slice(spaces).trimEnd();
-            if (text[0] === '#' ||
-                text.includes(' #') ||
-                text.includes(': ') ||
-                text.endsWith(':') ||
-                text.charCodeAt(0) === 9)
+            const content = lineText.slice(spaces).trimEnd();
+            if (content[0] === '#' ||
+                content.includes(' #') ||
+                content.includes(': ') ||
+                content.endsWith(':') ||
+                content.charCodeAt(0) === tab)
                 bail();
-            if (index === current && text === '')
+            if (line === this.current && content === '')
                 break;
-            parts.push(blanks > 0 ? `${'\n'.repeat(blanks)}${text}` : ` ${text}`);
+            parts.push(blanks > 0 ? `${'\n'.repeat(blanks)}${content}` : ` ${content}`);
             blanks = 0;
         }
         // Trailing blank lines are not part of the scalar; the next node starts after them.
-        let end = index;
-        while (end > current && raw[end - 1].trim() === '')
+        let end = line;
+        while (end > this.current && this.lineText(end - 1).trim() === '')
             end--;
-        for (let line = current; line < end; line++)
-            lines[line] = null;
-        current = end;
+        for (let consumed = this.current; consumed < end; consumed++)
+            contentColumns[consumed] = -1;
+        this.current = end;
         return plainValue(parts.join(''));
     }
     /** A literal block scalar (`|`, `|-`, `|+`) whose lines follow, more indented than `indent`. */
-    function literalBlock(header, indent) {
+    literalBlock(header, indent) {
         const chomp = header[0] === '-' ? 'strip' : header[0] === '+' ? 'keep' : 'clip';
         const rest = chomp === 'clip' ? header : header.slice(1);
         if (rest.trim() !== '' && !rest.trimStart().startsWith('#'))
             bail();
         if (rest !== '' && rest[0] !== ' ')
             bail();
-        const startLine = current;
+        const startLine = this.current;
         let blockIndent = -1;
         const content = [];
-        let index = startLine;
-        for (; index < raw.length; index++) {
-            const line = raw[index].endsWith('\r') ? raw[index].slice(0, -1) : raw[index];
+        let line = startLine;
+        for (; line < this.lineCount; line++) {
+            const lineText = this.lineText(line);
             let spaces = 0;
-            while (line.charCodeAt(spaces) === 32)
+            while (lineText.charCodeAt(spaces) === space)
                 spaces++;
-            if (spaces === line.length) {
+            if (spaces === lineText.length) {
                 if (blockIndent === -1 && spaces > indent)
                     bail();
                 content.push('');
@@ -41848,35 +42128,36 @@ function parseSimpleYaml(source, index, rootPosition) {
             }
             if (spaces < blockIndent)
                 break;
-            content.push(line.slice(blockIndent));
+            content.push(lineText.slice(blockIndent));
         }
         // Trailing blank lines belong to chomping, not to the lines that follow.
         let end = content.length;
         while (end > 0 && content[end - 1] === '')
             end--;
-        const consumed = index;
-        for (let line = startLine; line < consumed; line++)
-            lines[line] = null;
-        current = consumed;
+        for (let consumed = startLine; consumed < line; consumed++)
+            contentColumns[consumed] = -1;
+        this.current = line;
         const body = content.slice(0, end);
         if (body.length === 0)
             return chomp === 'keep' ? '\n'.repeat(content.length) : '';
-        const text = body.join('\n');
+        const value = body.join('\n');
         if (chomp === 'strip')
-            return text;
+            return value;
         if (chomp === 'clip')
-            return `${text}\n`;
-        return `${text}\n${'\n'.repeat(content.length - end)}`;
+            return `${value}\n`;
+        return `${value}\n${'\n'.repeat(content.length - end)}`;
     }
-    const start = peek();
-    if (start && rootPosition) {
-        rootPosition.line = current + 1;
-        rootPosition.column = start.indent + 1;
+}
+/** The quoted scalar at `start` when it closes before `end`, otherwise undefined. */
+function closedOn(text, start, end) {
+    try {
+        return quoted(text, start, end);
     }
-    const value = start ? node(0, 0, -1, '') : undefined;
-    if (peek())
-        bail();
-    return value;
+    catch (error) {
+        if (error === unsupported)
+            return undefined;
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/manifests/positions.ts
@@ -42076,6 +42357,25 @@ function expand(root, base, segments) {
     }
     return paths;
 }
+const conditionPaths = new Map();
+function conditionPath(pointer) {
+    let path = conditionPaths.get(pointer);
+    if (path === undefined) {
+        const segments = parsePointer(pointer);
+        path = { segments, wildcard: segments.includes('*') };
+        conditionPaths.set(pointer, path);
+    }
+    return path;
+}
+const patterns = new Map();
+function pattern(source) {
+    let compiled = patterns.get(source);
+    if (compiled === undefined) {
+        compiled = new RegExp(source);
+        patterns.set(source, compiled);
+    }
+    return compiled;
+}
 function testValue(condition, value) {
     const present = value !== undefined;
     if (condition.exists !== undefined && condition.exists !== present)
@@ -42089,11 +42389,11 @@ function testValue(condition, value) {
     if (condition.notOneOf?.includes(value))
         return false;
     if (condition.matches !== undefined) {
-        if (typeof value !== 'string' || !new RegExp(condition.matches).test(value))
+        if (typeof value !== 'string' || !pattern(condition.matches).test(value))
             return false;
     }
     if (condition.notMatches !== undefined && typeof value === 'string') {
-        if (new RegExp(condition.notMatches).test(value))
+        if (pattern(condition.notMatches).test(value))
             return false;
     }
     if (condition.minimum !== undefined) {
@@ -42133,7 +42433,15 @@ function evaluate(condition, scope) {
         return { ok: hasBudget(scope), path: [] };
     }
     const base = condition.from === 'object' ? [] : condition.from === 'pod' ? (scope.pod ?? []) : scope.target;
-    for (const path of expand(scope.object, base, parsePointer(condition.path))) {
+    const { segments, wildcard } = conditionPath(condition.path);
+    if (!wildcard) {
+        // One path: walk it from the base without building it unless it fails.
+        const value = get(get(scope.object, base), segments);
+        if (!testValue(condition, value))
+            return { ok: false, path: [...base, ...segments] };
+        return { ok: true, path: base };
+    }
+    for (const path of expand(scope.object, base, segments)) {
         if (!testValue(condition, get(scope.object, path)))
             return { ok: false, path };
     }
@@ -42161,18 +42469,28 @@ function policyViolations(pack, object, budgets) {
     const kind = typeof object.kind === 'string' ? object.kind : '';
     const pod = podSpecPaths[kind];
     const violations = [];
+    const hasPod = pod !== undefined && policy_evaluation_isRecord(get(object, pod));
+    // Most rules target containers: the lists are found once per resource, not once per rule.
+    let containers;
+    let allContainers;
     for (const rule of pack.rules) {
         if (!appliesTo(rule, kind, rule.target))
             continue;
         let targets;
         if (rule.target === 'object')
             targets = [[]];
-        else if (!pod || !policy_evaluation_isRecord(get(object, pod)))
+        else if (!hasPod)
             continue;
         else if (rule.target === 'pod')
             targets = [pod];
-        else
-            targets = containerTargets(object, pod, rule.target === 'allContainers');
+        else if (rule.target === 'allContainers') {
+            allContainers ??= containerTargets(object, pod, true);
+            targets = allContainers;
+        }
+        else {
+            containers ??= containerTargets(object, pod, false);
+            targets = containers;
+        }
         for (const target of targets) {
             const scope = { object, pod, target, budgets };
             if (rule.when && !evaluate(rule.when, scope).ok)
@@ -42390,6 +42708,120 @@ async function loadSchemaBundle(version) {
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/manifests/schema-validator.ts
+// One bit per JSON Schema type; a value's bits say which declared types it satisfies (an
+// integer is also a number).
+const stringBit = 1;
+const integerBit = 2;
+const numberBit = 4;
+const booleanBit = 8;
+const objectBit = 16;
+const arrayBit = 32;
+const nullBit = 64;
+const typeBits = {
+    string: stringBit,
+    integer: integerBit,
+    number: numberBit,
+    boolean: booleanBit,
+    object: objectBit,
+    array: arrayBit,
+    null: nullBit,
+};
+function bitsOf(value) {
+    switch (typeof value) {
+        case 'string':
+            return stringBit;
+        case 'number':
+            return Number.isInteger(value) ? integerBit | numberBit : numberBit;
+        case 'boolean':
+            return booleanBit;
+        case 'object':
+            return value === null ? nullBit : Array.isArray(value) ? arrayBit : objectBit;
+        default:
+            return 0;
+    }
+}
+/**
+ * The keywords of one (resolved) schema read once into fixed fields: the bundle's schemas are
+ * JSON objects of many shapes, and reading absent keywords from them on every value costs more
+ * than the checks themselves.
+ */
+class SchemaNode {
+    source;
+    /** Whether the declared types reject some values; `typeMask` 0 then rejects every value. */
+    typed;
+    typeMask;
+    typeNames;
+    enumValues;
+    pattern;
+    maxLength;
+    minLength;
+    numberChecks;
+    maxItems;
+    minItems;
+    items;
+    properties;
+    required;
+    additional;
+    closed;
+    embedded;
+    allOf;
+    anyOf;
+    oneOf;
+    not;
+    /** Compiled lazily: most patterns are never met by a string. */
+    compiledPattern;
+    /** The nodes of the declared properties met so far, by name. */
+    propertyNodes = new Map();
+    constructor(schema, strict) {
+        this.source = schema;
+        const intOrString = schema['x-kubernetes-int-or-string'] === true;
+        const declared = intOrString ? ['integer', 'string'] : schema.type;
+        let mask = 0;
+        let names = '';
+        if (declared !== undefined) {
+            const types = Array.isArray(declared) ? declared : [declared];
+            for (const type of types) {
+                const bit = typeof type === 'string' && Object.hasOwn(typeBits, type) ? typeBits[type] : -1;
+                mask |= bit;
+            }
+            names = types.join(' or ');
+        }
+        // A type name outside JSON Schema's seven accepts every value.
+        this.typed = declared !== undefined && mask !== -1;
+        this.typeMask = mask;
+        this.typeNames = names;
+        this.enumValues = Array.isArray(schema.enum) ? schema.enum : undefined;
+        this.pattern = typeof schema.pattern === 'string' ? schema.pattern : undefined;
+        this.maxLength = typeof schema.maxLength === 'number' ? schema.maxLength : undefined;
+        this.minLength = typeof schema.minLength === 'number' ? schema.minLength : undefined;
+        this.numberChecks =
+            typeof schema.minimum === 'number' ||
+                typeof schema.maximum === 'number' ||
+                (typeof schema.multipleOf === 'number' && schema.multipleOf > 0);
+        this.maxItems = typeof schema.maxItems === 'number' ? schema.maxItems : undefined;
+        this.minItems = typeof schema.minItems === 'number' ? schema.minItems : undefined;
+        const items = schema.items;
+        this.items =
+            items && typeof items === 'object' && !Array.isArray(items)
+                ? items
+                : undefined;
+        const properties = schema.properties;
+        this.properties = properties;
+        this.required = Array.isArray(schema.required) ? schema.required : undefined;
+        const additional = schema.additionalProperties;
+        this.additional =
+            additional && typeof additional === 'object' ? additional : undefined;
+        const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
+        this.embedded = schema['x-kubernetes-embedded-resource'] === true;
+        this.closed =
+            additional === false ||
+                (strict && properties !== undefined && additional === undefined && !preserve);
+        this.allOf = Array.isArray(schema.allOf) ? schema.allOf : undefined;
+        this.anyOf = Array.isArray(schema.anyOf) ? schema.anyOf : undefined;
+        this.oneOf = Array.isArray(schema.oneOf) ? schema.oneOf : undefined;
+        this.not = schema.not && typeof schema.not === 'object' ? schema.not : undefined;
+    }
+}
 /**
  * Interprets the subset of JSON Schema that Kubernetes OpenAPI definitions and CRD structural
  * schemas use, plus their extensions (x-kubernetes-int-or-string,
@@ -42401,13 +42833,23 @@ class SchemaValidator {
     definitions;
     strict;
     patterns = new Map();
+    /** Keyed by the schema as written (often a `$ref`), and by the schema it resolves to. */
+    nodes = new Map();
+    resolvedNodes = new Map();
+    /**
+     * Pointer segments from the resource to the value being checked. The pointer string is built
+     * only when a violation is reported: almost every value is valid.
+     */
+    segments = [];
     constructor(definitions, strict) {
         this.definitions = definitions;
         this.strict = strict;
     }
     validate(schema, value) {
         const out = [];
-        this.check(schema, value, '', out, 0);
+        this.segments.length = 0;
+        // The root is often a fresh `{ $ref }` object per resource: only what it resolves to is kept.
+        this.check(this.resolvedNode(this.resolve(schema)), value, out, 0);
         return out;
     }
     resolve(schema) {
@@ -42426,6 +42868,22 @@ class SchemaValidator {
         }
         return current;
     }
+    node(schema) {
+        let node = this.nodes.get(schema);
+        if (node === undefined) {
+            node = this.resolvedNode(this.resolve(schema));
+            this.nodes.set(schema, node);
+        }
+        return node;
+    }
+    resolvedNode(schema) {
+        let node = this.resolvedNodes.get(schema);
+        if (node === undefined) {
+            node = new SchemaNode(schema, this.strict);
+            this.resolvedNodes.set(schema, node);
+        }
+        return node;
+    }
     pattern(source) {
         let compiled = this.patterns.get(source);
         if (compiled === undefined) {
@@ -42439,223 +42897,194 @@ class SchemaValidator {
         }
         return compiled;
     }
-    check(raw, value, path, out, depth) {
+    /** The JSON pointer of the value being checked, with one more segment when given. */
+    path(extra) {
+        let path = '';
+        for (const segment of this.segments) {
+            path += `/${typeof segment === 'number' ? segment : escapeSegment(segment)}`;
+        }
+        return extra === undefined ? path : `${path}/${escapeSegment(extra)}`;
+    }
+    report(out, rule, message) {
+        out.push({ rule, message, path: this.path(), anchor: 'value' });
+    }
+    check(schema, value, out, depth) {
         if (depth > 200)
             return true;
-        const schema = this.resolve(raw);
         const before = out.length;
-        const intOrString = schema['x-kubernetes-int-or-string'] === true;
-        const declared = intOrString ? ['integer', 'string'] : schema.type;
-        if (declared !== undefined) {
-            const types = Array.isArray(declared) ? declared : [declared];
-            if (!types.some((type) => hasType(value, type))) {
-                out.push({
-                    rule: 'schema-type',
-                    message: `expected ${types.join(' or ')}, got ${describe(value)}`,
-                    path,
-                    anchor: 'value',
-                });
-                return false;
-            }
+        if (schema.typed && (schema.typeMask & bitsOf(value)) === 0) {
+            this.report(out, 'schema-type', `expected ${schema.typeNames}, got ${describe(value)}`);
+            return false;
         }
-        if (Array.isArray(schema.enum) && !schema.enum.some((allowed) => allowed === value)) {
-            out.push({
-                rule: 'schema-enum',
-                message: `must be one of ${schema.enum.map((allowed) => JSON.stringify(allowed)).join(', ')}`,
-                path,
-                anchor: 'value',
-            });
+        const allowed = schema.enumValues;
+        if (allowed !== undefined && !isOneOf(allowed, value)) {
+            this.report(out, 'schema-enum', `must be one of ${allowed.map((entry) => JSON.stringify(entry)).join(', ')}`);
         }
         if (typeof value === 'string')
-            this.checkString(schema, value, path, out);
-        else if (typeof value === 'number')
-            this.checkNumber(schema, value, path, out);
+            this.checkString(schema, value, out);
+        else if (typeof value === 'number') {
+            if (schema.numberChecks)
+                this.checkNumber(schema.source, value, out);
+        }
         else if (Array.isArray(value))
-            this.checkArray(schema, value, path, out, depth);
+            this.checkArray(schema, value, out, depth);
         else if (value !== null && typeof value === 'object') {
-            this.checkObject(schema, value, path, out, depth);
+            this.checkObject(schema, value, out, depth);
         }
-        if (Array.isArray(schema.allOf)) {
+        if (schema.allOf !== undefined) {
             for (const part of schema.allOf)
-                this.check(part, value, path, out, depth + 1);
+                this.check(this.node(part), value, out, depth + 1);
         }
-        for (const keyword of ['anyOf', 'oneOf']) {
-            const options = schema[keyword];
-            if (!Array.isArray(options))
-                continue;
-            const passing = options.filter((option) => this.check(option, value, path, [], depth + 1)).length;
-            if (passing === 0 || (keyword === 'oneOf' && passing > 1)) {
-                out.push({
-                    rule: `schema-${keyword.toLowerCase()}`,
-                    message: passing === 0
-                        ? `matches none of the ${options.length} allowed forms`
-                        : `matches ${passing} of the allowed forms, exactly one is allowed`,
-                    path,
-                    anchor: 'value',
-                });
-            }
-        }
-        if (schema.not &&
-            typeof schema.not === 'object' &&
-            this.check(schema.not, value, path, [], depth + 1)) {
-            out.push({
-                rule: 'schema-not',
-                message: 'matches a form that is not allowed',
-                path,
-                anchor: 'value',
-            });
+        if (schema.anyOf !== undefined)
+            this.checkAlternatives(schema.anyOf, false, value, out, depth);
+        if (schema.oneOf !== undefined)
+            this.checkAlternatives(schema.oneOf, true, value, out, depth);
+        if (schema.not !== undefined && this.check(this.node(schema.not), value, [], depth + 1)) {
+            this.report(out, 'schema-not', 'matches a form that is not allowed');
         }
         return out.length === before;
     }
-    checkString(schema, value, path, out) {
-        if (typeof schema.pattern === 'string') {
-            const pattern = this.pattern(schema.pattern);
-            if (pattern && !pattern.test(value)) {
-                const quantity = schema.pattern.includes('Ki|Mi|Gi');
-                out.push({
-                    rule: quantity ? 'schema-quantity' : 'schema-pattern',
-                    message: quantity
-                        ? `'${value}' is not a Kubernetes quantity (e.g. 500m, 1Gi, 2)`
-                        : `'${value}' does not match ${schema.pattern}`,
-                    path,
-                    anchor: 'value',
-                });
-            }
-        }
-        const length = [...value].length;
-        if (typeof schema.maxLength === 'number' && length > schema.maxLength) {
-            out.push({
-                rule: 'schema-length',
-                message: `longer than ${schema.maxLength} characters`,
-                path,
-                anchor: 'value',
-            });
-        }
-        if (typeof schema.minLength === 'number' && length < schema.minLength) {
-            out.push({
-                rule: 'schema-length',
-                message: `shorter than ${schema.minLength} characters`,
-                path,
-                anchor: 'value',
-            });
+    checkAlternatives(options, exactlyOne, value, out, depth) {
+        let passing = 0;
+        for (const option of options)
+            if (this.check(this.node(option), value, [], depth + 1))
+                passing++;
+        if (passing === 0 || (exactlyOne && passing > 1)) {
+            this.report(out, exactlyOne ? 'schema-oneof' : 'schema-anyof', passing === 0
+                ? `matches none of the ${options.length} allowed forms`
+                : `matches ${passing} of the allowed forms, exactly one is allowed`);
         }
     }
-    checkNumber(schema, value, path, out) {
+    checkString(schema, value, out) {
+        const source = schema.pattern;
+        if (source !== undefined) {
+            if (schema.compiledPattern === undefined)
+                schema.compiledPattern = this.pattern(source);
+            const pattern = schema.compiledPattern;
+            if (pattern && !pattern.test(value)) {
+                const quantity = source.includes('Ki|Mi|Gi');
+                this.report(out, quantity ? 'schema-quantity' : 'schema-pattern', quantity
+                    ? `'${value}' is not a Kubernetes quantity (e.g. 500m, 1Gi, 2)`
+                    : `'${value}' does not match ${source}`);
+            }
+        }
+        const { maxLength, minLength } = schema;
+        if (maxLength === undefined && minLength === undefined)
+            return;
+        const length = codePoints(value);
+        if (maxLength !== undefined && length > maxLength) {
+            this.report(out, 'schema-length', `longer than ${maxLength} characters`);
+        }
+        if (minLength !== undefined && length < minLength) {
+            this.report(out, 'schema-length', `shorter than ${minLength} characters`);
+        }
+    }
+    checkNumber(schema, value, out) {
         const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = schema;
         const low = typeof minimum === 'number' &&
             (exclusiveMinimum === true ? value <= minimum : value < minimum);
         const high = typeof maximum === 'number' &&
             (exclusiveMaximum === true ? value >= maximum : value > maximum);
         if (low)
-            out.push({
-                rule: 'schema-range',
-                message: `must be at least ${minimum}`,
-                path,
-                anchor: 'value',
-            });
+            this.report(out, 'schema-range', `must be at least ${minimum}`);
         if (high)
-            out.push({
-                rule: 'schema-range',
-                message: `must be at most ${maximum}`,
-                path,
-                anchor: 'value',
-            });
+            this.report(out, 'schema-range', `must be at most ${maximum}`);
         if (typeof schema.multipleOf === 'number' &&
             schema.multipleOf > 0 &&
             value % schema.multipleOf !== 0) {
-            out.push({
-                rule: 'schema-range',
-                message: `must be a multiple of ${schema.multipleOf}`,
-                path,
-                anchor: 'value',
-            });
+            this.report(out, 'schema-range', `must be a multiple of ${schema.multipleOf}`);
         }
     }
-    checkArray(schema, value, path, out, depth) {
-        if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) {
-            out.push({
-                rule: 'schema-items',
-                message: `more than ${schema.maxItems} items`,
-                path,
-                anchor: 'value',
-            });
+    checkArray(schema, value, out, depth) {
+        if (schema.maxItems !== undefined && value.length > schema.maxItems) {
+            this.report(out, 'schema-items', `more than ${schema.maxItems} items`);
         }
-        if (typeof schema.minItems === 'number' && value.length < schema.minItems) {
-            out.push({
-                rule: 'schema-items',
-                message: `fewer than ${schema.minItems} items`,
-                path,
-                anchor: 'value',
-            });
+        if (schema.minItems !== undefined && value.length < schema.minItems) {
+            this.report(out, 'schema-items', `fewer than ${schema.minItems} items`);
         }
-        const items = schema.items;
-        if (items && typeof items === 'object' && !Array.isArray(items)) {
-            for (let index = 0; index < value.length; index++) {
-                this.check(items, value[index], `${path}/${index}`, out, depth + 1);
-            }
+        if (schema.items === undefined)
+            return;
+        const items = this.node(schema.items);
+        const segments = this.segments;
+        for (let index = 0; index < value.length; index++) {
+            segments.push(index);
+            this.check(items, value[index], out, depth + 1);
+            segments.pop();
         }
     }
-    checkObject(schema, value, path, out, depth) {
-        const properties = schema.properties;
-        if (Array.isArray(schema.required)) {
+    checkObject(schema, value, out, depth) {
+        const { properties, additional, closed } = schema;
+        if (schema.required !== undefined) {
             for (const field of schema.required) {
                 if (value[field] === undefined) {
                     out.push({
                         rule: 'schema-required',
                         message: `missing required field '${field}'`,
-                        path: `${path}/${escapeSegment(field)}`,
+                        path: this.path(field),
                         anchor: 'key',
                     });
                 }
             }
         }
-        const additional = schema.additionalProperties;
-        const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
-        const embedded = schema['x-kubernetes-embedded-resource'] === true;
-        const closed = additional === false ||
-            (this.strict && properties !== undefined && additional === undefined && !preserve);
+        const segments = this.segments;
         for (const key in value) {
             const child = value[key];
             if (child === undefined)
                 continue;
-            const property = properties?.[key];
-            const childPath = `${path}/${escapeSegment(key)}`;
-            if (property)
-                this.check(property, child, childPath, out, depth + 1);
-            else if (additional && typeof additional === 'object') {
-                this.check(additional, child, childPath, out, depth + 1);
+            let property = schema.propertyNodes.get(key);
+            if (property === undefined) {
+                const declared = properties?.[key];
+                if (declared) {
+                    property = this.node(declared);
+                    // Inherited names (`constructor`) are looked up every time, as the plain object does.
+                    if (Object.hasOwn(properties, key))
+                        schema.propertyNodes.set(key, property);
+                }
+            }
+            if (property !== undefined) {
+                segments.push(key);
+                this.check(property, child, out, depth + 1);
+                segments.pop();
+            }
+            else if (additional !== undefined) {
+                segments.push(key);
+                this.check(this.node(additional), child, out, depth + 1);
+                segments.pop();
             }
             else if (closed &&
-                !(embedded && (key === 'apiVersion' || key === 'kind' || key === 'metadata'))) {
+                !(schema.embedded && (key === 'apiVersion' || key === 'kind' || key === 'metadata'))) {
                 out.push({
                     rule: 'schema-unknown-field',
                     message: `unknown field '${key}'`,
-                    path: childPath,
+                    path: this.path(key),
                     anchor: 'key',
                 });
             }
         }
     }
 }
-function hasType(value, type) {
-    switch (type) {
-        case 'string':
-            return typeof value === 'string';
-        case 'integer':
-            return typeof value === 'number' && Number.isInteger(value);
-        case 'number':
-            return typeof value === 'number';
-        case 'boolean':
-            return typeof value === 'boolean';
-        case 'object':
-            return value !== null && typeof value === 'object' && !Array.isArray(value);
-        case 'array':
-            return Array.isArray(value);
-        case 'null':
-            return value === null;
-        default:
+/** Strict equality, as `enum` compares (NaN matches nothing). */
+function isOneOf(allowed, value) {
+    for (const entry of allowed)
+        if (entry === value)
             return true;
+    return false;
+}
+/** JSON Schema lengths count code points, not UTF-16 units. */
+function codePoints(value) {
+    let count = value.length;
+    for (let index = 0; index < value.length; index++) {
+        const unit = value.charCodeAt(index);
+        // A high surrogate followed by a low one is one code point.
+        if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < value.length) {
+            const next = value.charCodeAt(index + 1);
+            if (next >= 0xdc00 && next <= 0xdfff) {
+                count--;
+                index++;
+            }
+        }
     }
+    return count;
 }
 function describe(value) {
     if (Array.isArray(value))
@@ -42884,11 +43313,53 @@ function duplicateKeys(text) {
 
 
 
+function needsBudgets(condition) {
+    if (!condition)
+        return false;
+    if ('all' in condition)
+        return condition.all.some(needsBudgets);
+    if ('any' in condition)
+        return condition.any.some(needsBudgets);
+    if ('not' in condition)
+        return needsBudgets(condition.not);
+    return 'podDisruptionBudget' in condition;
+}
+function policyStages(pack) {
+    const stages = [];
+    for (const rule of pack?.rules ?? []) {
+        const waits = needsBudgets(rule.when) || needsBudgets(rule.require);
+        let stage = stages.at(-1);
+        if (!stage || stage.needsBudgets !== waits) {
+            stage = { pack: { name: pack?.name ?? '', rules: [] }, needsBudgets: waits, kinds: new Set() };
+            stages.push(stage);
+        }
+        stage.pack.rules.push(rule);
+        if (!rule.kinds)
+            stage.kinds = undefined;
+        else
+            for (const kind of rule.kinds)
+                stage.kinds?.add(kind);
+    }
+    return stages;
+}
+function policyFindings(stage, object, budgets) {
+    return policyViolations(stage.pack, object, budgets).map((violation) => ({
+        ...violation,
+        anchor: 'value',
+    }));
+}
 function validation_pass_isRecord(value) {
     return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 function str(value) {
     return typeof value === 'string' ? value : '';
+}
+/** Whether `text` has a `---` document marker at `start` (followed by a blank or line end). */
+function isMarker(text, start) {
+    if (text.charCodeAt(start) !== 45 || !text.startsWith('---', start))
+        return false;
+    const next = text.charCodeAt(start + 3);
+    return Number.isNaN(next) || next === 10 || next === 13 || next === 32 || next === 9;
 }
 /** The line and column where a chunk's first node starts, without building an AST. */
 function firstContent(chunk) {
@@ -42901,37 +43372,64 @@ function firstContent(chunk) {
         let column = start;
         while (text.charCodeAt(column) === 32)
             column++;
-        const char = text[column];
-        const blank = column >= end || char === '\r' || char === '#' || char === '%';
+        const char = text.charCodeAt(column);
+        // Blank lines, comments and directives (`#`, `%`) come before the first node.
+        const blank = column >= end || char === 13 || char === 35 || char === 37;
         if (!blank) {
-            const line = text.slice(start, end);
-            if (!/^---(\s|$)/.test(line))
+            if (column > start || !isMarker(text, start)) {
                 return { line: chunk.startLine + index + 1, column: column - start + 1 };
-            const rest = line.slice(3).trimStart();
-            if (rest !== '' && !rest.startsWith('#')) {
-                return { line: chunk.startLine + index + 1, column: line.length - rest.length + 1 };
+            }
+            // Content may follow the marker on its own line (`--- !tag` or `--- {a: 1}`).
+            let rest = start + 3;
+            while (text.charCodeAt(rest) === 32 || text.charCodeAt(rest) === 9)
+                rest++;
+            const after = text.charCodeAt(rest);
+            if (rest < end && after !== 35 && after !== 13) {
+                return { line: chunk.startLine + index + 1, column: rest - start + 1 };
             }
         }
         start = end + 1;
     }
     return { line: chunk.startLine + 1, column: 1 };
 }
-function plainLocator(file, chunk) {
-    let positions;
-    return () => {
-        positions ??= new DocumentPositions(chunk.text);
-        const document = positions;
-        return {
-            locate(pointer, anchor) {
-                const { line, column } = document.locate(pointer, anchor);
-                return { file, line: chunk.startLine + line, column };
-            },
-            resourceStart(pointer) {
-                const { line, column } = document.locate(pointer, 'value');
-                return { file, line: chunk.startLine + line, column };
-            },
-        };
-    };
+/** A document of a file users edit: positions come from its own text, built on first need. */
+class PlainDocument {
+    file;
+    chunk;
+    positions;
+    constructor(file, chunk) {
+        this.file = file;
+        this.chunk = chunk;
+    }
+    locate(pointer, anchor) {
+        this.positions ??= new DocumentPositions(this.chunk.text);
+        const { line, column } = this.positions.locate(pointer, anchor);
+        return { file: this.file, line: this.chunk.startLine + line, column };
+    }
+    start(pointer) {
+        // The document's first line is found without an AST.
+        if (pointer === '')
+            return { file: this.file, ...firstContent(this.chunk) };
+        return this.locate(pointer, 'value');
+    }
+}
+/** A document of a rendered overlay: positions map back to the files it was built from. */
+class RenderedDocument {
+    rendering;
+    chunk;
+    mapped;
+    constructor(rendering, chunk) {
+        this.rendering = rendering;
+        this.chunk = chunk;
+    }
+    locate(pointer, anchor) {
+        this.mapped ??= this.rendering.locatorFor(this.chunk);
+        return this.mapped.locate(pointer, anchor);
+    }
+    start(pointer) {
+        this.mapped ??= this.rendering.locatorFor(this.chunk);
+        return this.mapped.resourceStart(pointer);
+    }
 }
 async function loadCustomResources(paths, cwd) {
     const schemas = [];
@@ -42960,7 +43458,7 @@ async function preparePass(settings) {
     const pack = loadPolicyPack(settings.policy, settings.cwd);
     const customResources = await loadCustomResources(settings.crds, settings.cwd);
     const registry = new SchemaRegistry(await loadSchemaBundle(settings.kubernetesVersion), settings.strict, customResources);
-    return { settings, pack, registry, skip: new Set(settings.skip) };
+    return { settings, pack, stages: policyStages(pack), registry, skip: new Set(settings.skip) };
 }
 /**
  * One thread's share of a validation run. Documents are read and shaped first (`add*`), in
@@ -42975,6 +43473,7 @@ class ValidationPass {
     fileSlices = [];
     inputErrors = 0;
     pending = [];
+    lookups = new Map();
     constructor(context) {
         this.context = context;
     }
@@ -42993,19 +43492,13 @@ class ValidationPass {
     }
     addText(file, text) {
         for (const chunk of splitDocuments(text)) {
-            const locator = plainLocator(file, chunk);
-            this.addDocument(file, chunk, locator, (pointer) => locator().resourceStart(pointer), true);
+            this.addDocument(file, chunk, new PlainDocument(file, chunk));
         }
     }
     /** Adds a rendered overlay, positioned back in the overlay's files. */
     addRendering(rendering) {
         for (const chunk of splitDocuments(rendering.text)) {
-            let mapped;
-            const locator = () => {
-                mapped ??= rendering.locatorFor(chunk);
-                return mapped;
-            };
-            this.addDocument(rendering.file, chunk, locator, (pointer) => locator().resourceStart(pointer), false);
+            this.addDocument(rendering.file, chunk, new RenderedDocument(rendering, chunk));
         }
     }
     inputError(file, rule, message) {
@@ -43038,71 +43531,52 @@ class ValidationPass {
         this.context.registry.addLocated(apiVersion, kind, schema);
     }
     /**
-     * Runs the schema and policy checks on every resource read so far. `budgets` are the
+     * Finishes the checks that waited for the end of reading. `budgets` are the
      * PodDisruptionBudgets of the whole run; `locationMisses` say why a schema location had no
      * schema for a kind.
      */
     check(budgets, locationMisses = new Map()) {
         for (const entry of this.pending)
-            this.checkResource(entry, budgets, locationMisses);
+            this.checkPending(entry, budgets, locationMisses);
         this.pending.length = 0;
     }
-    addDocument(file, chunk, locatorFor, startOf, 
-    /** Whether the document's own text is what users edit (false for rendered overlays). */
-    plainText) {
+    addDocument(file, chunk, place) {
         const parsed = parseChunk(chunk, this.context.settings.strict);
         if (parsed.empty && parsed.problems.length === 0)
             return;
-        const early = parsed.problems.map((problem) => {
+        const early = [];
+        for (const problem of parsed.problems) {
             // Syntax problems are positioned in the text itself.
             // An error at the end of input (an unclosed bracket) is placed on the document's last line.
             const lastLine = chunk.text.replace(/\n+$/, '').split('\n').length - 1;
             const line = Math.min(problem.line, lastLine);
             const column = line < problem.line ? 1 : problem.column + 1;
-            const located = { file, line: chunk.startLine + line + 1, column };
-            return {
+            early.push({
                 rule: problem.rule,
                 severity: 'error',
                 message: problem.message,
                 path: '',
-                ...located,
-            };
-        });
-        // The first line of a plain document is found without an AST; rendered ones map back.
-        const start = () => (plainText ? { file, ...firstContent(chunk) } : startOf(''));
-        const errorEntry = (findings, object) => {
-            const metadata = validation_pass_isRecord(object?.metadata) ? object.metadata : {};
-            const at = start();
-            this.results.push({
-                file: at.file,
-                line: at.line,
-                column: at.column,
-                apiVersion: str(object?.apiVersion),
-                kind: str(object?.kind),
-                name: str(metadata.name),
-                namespace: str(metadata.namespace),
-                status: 'error',
-                findings,
+                file,
+                line: chunk.startLine + line + 1,
+                column,
             });
-        };
+        }
         if (!parsed.usable)
-            return errorEntry(early);
+            return this.errorEntry(place, early);
         const value = parsed.value;
         const shape = normalizeDocument(value);
         if (shape) {
-            const first = start();
-            return errorEntry([{ ...shape, severity: 'error', path: '', ...first }]);
+            return this.errorEntry(place, [{ ...shape, severity: 'error', path: '', ...place.start('') }]);
         }
         if (!validation_pass_isRecord(value)) {
-            const first = start();
             const got = Array.isArray(value) ? 'a list' : `a ${typeof value}`;
-            return errorEntry([
+            return this.errorEntry(place, [
                 {
                     rule: 'not-a-resource',
                     severity: 'error',
                     message: `document is ${got}, not a mapping with apiVersion and kind`,
                     path: '',
-                    ...first,
+                    ...place.start(''),
                 },
             ]);
         }
@@ -43111,20 +43585,34 @@ class ValidationPass {
             : undefined;
         if (listItems) {
             listItems.forEach((item, index) => {
-                const base = `/items/${index}`;
-                const position = () => startOf(base);
-                this.addResource(item, base, position, locatorFor, index === 0 ? early : []);
+                this.addResource(item, `/items/${index}`, place, index === 0 ? early : []);
             });
             if (listItems.length === 0 && early.length > 0)
-                errorEntry(early, value);
+                this.errorEntry(place, early, value);
             return;
         }
-        this.addResource(value, '', start, locatorFor, early);
+        this.addResource(value, '', place, early);
     }
-    addResource(value, base, start, locator, early) {
+    /** A document that holds no checkable resource. */
+    errorEntry(place, findings, object) {
+        const metadata = validation_pass_isRecord(object?.metadata) ? object.metadata : {};
+        const at = place.start('');
+        this.results.push({
+            file: at.file,
+            line: at.line,
+            column: at.column,
+            apiVersion: str(object?.apiVersion),
+            kind: str(object?.kind),
+            name: str(metadata.name),
+            namespace: str(metadata.namespace),
+            status: 'error',
+            findings,
+        });
+    }
+    addResource(value, base, place, early) {
         const object = validation_pass_isRecord(value) ? value : {};
         const metadata = validation_pass_isRecord(object.metadata) ? object.metadata : {};
-        const at = start();
+        const at = place.start(base);
         const result = {
             file: at.file,
             line: at.line,
@@ -43134,20 +43622,19 @@ class ValidationPass {
             name: str(metadata.name),
             namespace: str(metadata.namespace),
             status: 'valid',
-            findings: [...early],
+            findings: early.length === 0 ? [] : [...early],
         };
         this.results.push(result);
         if (!validation_pass_isRecord(value) || !result.apiVersion || !result.kind) {
             const missing = !validation_pass_isRecord(value)
                 ? 'is not a mapping'
                 : [!result.apiVersion && 'apiVersion', !result.kind && 'kind'].filter(Boolean).join(' and ');
-            const place = locator().locate(base, 'value');
             result.findings.push({
                 rule: 'not-a-resource',
                 severity: 'error',
                 message: validation_pass_isRecord(value) ? `missing ${missing}` : `list item ${missing}`,
                 path: base,
-                ...place,
+                ...place.locate(base, 'value'),
             });
             result.status = 'error';
             return;
@@ -43155,66 +43642,109 @@ class ValidationPass {
         const budget = disruptionBudgetOf(object);
         if (budget)
             this.budgets.push(budget);
-        // Schema checks need nothing from other documents, so they run while the document is at
-        // hand (and on whichever thread read it); only the policy checks wait for every budget.
-        let schemaViolations;
-        if (!this.skipped(result)) {
-            const lookup = this.context.registry.lookup(result.apiVersion, result.kind);
-            if (lookup.found)
-                schemaViolations = lookup.validate(object);
+        if (this.skipped(result)) {
+            result.status = 'skipped';
+            return;
         }
-        this.pending.push({ object, base, result, locator, schemaViolations });
+        const lookup = this.lookup(result.apiVersion, result.kind);
+        if (!lookup.found) {
+            this.pending.push({ object, base, result, place });
+            return;
+        }
+        // Checks run while the document is at hand (on whichever thread read it), so that most
+        // parsed documents can be let go at once; only rules that need every PodDisruptionBudget
+        // of the run keep their resource until reading ends.
+        const schema = [];
+        for (const violation of lookup.validate(object))
+            schema.push({ ...violation, severity: 'error' });
+        let waits = false;
+        let found = schema;
+        const stages = [];
+        for (const stage of this.context.stages) {
+            if (!stage.needsBudgets) {
+                const violations = policyFindings(stage, object, []);
+                if (violations.length > 0)
+                    found = found === schema ? [...schema, ...violations] : [...found, ...violations];
+                stages.push(violations);
+            }
+            else if (stage.kinds && !stage.kinds.has(result.kind))
+                stages.push([]);
+            else {
+                waits = true;
+                stages.push(undefined);
+            }
+        }
+        if (waits)
+            this.pending.push({ object, base, result, place, schema, stages });
+        else
+            this.finish(object, base, result, place, true, found);
+    }
+    /** The schema lookup of a kind while reading, remembered: most inputs repeat a few kinds. */
+    lookup(apiVersion, kind) {
+        let kinds = this.lookups.get(apiVersion);
+        if (!kinds) {
+            kinds = new Map();
+            this.lookups.set(apiVersion, kinds);
+        }
+        let lookup = kinds.get(kind);
+        if (!lookup) {
+            lookup = this.context.registry.lookup(apiVersion, kind);
+            kinds.set(kind, lookup);
+        }
+        return lookup;
     }
     skipped(result) {
         // Kustomization and Component files are build instructions with no API-server schema.
         return (this.context.skip.has(result.kind) || result.apiVersion.startsWith('kustomize.config.k8s.io/'));
     }
-    checkResource(entry, budgets, locationMisses) {
-        const { settings, registry, pack } = this.context;
-        const { object, result, base, schemaViolations } = entry;
-        if (this.skipped(result)) {
-            result.status = 'skipped';
+    checkPending(entry, budgets, locationMisses) {
+        const { object, result, base, place } = entry;
+        if (entry.stages) {
+            const raw = [...(entry.schema ?? [])];
+            entry.stages.forEach((found, index) => {
+                raw.push(...(found ?? policyFindings(this.context.stages[index], object, budgets)));
+            });
+            this.finish(object, base, result, place, true, raw);
             return;
         }
-        const lookup = schemaViolations
-            ? { found: true, validate: () => schemaViolations }
-            : registry.lookup(result.apiVersion, result.kind);
-        const raw = [];
+        // No schema while reading: a schema location may have supplied one since.
+        const lookup = this.context.registry.lookup(result.apiVersion, result.kind);
         if (!lookup.found) {
-            if (settings.ignoreMissingSchemas) {
+            if (this.context.settings.ignoreMissingSchemas) {
                 result.status = result.findings.length > 0 ? 'error' : 'skipped';
                 return;
             }
-            raw.push({
+            const message = locationMisses.get(`${result.apiVersion}|${result.kind}`) ?? lookup.reason;
+            const missing = {
                 rule: 'missing-schema',
                 severity: 'error',
-                message: locationMisses.get(`${result.apiVersion}|${result.kind}`) ?? lookup.reason,
+                message,
                 path: '',
                 anchor: 'value',
-            });
+            };
+            this.finish(object, base, result, place, false, [missing]);
+            return;
         }
-        else {
-            for (const violation of lookup.validate(object))
-                raw.push({ ...violation, severity: 'error' });
-        }
-        if (pack && lookup.found) {
-            for (const violation of policyViolations(pack, object, budgets)) {
-                raw.push({ ...violation, anchor: 'value' });
-            }
-        }
+        const raw = lookup
+            .validate(object)
+            .map((violation) => ({ ...violation, severity: 'error' }));
+        for (const stage of this.context.stages)
+            raw.push(...policyFindings(stage, object, budgets));
+        this.finish(object, base, result, place, true, raw);
+    }
+    /** Positions the findings, applies suppression annotations and sets the status. */
+    finish(object, base, result, place, schemaFound, raw) {
         if (raw.length > 0) {
-            const locator = entry.locator();
             const annotations = validation_pass_isRecord(object.metadata) && validation_pass_isRecord(object.metadata.annotations)
                 ? object.metadata.annotations
                 : {};
             for (const finding of raw) {
-                const place = locator.locate(base + finding.path, finding.anchor);
                 const positioned = {
                     rule: finding.rule,
                     severity: finding.severity,
                     message: finding.message,
                     path: finding.path,
-                    ...place,
+                    ...place.locate(base + finding.path, finding.anchor),
                 };
                 const suppression = annotations[`golden-path.dev/ignore-${finding.rule}`];
                 if (suppression !== undefined) {
@@ -43228,14 +43758,19 @@ class ValidationPass {
                             severity: 'error',
                             message: `annotation golden-path.dev/ignore-${finding.rule} needs a reason as its value`,
                             path: `/metadata/annotations/golden-path.dev~1ignore-${finding.rule}`,
-                            ...locator.locate(`${base}/metadata/annotations/golden-path.dev~1ignore-${finding.rule}`, 'value'),
+                            ...place.locate(`${base}/metadata/annotations/golden-path.dev~1ignore-${finding.rule}`, 'value'),
                         });
                     }
                 }
                 result.findings.push(positioned);
             }
         }
-        result.status = statusOf(result, lookup.found, settings.failOn);
+        result.status =
+            result.findings.length === 0
+                ? schemaFound
+                    ? 'valid'
+                    : 'error'
+                : statusOf(result, schemaFound, this.context.settings.failOn);
     }
 }
 function statusOf(result, schemaFound, failOn) {
