@@ -1,11 +1,13 @@
 import { existsSync, symlinkSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validateManifests } from '../../actions/lib/manifests/validate'
-import type {
-  ThreadRequest,
-  ValidationThreads,
+import {
+  type ThreadRequest,
+  threadLimit,
+  type ValidationThreads,
 } from '../../actions/lib/manifests/validation-threads'
 import { nullLogger, spawnRunner } from '../../actions/lib/ports'
 import { options, repositoryRoot, workspace } from './validate-harness'
@@ -139,6 +141,23 @@ describe('validation on worker threads', () => {
     })
     expect(started).toHaveLength(0)
   })
+
+  it.each([
+    ['', availableParallelism()],
+    ['1', 1],
+    [' 3 ', 3],
+  ])('takes GOLDEN_PATH_THREADS=%j as %i threads', (value, threads) => {
+    expect(threadLimit({ GOLDEN_PATH_THREADS: value })).toBe(threads)
+  })
+
+  it.each(['0', 'two', '-1', '1.5', '1000'])(
+    'refuses GOLDEN_PATH_THREADS=%j in one line',
+    (value) => {
+      expect(() => threadLimit({ GOLDEN_PATH_THREADS: value })).toThrow(
+        `invalid GOLDEN_PATH_THREADS '${value}': expected a whole number of threads from 1 to 999`,
+      )
+    },
+  )
 
   it('fails with one line, not a hang, when a worker cannot do its share', async () => {
     const settings = options({ paths: [dir], cwd: dir })

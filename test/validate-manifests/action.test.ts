@@ -198,6 +198,28 @@ describe('validate-manifests action (the committed dist, run as the runner runs 
           (_, file) => `manifests/apps-${String(file).padStart(2, '0')}.yaml`,
         ),
       )
+      // GOLDEN_PATH_THREADS=1 keeps the run on one thread with the same result.
+      writeFileSync(output, '')
+      const alone = spawnSync(
+        'node',
+        [join(repositoryRoot, 'actions/validate-manifests/dist/index.js')],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH,
+            GITHUB_WORKSPACE: dir,
+            GITHUB_OUTPUT: output,
+            GITHUB_STEP_SUMMARY: join(dir, 'step-summary'),
+            INPUT_PATHS: 'manifests',
+            INPUT_POLICY: 'none',
+            GOLDEN_PATH_THREADS: '1',
+          },
+        },
+      )
+      expect(alone.status).toBe(1)
+      expect(alone.stdout).not.toContain('::debug::reading')
+      expect(readFileSync(output, 'utf8')).toMatch(/errors<<(\S+)\n24\n\1/)
     } finally {
       cleanup()
     }

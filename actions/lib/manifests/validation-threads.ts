@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { parentPort, Worker, workerData } from 'node:worker_threads'
+import { UsageError } from '../errors'
 import type { DisruptionBudget } from './policy-evaluation'
 import type { ResourceResult } from './report'
 import { type FileSlice, type PassSettings, preparePass, ValidationPass } from './validation-pass'
@@ -59,12 +60,27 @@ export function isThreadRequest(data: unknown): data is ThreadRequest {
 }
 
 /**
- * The threads an entry script offers: itself, started again as a worker, on every spare core.
+ * How many threads validation may use: GOLDEN_PATH_THREADS when set (1 keeps everything on one
+ * thread, for a machine whose other cores are busy), otherwise one per core.
+ */
+export function threadLimit(env: NodeJS.ProcessEnv): number {
+  const value = env.GOLDEN_PATH_THREADS?.trim()
+  if (value === undefined || value === '') return availableParallelism()
+  if (!/^[1-9][0-9]{0,2}$/.test(value)) {
+    throw new UsageError(
+      `invalid GOLDEN_PATH_THREADS '${value}': expected a whole number of threads from 1 to 999`,
+    )
+  }
+  return Number(value)
+}
+
+/**
+ * The threads an entry script offers: itself, started again as a worker, up to threadLimit().
  * The script must call serveValidationThread() when it runs as a worker.
  */
-export function validationThreadsFrom(entry: URL): ValidationThreads {
+export function validationThreadsFrom(entry: URL, env: NodeJS.ProcessEnv): ValidationThreads {
   return {
-    extra: availableParallelism() - 1,
+    extra: threadLimit(env) - 1,
     minBytesPerThread: 1024 * 1024,
     start: (request) =>
       new Worker(entry, {

@@ -37379,8 +37379,6 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./actions/lib/errors.ts
 /**
  * Exit codes shared by every golden-path command and action:
@@ -37409,6 +37407,8 @@ function oneLine(error) {
     return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./actions/lib/manifests/custom-resources.ts
 
 function isRecord(value) {
@@ -43791,18 +43791,32 @@ function statusOf(result, schemaFound, failOn) {
 
 
 
+
 function isThreadRequest(data) {
     return (typeof data === 'object' &&
         data !== null &&
         data.role === 'golden-path-validate');
 }
 /**
- * The threads an entry script offers: itself, started again as a worker, on every spare core.
+ * How many threads validation may use: GOLDEN_PATH_THREADS when set (1 keeps everything on one
+ * thread, for a machine whose other cores are busy), otherwise one per core.
+ */
+function threadLimit(env) {
+    const value = env.GOLDEN_PATH_THREADS?.trim();
+    if (value === undefined || value === '')
+        return (0,external_node_os_namespaceObject.availableParallelism)();
+    if (!/^[1-9][0-9]{0,2}$/.test(value)) {
+        throw new UsageError(`invalid GOLDEN_PATH_THREADS '${value}': expected a whole number of threads from 1 to 999`);
+    }
+    return Number(value);
+}
+/**
+ * The threads an entry script offers: itself, started again as a worker, up to threadLimit().
  * The script must call serveValidationThread() when it runs as a worker.
  */
-function validationThreadsFrom(entry) {
+function validationThreadsFrom(entry, env) {
     return {
-        extra: (0,external_node_os_namespaceObject.availableParallelism)() - 1,
+        extra: threadLimit(env) - 1,
         minBytesPerThread: 1024 * 1024,
         start: (request) => new external_node_worker_threads_.Worker(entry, {
             workerData: request,
@@ -47742,7 +47756,7 @@ async function run() {
             logger,
             runner: spawnRunner,
             // This module is bundled into the action's entry script, which workers start again.
-            threads: validationThreadsFrom(new URL(import.meta.url)),
+            threads: validationThreadsFrom(new URL(import.meta.url), process.env),
         });
         const sarifFile = inputs['sarif-file'];
         writeAtomically((0,external_node_path_namespaceObject.resolve)(workspace, sarifFile), renderSarif(report));

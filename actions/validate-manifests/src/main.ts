@@ -152,7 +152,7 @@ export async function run(): Promise<void> {
         logger,
         runner: spawnRunner,
         // This module is bundled into the action's entry script, which workers start again.
-        threads: validationThreadsFrom(new URL(import.meta.url)),
+        threads: validationThreadsFrom(new URL(import.meta.url), process.env),
       },
     )
     const sarifFile = inputs['sarif-file']

@@ -53,6 +53,9 @@ pack. Every finding names its file, line and column.
                          bundle and CRDs lack, e.g. 'schemas/{{.ResourceKind}}{{.KindSuffix}}.json';
                          downloads are cached in ~/.cache/golden-path/schemas
 
+Inputs of 2 MB or more are read on one thread per core; GOLDEN_PATH_THREADS=N caps the threads
+(1 keeps one thread, for a machine whose other cores are busy).
+
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or I/O error.`,
   async run(args, io) {
     const { values, positionals } = parseFlags(
@@ -111,7 +114,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
       {
         logger: nullLogger,
         runner: spawnRunner,
-        threads: io.entry && validationThreadsFrom(io.entry),
+        threads: io.entry && validationThreadsFrom(io.entry, io.env),
       },
     )
     const render = { text: renderText, json: renderJson, sarif: renderSarif, junit: renderJunit }[
