@@ -44,6 +44,11 @@ const samples: [string, string, 'fast' | 'fallback'][] = [
     'a: [null, ~, true, False, 012, +12, 1e3, .5, -.5, 1., 0x1F, 0o17, .inf, 1_000, 0b1, 1.2.3, 100m, yes, on]\nb:\nc: ""\n',
     'fast',
   ],
+  [
+    'quantities, versions and number look-alikes',
+    'a: [128Mi, 1Gi, 500m, 2k, 1.2.3-rc1, 3h, 10.0.0.0/8, 0xFF, 0o7, 0b101, 1e-3, -.INF, .NaN, +.inf, 1_0, 1:30, 0x1g, 1_000m, 1E5, 0B1]\n',
+    'fast',
+  ],
   ['quoted escapes', 'a: "tab\\there \\u00e9 \\"q\\" \\\\"\nb: \'it\'\'s\'\n', 'fast'],
   [
     'literal block scalars',

@@ -33,6 +33,9 @@ const falseWords = new Set(['false', 'False', 'FALSE'])
 const decimalInteger = /^[-+]?[0-9]+$/
 const decimalFloat = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/
 const numberLike = /^[-+.0-9]/
+const quantityLike = /^[-+.0-9][-+.0-9A-Za-z_/]*$/
+// Letters of no numeric form: hex digits, x, o, b, e, and those of inf and nan are left out.
+const nonNumericLetter = /[ghj-mp-wyzGHJ-MP-WYZ]/
 const resolved = new Map<string, unknown>()
 
 function isLetter(code: number): boolean {
@@ -67,6 +70,9 @@ function plainValue(text: string): unknown {
   if (nullWords.has(text)) return null
   if (!numberLike.test(text)) return text
   if (decimalInteger.test(text) || decimalFloat.test(text)) return Number(text)
+  // Quantities and versions (`100m`, `128Mi`, `1.2.3-rc1`) hold a letter that no integer, float,
+  // infinity or NaN of the core schema can, so they are strings without asking js-yaml.
+  if (quantityLike.test(text) && nonNumericLetter.test(text)) return text
   let value = resolved.get(text)
   if (value === undefined && !resolved.has(text)) {
     try {
