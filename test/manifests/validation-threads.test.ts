@@ -113,6 +113,8 @@ describe('validation on worker threads', () => {
       expect(started).toHaveLength(extra)
       expect(messages).toContain(`reading 12 files on ${extra + 1} threads`)
       expect(shared).toEqual(alone)
+      // Byte for byte, key order included: the JSON output follows it.
+      expect(JSON.stringify(shared)).toBe(JSON.stringify(alone))
       // What equality covers: budgets read by a worker reached the caller's checks, and the
       // per-file results merged back in order.
       const highAvailability = shared.resources.filter((resource) =>

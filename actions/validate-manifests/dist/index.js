@@ -43799,6 +43799,59 @@ function statusOf(result, schemaFound, failOn) {
 
 
 
+const statuses = ['valid', 'invalid', 'error', 'skipped', 'suppressed'];
+const fieldsPerResult = 7;
+function packResults(results) {
+    const strings = [];
+    const indexes = new Map();
+    const indexOf = (value) => {
+        let index = indexes.get(value);
+        if (index === undefined) {
+            index = strings.length;
+            strings.push(value);
+            indexes.set(value, index);
+        }
+        return index;
+    };
+    const fields = new Int32Array(results.length * fieldsPerResult);
+    const names = [];
+    const findings = [];
+    results.forEach((result, index) => {
+        const at = index * fieldsPerResult;
+        fields[at] = indexOf(result.file);
+        fields[at + 1] = result.line;
+        fields[at + 2] = result.column;
+        fields[at + 3] = indexOf(result.apiVersion);
+        fields[at + 4] = indexOf(result.kind);
+        fields[at + 5] = indexOf(result.namespace);
+        fields[at + 6] = statuses.indexOf(result.status);
+        names.push(result.name);
+        if (result.findings.length > 0)
+            findings.push([index, result.findings]);
+    });
+    return { strings, fields, names, findings };
+}
+function unpackResults({ strings, fields, names, findings }) {
+    const results = [];
+    for (let index = 0; index < names.length; index++) {
+        const at = index * fieldsPerResult;
+        // Built with the same key order as a thread's own results: the JSON output follows it.
+        results.push({
+            file: strings[fields[at]],
+            line: fields[at + 1],
+            column: fields[at + 2],
+            apiVersion: strings[fields[at + 3]],
+            kind: strings[fields[at + 4]],
+            name: names[index],
+            namespace: strings[fields[at + 5]],
+            status: statuses[fields[at + 6]],
+            findings: [],
+        });
+    }
+    for (const [index, list] of findings)
+        results[index].findings = list;
+    return results;
+}
 function isThreadRequest(data) {
     return (typeof data === 'object' &&
         data !== null &&
@@ -43929,8 +43982,9 @@ function startThreads(threads, settings, files) {
                 slices.push({ slice, results: own.results });
             for (const outcome of outcomes) {
                 inputErrors += outcome.inputErrors;
+                const results = unpackResults(outcome.results);
                 for (const slice of outcome.slices)
-                    slices.push({ slice, results: outcome.results });
+                    slices.push({ slice, results });
             }
             slices.sort((a, b) => a.slice.file - b.slice.file);
             const results = [];
@@ -43963,12 +44017,13 @@ async function serveValidationThread() {
         const allBudgets = new Promise((resolve) => port.once('message', resolve));
         port.postMessage({ type: 'budgets', budgets: pass.budgets });
         pass.check(await allBudgets);
+        const results = packResults(pass.results);
         port.postMessage({
             type: 'results',
-            results: pass.results,
+            results,
             slices: pass.fileSlices,
             inputErrors: pass.inputErrors,
-        });
+        }, [results.fields.buffer]);
     }
     catch (error) {
         port.postMessage({
