@@ -20,6 +20,8 @@ export class SchemaRegistry {
   private readonly validator: Validator
   private readonly customResources = new Map<string, JsonSchema>()
   private readonly located = new Map<string, (resource: unknown) => SchemaViolation[]>()
+  /** Lookups by apiVersion, then kind: inputs repeat a few kinds thousands of times. */
+  private readonly lookups = new Map<string, Map<string, SchemaLookup>>()
   private readonly strict: boolean
 
   constructor(
@@ -46,9 +48,24 @@ export class SchemaRegistry {
     const definitions = (schema.definitions as Record<string, JsonSchema> | undefined) ?? {}
     const validator = new SchemaValidator(definitions, this.strict)
     this.located.set(`${apiVersion}|${kind}`, (resource) => validator.validate(schema, resource))
+    this.lookups.get(apiVersion)?.delete(kind)
   }
 
   lookup(apiVersion: string, kind: string): SchemaLookup {
+    let kinds = this.lookups.get(apiVersion)
+    if (!kinds) {
+      kinds = new Map()
+      this.lookups.set(apiVersion, kinds)
+    }
+    let lookup = kinds.get(kind)
+    if (!lookup) {
+      lookup = this.find(apiVersion, kind)
+      kinds.set(kind, lookup)
+    }
+    return lookup
+  }
+
+  private find(apiVersion: string, kind: string): SchemaLookup {
     const located = this.located.get(`${apiVersion}|${kind}`)
     if (located) return { found: true, validate: located }
     const custom = this.customResources.get(`${apiVersion}|${kind}`)

@@ -75,19 +75,22 @@ export async function validateManifests(
   // Threads share files, not documents: stdin and schema locations (which need every thread's
   // kinds before checking) stay on one thread. Workers start first: loading a thread takes as
   // long as this thread's own preparation, which then runs meanwhile.
+  const inputs = options.paths.flatMap((path) =>
+    path === '-' ? [path] : manifestFiles([path], cwd),
+  )
   let threaded: ThreadedFiles | undefined
-  if (ports.threads && !options.paths.includes('-') && schemaLocations.length === 0) {
-    const files = options.paths.flatMap((path) => manifestFiles([path], cwd))
-    threaded = startThreads(ports.threads, settings, files)
-    if (threaded) ports.logger.debug(`reading ${files.length} files on ${threaded.threads} threads`)
+  if (ports.threads && !inputs.includes('-') && schemaLocations.length === 0) {
+    threaded = startThreads(ports.threads, settings, inputs)
+    if (threaded)
+      ports.logger.debug(`reading ${inputs.length} files on ${threaded.threads} threads`)
   }
   try {
     const pass = new ValidationPass(await preparePass(settings))
     if (threaded) threaded.readClaimed(pass)
     else {
-      for (const path of options.paths) {
-        if (path === '-') pass.addText('-', options.stdin ?? '')
-        else for (const file of manifestFiles([path], cwd)) pass.addFile(file)
+      for (const input of inputs) {
+        if (input === '-') pass.addText('-', options.stdin ?? '')
+        else pass.addFile(input)
       }
     }
 

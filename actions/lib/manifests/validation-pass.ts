@@ -10,7 +10,7 @@ import { loadPolicyPack, type PolicyCondition, type PolicyPack } from './policy-
 import { type Anchor, DocumentPositions, type SourcePosition } from './positions'
 import { atOrAbove, type Finding, isActive, type ResourceResult, type Severity } from './report'
 import { type JsonSchema, type KubernetesVersion, loadSchemaBundle } from './schema-bundle'
-import { type SchemaLookup, SchemaRegistry } from './schema-registry'
+import { SchemaRegistry } from './schema-registry'
 import { type DocumentChunk, parseChunk, splitDocuments } from './yaml-documents'
 
 /**
@@ -271,7 +271,6 @@ export class ValidationPass {
   readonly fileSlices: FileSlice[] = []
   inputErrors = 0
   private readonly pending: PendingResource[] = []
-  private readonly lookups = new Map<string, Map<string, SchemaLookup>>()
 
   constructor(private readonly context: PassContext) {}
 
@@ -452,7 +451,7 @@ export class ValidationPass {
       result.status = 'skipped'
       return
     }
-    const lookup = this.lookup(result.apiVersion, result.kind)
+    const lookup = this.context.registry.lookup(result.apiVersion, result.kind)
     if (!lookup.found) {
       this.pending.push({ object, base, result, place })
       return
@@ -480,21 +479,6 @@ export class ValidationPass {
     }
     if (waits) this.pending.push({ object, base, result, place, schema, stages })
     else this.finish(object, base, result, place, true, found)
-  }
-
-  /** The schema lookup of a kind while reading, remembered: most inputs repeat a few kinds. */
-  private lookup(apiVersion: string, kind: string): SchemaLookup {
-    let kinds = this.lookups.get(apiVersion)
-    if (!kinds) {
-      kinds = new Map()
-      this.lookups.set(apiVersion, kinds)
-    }
-    let lookup = kinds.get(kind)
-    if (!lookup) {
-      lookup = this.context.registry.lookup(apiVersion, kind)
-      kinds.set(kind, lookup)
-    }
-    return lookup
   }
 
   private skipped(result: ResourceResult): boolean {

@@ -43120,6 +43120,8 @@ class SchemaRegistry {
     validator;
     customResources = new Map();
     located = new Map();
+    /** Lookups by apiVersion, then kind: inputs repeat a few kinds thousands of times. */
+    lookups = new Map();
     strict;
     constructor(bundle, strict, customResources = []) {
         this.bundle = bundle;
@@ -43137,8 +43139,22 @@ class SchemaRegistry {
         const definitions = schema.definitions ?? {};
         const validator = new SchemaValidator(definitions, this.strict);
         this.located.set(`${apiVersion}|${kind}`, (resource) => validator.validate(schema, resource));
+        this.lookups.get(apiVersion)?.delete(kind);
     }
     lookup(apiVersion, kind) {
+        let kinds = this.lookups.get(apiVersion);
+        if (!kinds) {
+            kinds = new Map();
+            this.lookups.set(apiVersion, kinds);
+        }
+        let lookup = kinds.get(kind);
+        if (!lookup) {
+            lookup = this.find(apiVersion, kind);
+            kinds.set(kind, lookup);
+        }
+        return lookup;
+    }
+    find(apiVersion, kind) {
         const located = this.located.get(`${apiVersion}|${kind}`);
         if (located)
             return { found: true, validate: located };
@@ -43480,7 +43496,6 @@ class ValidationPass {
     fileSlices = [];
     inputErrors = 0;
     pending = [];
-    lookups = new Map();
     constructor(context) {
         this.context = context;
     }
@@ -43653,7 +43668,7 @@ class ValidationPass {
             result.status = 'skipped';
             return;
         }
-        const lookup = this.lookup(result.apiVersion, result.kind);
+        const lookup = this.context.registry.lookup(result.apiVersion, result.kind);
         if (!lookup.found) {
             this.pending.push({ object, base, result, place });
             return;
@@ -43685,20 +43700,6 @@ class ValidationPass {
             this.pending.push({ object, base, result, place, schema, stages });
         else
             this.finish(object, base, result, place, true, found);
-    }
-    /** The schema lookup of a kind while reading, remembered: most inputs repeat a few kinds. */
-    lookup(apiVersion, kind) {
-        let kinds = this.lookups.get(apiVersion);
-        if (!kinds) {
-            kinds = new Map();
-            this.lookups.set(apiVersion, kinds);
-        }
-        let lookup = kinds.get(kind);
-        if (!lookup) {
-            lookup = this.context.registry.lookup(apiVersion, kind);
-            kinds.set(kind, lookup);
-        }
-        return lookup;
     }
     skipped(result) {
         // Kustomization and Component files are build instructions with no API-server schema.
@@ -47522,24 +47523,23 @@ async function validateManifests(options, ports) {
     // Threads share files, not documents: stdin and schema locations (which need every thread's
     // kinds before checking) stay on one thread. Workers start first: loading a thread takes as
     // long as this thread's own preparation, which then runs meanwhile.
+    const inputs = options.paths.flatMap((path) => path === '-' ? [path] : manifestFiles([path], cwd));
     let threaded;
-    if (ports.threads && !options.paths.includes('-') && schemaLocations.length === 0) {
-        const files = options.paths.flatMap((path) => manifestFiles([path], cwd));
-        threaded = startThreads(ports.threads, settings, files);
+    if (ports.threads && !inputs.includes('-') && schemaLocations.length === 0) {
+        threaded = startThreads(ports.threads, settings, inputs);
         if (threaded)
-            ports.logger.debug(`reading ${files.length} files on ${threaded.threads} threads`);
+            ports.logger.debug(`reading ${inputs.length} files on ${threaded.threads} threads`);
     }
     try {
         const pass = new ValidationPass(await preparePass(settings));
         if (threaded)
             threaded.readClaimed(pass);
         else {
-            for (const path of options.paths) {
-                if (path === '-')
+            for (const input of inputs) {
+                if (input === '-')
                     pass.addText('-', options.stdin ?? '');
                 else
-                    for (const file of manifestFiles([path], cwd))
-                        pass.addFile(file);
+                    pass.addFile(input);
             }
         }
         // Kustomize overlays: rendered, validated, and positioned back in the overlay's files.
