@@ -87,6 +87,33 @@ describe('validate-manifests inputs', () => {
   })
 })
 
+/**
+ * Runs the committed bundle in `dir` as the runner does, with fresh output and summary files and
+ * the given inputs and environment.
+ */
+function runAction(dir: string, env: Record<string, string>) {
+  const output = join(dir, 'github-output')
+  const summary = join(dir, 'step-summary')
+  writeFileSync(output, '')
+  writeFileSync(summary, '')
+  const run = spawnSync(
+    'node',
+    [join(repositoryRoot, 'actions/validate-manifests/dist/index.js')],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        GITHUB_WORKSPACE: dir,
+        GITHUB_OUTPUT: output,
+        GITHUB_STEP_SUMMARY: summary,
+        ...env,
+      },
+    },
+  )
+  return { run, output, summary }
+}
+
 describe('validate-manifests action (the committed dist, run as the runner runs it)', () => {
   it('annotates at most 10 errors and 10 warnings and puts the rest in the summary and SARIF', () => {
     const configMaps = Array.from(
@@ -96,26 +123,10 @@ describe('validate-manifests action (the committed dist, run as the runner runs 
     ).join('---\n')
     const { dir, cleanup } = workspace({ 'manifests/config.yaml': configMaps })
     try {
-      const output = join(dir, 'github-output')
-      const summary = join(dir, 'step-summary')
-      writeFileSync(output, '')
-      writeFileSync(summary, '')
-      const run = spawnSync(
-        'node',
-        [join(repositoryRoot, 'actions/validate-manifests/dist/index.js')],
-        {
-          cwd: dir,
-          encoding: 'utf8',
-          env: {
-            PATH: process.env.PATH,
-            GITHUB_WORKSPACE: dir,
-            GITHUB_OUTPUT: output,
-            GITHUB_STEP_SUMMARY: summary,
-            INPUT_PATHS: 'manifests',
-            INPUT_POLICY: 'golden-path',
-          },
-        },
-      )
+      const { run, output, summary } = runAction(dir, {
+        INPUT_PATHS: 'manifests',
+        INPUT_POLICY: 'golden-path',
+      })
       expect(run.status).toBe(1)
       const errors = run.stdout.split('\n').filter((line) => line.startsWith('::error '))
       const warnings = run.stdout.split('\n').filter((line) => line.startsWith('::warning '))
@@ -159,26 +170,11 @@ describe('validate-manifests action (the committed dist, run as the runner runs 
     }
     const { dir, cleanup } = workspace(files)
     try {
-      const output = join(dir, 'github-output')
-      writeFileSync(output, '')
-      writeFileSync(join(dir, 'step-summary'), '')
-      const run = spawnSync(
-        'node',
-        [join(repositoryRoot, 'actions/validate-manifests/dist/index.js')],
-        {
-          cwd: dir,
-          encoding: 'utf8',
-          env: {
-            PATH: process.env.PATH,
-            GITHUB_WORKSPACE: dir,
-            GITHUB_OUTPUT: output,
-            GITHUB_STEP_SUMMARY: join(dir, 'step-summary'),
-            INPUT_PATHS: 'manifests',
-            INPUT_POLICY: 'none',
-            RUNNER_DEBUG: '1',
-          },
-        },
-      )
+      const { run, output } = runAction(dir, {
+        INPUT_PATHS: 'manifests',
+        INPUT_POLICY: 'none',
+        RUNNER_DEBUG: '1',
+      })
       expect(run.stderr).toBe('')
       expect(run.status).toBe(1)
       const threads = Math.min(availableParallelism(), 2)
@@ -199,24 +195,11 @@ describe('validate-manifests action (the committed dist, run as the runner runs 
         ),
       )
       // GOLDEN_PATH_THREADS=1 keeps the run on one thread with the same result.
-      writeFileSync(output, '')
-      const alone = spawnSync(
-        'node',
-        [join(repositoryRoot, 'actions/validate-manifests/dist/index.js')],
-        {
-          cwd: dir,
-          encoding: 'utf8',
-          env: {
-            PATH: process.env.PATH,
-            GITHUB_WORKSPACE: dir,
-            GITHUB_OUTPUT: output,
-            GITHUB_STEP_SUMMARY: join(dir, 'step-summary'),
-            INPUT_PATHS: 'manifests',
-            INPUT_POLICY: 'none',
-            GOLDEN_PATH_THREADS: '1',
-          },
-        },
-      )
+      const { run: alone } = runAction(dir, {
+        INPUT_PATHS: 'manifests',
+        INPUT_POLICY: 'none',
+        GOLDEN_PATH_THREADS: '1',
+      })
       expect(alone.status).toBe(1)
       expect(alone.stdout).not.toContain('::debug::reading')
       expect(readFileSync(output, 'utf8')).toMatch(/errors<<(\S+)\n24\n\1/)
