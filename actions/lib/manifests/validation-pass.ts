@@ -11,6 +11,7 @@ import { type Anchor, DocumentPositions, type SourcePosition } from './positions
 import { atOrAbove, type Finding, isActive, type ResourceResult, type Severity } from './report'
 import { type JsonSchema, type KubernetesVersion, loadSchemaBundle } from './schema-bundle'
 import { SchemaRegistry } from './schema-registry'
+import type { SchemaViolation } from './schema-validator'
 import { type DocumentChunk, parseChunk, splitDocuments } from './yaml-documents'
 
 /**
@@ -113,6 +114,10 @@ function policyStages(pack: PolicyPack | undefined): PolicyStage[] {
   return stages
 }
 
+function schemaFindings(violations: readonly SchemaViolation[]): RawFinding[] {
+  return violations.map((violation) => ({ ...violation, severity: 'error' }))
+}
+
 function policyFindings(
   stage: PolicyStage,
   object: KubeObject,
@@ -208,13 +213,16 @@ class RenderedDocument implements DocumentPlace {
   ) {}
 
   locate(pointer: string, anchor: Anchor): Located {
-    this.mapped ??= this.rendering.locatorFor(this.chunk)
-    return this.mapped.locate(pointer, anchor)
+    return this.locator().locate(pointer, anchor)
   }
 
   start(pointer: string): Located {
+    return this.locator().resourceStart(pointer)
+  }
+
+  private locator() {
     this.mapped ??= this.rendering.locatorFor(this.chunk)
-    return this.mapped.resourceStart(pointer)
+    return this.mapped
   }
 }
 
@@ -459,9 +467,7 @@ export class ValidationPass {
     // Checks run while the document is at hand (on whichever thread read it), so that most
     // parsed documents can be let go at once; only rules that need every PodDisruptionBudget
     // of the run keep their resource until reading ends.
-    const schema: RawFinding[] = []
-    for (const violation of lookup.validate(object))
-      schema.push({ ...violation, severity: 'error' })
+    const schema = schemaFindings(lookup.validate(object))
     let waits = false
     let found = schema
     const stages: (RawFinding[] | undefined)[] = []
@@ -520,9 +526,7 @@ export class ValidationPass {
       this.finish(object, base, result, place, false, [missing])
       return
     }
-    const raw: RawFinding[] = lookup
-      .validate(object)
-      .map((violation) => ({ ...violation, severity: 'error' }))
+    const raw = schemaFindings(lookup.validate(object))
     for (const stage of this.context.stages) raw.push(...policyFindings(stage, object, budgets))
     this.finish(object, base, result, place, true, raw)
   }

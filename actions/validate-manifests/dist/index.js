@@ -43365,6 +43365,9 @@ function policyStages(pack) {
     }
     return stages;
 }
+function schemaFindings(violations) {
+    return violations.map((violation) => ({ ...violation, severity: 'error' }));
+}
 function policyFindings(stage, object, budgets) {
     return policyViolations(stage.pack, object, budgets).map((violation) => ({
         ...violation,
@@ -43446,12 +43449,14 @@ class RenderedDocument {
         this.chunk = chunk;
     }
     locate(pointer, anchor) {
-        this.mapped ??= this.rendering.locatorFor(this.chunk);
-        return this.mapped.locate(pointer, anchor);
+        return this.locator().locate(pointer, anchor);
     }
     start(pointer) {
+        return this.locator().resourceStart(pointer);
+    }
+    locator() {
         this.mapped ??= this.rendering.locatorFor(this.chunk);
-        return this.mapped.resourceStart(pointer);
+        return this.mapped;
     }
 }
 async function loadCustomResources(paths, cwd) {
@@ -43676,9 +43681,7 @@ class ValidationPass {
         // Checks run while the document is at hand (on whichever thread read it), so that most
         // parsed documents can be let go at once; only rules that need every PodDisruptionBudget
         // of the run keep their resource until reading ends.
-        const schema = [];
-        for (const violation of lookup.validate(object))
-            schema.push({ ...violation, severity: 'error' });
+        const schema = schemaFindings(lookup.validate(object));
         let waits = false;
         let found = schema;
         const stages = [];
@@ -43733,9 +43736,7 @@ class ValidationPass {
             this.finish(object, base, result, place, false, [missing]);
             return;
         }
-        const raw = lookup
-            .validate(object)
-            .map((violation) => ({ ...violation, severity: 'error' }));
+        const raw = schemaFindings(lookup.validate(object));
         for (const stage of this.context.stages)
             raw.push(...policyFindings(stage, object, budgets));
         this.finish(object, base, result, place, true, raw);
