@@ -1,7 +1,9 @@
+import type { TextOutput } from './output'
+
 /** What a command may touch: its streams, the environment and the working directory. */
 export interface CliIO {
-  stdout: NodeJS.WritableStream
-  stderr: NodeJS.WritableStream
+  stdout: TextOutput
+  stderr: TextOutput
   stdin: NodeJS.ReadableStream
   env: NodeJS.ProcessEnv
   cwd: string

@@ -10,6 +10,7 @@ import {
   type ValidationThreads,
 } from '../../actions/lib/manifests/validation-threads'
 import { nullLogger, spawnRunner } from '../../actions/lib/ports'
+import { workerThreadArgument } from '../../actions/lib/worker-thread'
 import { options, repositoryRoot, workspace } from './validate-harness'
 
 // Workers start the bundled CLI, the script that offers threads to users; npm test builds it
@@ -78,7 +79,7 @@ function threads(extra: number, started: Worker[]): ValidationThreads {
     extra,
     minBytesPerThread: 1,
     start(request: ThreadRequest) {
-      const worker = new Worker(cliEntry, { workerData: request })
+      const worker = new Worker(cliEntry, { argv: [workerThreadArgument], workerData: request })
       started.push(worker)
       const claims = new Int32Array(request.claims)
       const deadline = Date.now() + 10_000

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { parentPort, Worker, workerData } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { UsageError } from '../errors'
+import { workerThreadArgument } from '../worker-thread'
 import type { DisruptionBudget } from './policy-evaluation'
 import type { Finding, ResourceResult, ResourceStatus } from './report'
 import { type FileSlice, type PassSettings, preparePass, ValidationPass } from './validation-pass'
@@ -19,7 +20,7 @@ export interface ValidationThreads {
    * the schemas into it costs about as much as reading half a megabyte of manifests.
    */
   minBytesPerThread: number
-  /** Starts a worker that calls serveValidationThread() with `request` as its workerData. */
+  /** Starts a worker, with workerThreadArgument in its argv, that calls serveValidationThread(). */
   start(request: ThreadRequest): Worker
 }
 
@@ -151,7 +152,9 @@ export function validationThreadsFrom(entry: URL, env: NodeJS.ProcessEnv): Valid
     extra: threadLimit(env) - 1,
     minBytesPerThread: 1024 * 1024,
     start: (request) =>
-      new Worker(entry, {
+      // Loaded here rather than imported: a run below the threshold never needs it.
+      new (process.getBuiltinModule('node:worker_threads').Worker)(entry, {
+        argv: [workerThreadArgument],
         workerData: request,
         // Reading manifests makes many short-lived objects; a larger young generation
         // collects them in fewer scavenges.
@@ -281,7 +284,7 @@ export function startThreads(
 
 /** The worker side: reads claimed files, shares its budgets, checks, and returns its results. */
 export async function serveValidationThread(): Promise<void> {
-  const port = parentPort
+  const { parentPort: port, workerData } = process.getBuiltinModule('node:worker_threads')
   if (!port || !isThreadRequest(workerData)) return
   const request = workerData
   try {

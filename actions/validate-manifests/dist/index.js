@@ -28632,7 +28632,7 @@ var YAMLMap = __nccwpck_require__(4454);
 var YAMLSeq = __nccwpck_require__(2223);
 var resolveBlockMap = __nccwpck_require__(7103);
 var resolveBlockSeq = __nccwpck_require__(334);
-var resolveFlowCollection = __nccwpck_require__(761);
+var resolveFlowCollection = __nccwpck_require__(3142);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -29650,7 +29650,7 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 761:
+/***/ 3142:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -37373,8 +37373,6 @@ exports.visitAsync = visitAsync;
 /************************************************************************/
 var __webpack_exports__ = {};
 
-// EXTERNAL MODULE: external "node:worker_threads"
-var external_node_worker_threads_ = __nccwpck_require__(5919);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:os"
@@ -37405,6 +37403,19 @@ class UsageError extends Error {
 function oneLine(error) {
     const message = error instanceof Error ? error.message : String(error);
     return message.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+;// CONCATENATED MODULE: ./actions/lib/worker-thread.ts
+/**
+ * The argument a script gets when it is started again as a worker thread. An entry looks for it
+ * before anything else: asking node:worker_threads for isMainThread would load that module
+ * into every short command, about 4 ms of a 40 ms start-up.
+ */
+const workerThreadArgument = '--golden-path-worker-thread';
+/** True only inside a worker thread started with workerThreadArgument. */
+function runningAsWorkerThread(argv = process.argv) {
+    return (argv[2] === workerThreadArgument &&
+        !process.getBuiltinModule('node:worker_threads').isMainThread);
 }
 
 ;// CONCATENATED MODULE: external "node:path"
@@ -43880,7 +43891,10 @@ function validationThreadsFrom(entry, env) {
     return {
         extra: threadLimit(env) - 1,
         minBytesPerThread: 1024 * 1024,
-        start: (request) => new external_node_worker_threads_.Worker(entry, {
+        start: (request) => 
+        // Loaded here rather than imported: a run below the threshold never needs it.
+        new (process.getBuiltinModule('node:worker_threads').Worker)(entry, {
+            argv: [workerThreadArgument],
             workerData: request,
             // Reading manifests makes many short-lived objects; a larger young generation
             // collects them in fewer scavenges.
@@ -44009,10 +44023,10 @@ function startThreads(threads, settings, files) {
 }
 /** The worker side: reads claimed files, shares its budgets, checks, and returns its results. */
 async function serveValidationThread() {
-    const port = external_node_worker_threads_.parentPort;
-    if (!port || !isThreadRequest(external_node_worker_threads_.workerData))
+    const { parentPort: port, workerData } = process.getBuiltinModule('node:worker_threads');
+    if (!port || !isThreadRequest(workerData))
         return;
-    const request = external_node_worker_threads_.workerData;
+    const request = workerData;
     try {
         const pass = new ValidationPass(await preparePass(request.settings));
         readClaimedFiles(pass, request.files, new Int32Array(request.claims));
@@ -47847,8 +47861,8 @@ async function run() {
 
 
 // Large inputs are spread over worker threads, which start this same script.
-if (external_node_worker_threads_.isMainThread)
-    run();
-else
+if (runningAsWorkerThread())
     serveValidationThread();
+else
+    run();
 

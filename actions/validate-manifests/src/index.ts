@@ -1,7 +1,7 @@
-import { isMainThread } from 'node:worker_threads'
 import { serveValidationThread } from '../../lib/manifests/validation-threads'
+import { runningAsWorkerThread } from '../../lib/worker-thread'
 import { run } from './main'
 
 // Large inputs are spread over worker threads, which start this same script.
-if (isMainThread) run()
-else serveValidationThread()
+if (runningAsWorkerThread()) serveValidationThread()
+else run()
