@@ -15,18 +15,19 @@ type WriteBytes = (fd: number, bytes: Uint8Array, offset: number) => number
  * non-blocking and full (EAGAIN) hands the rest to the stream, which waits for it.
  */
 export class DescriptorOutput implements TextOutput {
-  #stream: NodeJS.WritableStream | undefined
+  /** The stream that takes over once the descriptor would block. */
+  #fallback: NodeJS.WritableStream | undefined
   #closed = false
 
   constructor(
     private readonly fd: number,
-    private readonly stream: () => NodeJS.WritableStream,
+    private readonly openStream: () => NodeJS.WritableStream,
     private readonly writeBytes: WriteBytes = (fd, bytes, offset) => writeSync(fd, bytes, offset),
   ) {}
 
   write(text: string): boolean {
     if (this.#closed || text === '') return true
-    if (this.#stream) return this.#stream.write(text) !== false
+    if (this.#fallback) return this.#fallback.write(text) !== false
     const bytes = Buffer.from(text)
     let offset = 0
     try {
@@ -38,8 +39,8 @@ export class DescriptorOutput implements TextOutput {
         return true
       }
       if (code !== 'EAGAIN') throw error
-      this.#stream = this.stream()
-      this.#stream.write(bytes.subarray(offset))
+      this.#fallback = this.openStream()
+      this.#fallback.write(bytes.subarray(offset))
     }
     return true
   }
