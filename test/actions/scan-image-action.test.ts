@@ -3,22 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { run } from '../../actions/scan-image/src/main'
+import { readOutputs, stepFiles } from '../support/step-files'
 
 const fixtures = join(import.meta.dirname, '../scan/fixtures/trivy')
-
-/** Reads the name<<delimiter file-command format the runner uses for $GITHUB_OUTPUT. */
-function readOutputs(file: string): Record<string, string> {
-  const outputs: Record<string, string> = {}
-  const lines = readFileSync(file, 'utf8').split('\n')
-  for (let index = 0; index < lines.length; index++) {
-    const match = /^([\w-]+)<<(.+)$/.exec(lines[index]!)
-    if (!match) continue
-    const value: string[] = []
-    for (index++; lines[index] !== match[2]; index++) value.push(lines[index]!)
-    outputs[match[1]!] = value.join('\n')
-  }
-  return outputs
-}
 
 describe('the scan-image action, run as the runner runs it', () => {
   let workspace: string
@@ -31,12 +18,11 @@ describe('the scan-image action, run as the runner runs it', () => {
   beforeEach(() => {
     process.exitCode = 0
     copyFileSync(join(fixtures, 'debian-buster.json'), join(workspace, 'trivy.json'))
-    writeFileSync(join(workspace, 'output'), '')
-    writeFileSync(join(workspace, 'summary.md'), '')
+    const { output, summary } = stepFiles(workspace)
     Object.assign(process.env, {
       GITHUB_WORKSPACE: workspace,
-      GITHUB_OUTPUT: join(workspace, 'output'),
-      GITHUB_STEP_SUMMARY: join(workspace, 'summary.md'),
+      GITHUB_OUTPUT: output,
+      GITHUB_STEP_SUMMARY: summary,
       'INPUT_TRIVY-REPORT': 'trivy.json',
       'INPUT_REPORT-AT': 'LOW',
       'INPUT_FAIL-ON': 'HIGH',

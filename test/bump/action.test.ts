@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseInputs, toBumpRequest } from '../../actions/bump-image-tag/src/inputs'
+import { readOutputs, stepFiles } from '../support/step-files'
 import { GitOpsRemote, gitEnv } from './git-fixture'
 
 const image = 'ghcr.io/example-org/golden-path-reference-service'
@@ -95,10 +96,7 @@ describe('bump-image-tag action bundle', () => {
     cleanups.push(() => remote.cleanup())
     const runnerDir = mkdtempSync(join(tmpdir(), 'golden-path-runner-'))
     cleanups.push(() => rmSync(runnerDir, { recursive: true, force: true }))
-    const output = join(runnerDir, 'output')
-    const summary = join(runnerDir, 'summary')
-    writeFileSync(output, '')
-    writeFileSync(summary, '')
+    const { output, summary } = stepFiles(runnerDir)
     await promisify(execFile)('node', ['actions/bump-image-tag/dist/index.js'], {
       env: {
         ...gitEnv,
@@ -117,9 +115,8 @@ describe('bump-image-tag action bundle', () => {
         GITHUB_SHA: 'f'.repeat(40),
       },
     })
-    const written = readFileSync(output, 'utf8')
-    const value = (name: string) =>
-      new RegExp(`${name}<<(\\S+)\\n([\\s\\S]*?)\\n\\1`).exec(written)?.[2]
+    const outputs = readOutputs(output)
+    const value = (name: string) => outputs[name]
     expect(value('changed')).toBe('true')
     expect(value('commit')).toBe(remote.tip())
     expect(value('pushed-ref')).toBe('refs/heads/main')

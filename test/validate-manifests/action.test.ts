@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { load } from 'js-yaml'
 import { describe, expect, it } from 'vitest'
 import { parseInputs } from '../../actions/validate-manifests/src/inputs'
 import { repositoryRoot, workspace } from '../manifests/validate-harness'
+import { stepFiles } from '../support/step-files'
 
 describe('validate-manifests inputs', () => {
   it('defaults every input as action.yml does', () => {
@@ -92,10 +93,7 @@ describe('validate-manifests inputs', () => {
  * the given inputs and environment.
  */
 function runAction(dir: string, env: Record<string, string>) {
-  const output = join(dir, 'github-output')
-  const summary = join(dir, 'step-summary')
-  writeFileSync(output, '')
-  writeFileSync(summary, '')
+  const { output, summary } = stepFiles(dir)
   const run = spawnSync(
     'node',
     [join(repositoryRoot, 'actions/validate-manifests/dist/index.js')],

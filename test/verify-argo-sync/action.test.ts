@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Ajv from 'ajv'
@@ -10,6 +10,7 @@ import { readInputs, readSettings } from '../../actions/verify-argo-sync/src/inp
 import { newImage, newRevision } from '../support/argocd-fixtures'
 import { degradedFrames, rolloutFrames, type Scenario, scenario } from '../support/argocd-scenarios'
 import { ArgoCdSimulator } from '../support/argocd-simulator'
+import { readOutputs, stepFiles } from '../support/step-files'
 
 const root = new URL('../..', import.meta.url).pathname
 const actionDir = join(root, 'actions/verify-argo-sync')
@@ -150,10 +151,7 @@ describe('the verify-argo-sync action, run as the runner runs it', () => {
     if (!existsSync(bundle))
       throw new Error("the action is not built: run 'node scripts/build.mjs verify-argo-sync'")
     simulator = await ArgoCdSimulator.start({ scenario: scene, token })
-    const outputFile = join(dir, 'output')
-    const summaryFile = join(dir, 'summary.md')
-    writeFileSync(outputFile, '')
-    writeFileSync(summaryFile, '')
+    const { output: outputFile, summary: summaryFile } = stepFiles(dir)
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       GITHUB_OUTPUT: outputFile,
@@ -177,11 +175,12 @@ describe('the verify-argo-sync action, run as the runner runs it', () => {
       stdout += chunk
     })
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
-    const outputs: Record<string, string> = {}
-    const pattern = /^([\w-]+)<<(ghadelimiter_[\w-]+)\n([\s\S]*?)\n\2$/gm
-    for (const match of readFileSync(outputFile, 'utf8').matchAll(pattern))
-      outputs[match[1]] = match[3]
-    return { code, stdout, outputs, summary: readFileSync(summaryFile, 'utf8') }
+    return {
+      code,
+      stdout,
+      outputs: readOutputs(outputFile),
+      summary: readFileSync(summaryFile, 'utf8'),
+    }
   }
 
   it('sets the outputs, masks the token and writes a summary with a timeline when verified', async () => {

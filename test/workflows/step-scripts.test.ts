@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { stepFiles } from '../support/step-files'
 import { repositoryRoot, workflowFiles } from './workflow-files'
 
 const workflow = (name: string) => workflowFiles().find((file) => file.name === name)!.document
@@ -20,10 +21,7 @@ function runStep(
   )
   if (!found?.run) throw new Error(`no run step '${step}' in job '${job}'`)
   mkdirSync(join(dir, 'runner-temp'), { recursive: true })
-  const output = join(dir, 'output')
-  const summary = join(dir, 'summary')
-  writeFileSync(output, '')
-  writeFileSync(summary, '')
+  const { output, summary } = stepFiles(dir)
   const result = spawnSync(
     '/bin/bash',
     ['--noprofile', '--norc', '-eo', 'pipefail', '-c', found.run],
