@@ -11,7 +11,7 @@ export interface ServiceApp {
   lifecycle(): Lifecycle
   markServing(): void
   markDraining(): void
-  /** Requests started and not yet answered. */
+  /** Requests started and neither answered nor abandoned by their client. */
   inFlight(): number
 }
 
@@ -43,6 +43,11 @@ export function buildApp(config: ServiceConfig): ServiceApp {
 
   fastify.addHook('onRequest', async (request, reply) => {
     inFlight += 1
+    // The response's `close` fires once whether it was sent or its client went away first;
+    // onResponse alone never runs for an aborted request, which would then hold up a drain.
+    reply.raw.once('close', () => {
+      inFlight -= 1
+    })
     reply.header('x-request-id', request.id)
   })
   // While draining, each answer closes its keep-alive connection, so clients reconnect to an
@@ -52,7 +57,6 @@ export function buildApp(config: ServiceConfig): ServiceApp {
     return payload
   })
   fastify.addHook('onResponse', async (request, reply) => {
-    inFlight -= 1
     metrics.requestDuration.observe(
       {
         // The route template, not the raw URL, keeps label cardinality bounded.

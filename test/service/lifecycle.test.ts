@@ -96,6 +96,35 @@ describe('service shutdown on SIGTERM', () => {
     )
   })
 
+  it('does not wait for requests their clients aborted: SIGTERM exits well before the drain timeout', async () => {
+    const service = await start({ ENABLE_SLOW_ROUTE: 'true', DRAIN_TIMEOUT_SECONDS: '25' })
+    const aborted = Array.from({ length: 3 }, (_, index) => {
+      const controller = new AbortController()
+      const path = `/api/slow?ms=${20_000 + index}`
+      const request = fetch(`${service.url}${path}`, { signal: controller.signal }).catch(
+        () => 'aborted',
+      )
+      return { controller, path, request }
+    })
+    for (const { path } of aborted) await requestStarted(service, path)
+    for (const { controller, request } of aborted) {
+      controller.abort()
+      await request
+    }
+    // The server sees each abort as its socket closing; give it a moment to notice.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const signalled = Date.now()
+    service.child.kill('SIGTERM')
+    expect(await service.exited).toEqual({ code: 0, signal: null })
+    expect(Date.now() - signalled).toBeLessThan(15_000)
+    const messages = service.logLines().map((line) => line.msg)
+    expect(messages).toContain('drained: exiting')
+    expect(messages).not.toContain('drain timeout reached: closing with requests in flight')
+    expect(service.logLines()).toContainEqual(
+      expect.objectContaining({ msg: 'SIGTERM received: draining', inFlight: 0 }),
+    )
+  })
+
   it('keeps listening with /ready at 503 for SHUTDOWN_DELAY_SECONDS, then exits 0', async () => {
     const service = await start({ SHUTDOWN_DELAY_SECONDS: '3' })
     service.child.kill('SIGTERM')
