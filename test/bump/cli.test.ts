@@ -192,3 +192,114 @@ describe('golden-path bump', () => {
     expect(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')).toBe(overlay('0.1.0'))
   })
 })
+
+describe('golden-path bump refuses edits that would change more than the named image', () => {
+  const digestPin = `sha256:${'cd'.repeat(32)}`
+
+  it('refuses a kustomize tag shared through an anchor with another image, file untouched', async () => {
+    const text = `images:\n  - name: ${image}\n    newTag: &ver 0.1.0\n  - name: ghcr.io/example-org/worker\n    newTag: *ver\n`
+    const dir = workspace({ 'kustomization.yaml': text })
+    const result = await cli(
+      dir,
+      '--image',
+      image,
+      '--tag',
+      '0.2.0',
+      '--file',
+      'kustomization.yaml',
+    )
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/anchor &ver.*ghcr\.io\/example-org\/worker.*\*ver/)
+    expect(result.stderr.trim().split('\n')).toHaveLength(1)
+    expect(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')).toBe(text)
+  })
+
+  it('refuses a container image shared through an anchor with another container', async () => {
+    const text = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: &img ${image}:0.1.0\n      initContainers:\n        - name: migrate\n          image: *img\n`
+    const dir = workspace({ 'deployment.yaml': text })
+    const result = await cli(dir, '--image', image, '--tag', '0.2.0', '--file', 'deployment.yaml')
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/anchor &img.*migrate/)
+    expect(readFileSync(join(dir, 'deployment.yaml'), 'utf8')).toBe(text)
+  })
+
+  it('still bumps an anchored value nothing else refers to', async () => {
+    const text = `images:\n  - name: ${image}\n    newTag: &ver 0.1.0\n`
+    const dir = workspace({ 'kustomization.yaml': text })
+    const result = await cli(
+      dir,
+      '--image',
+      image,
+      '--tag',
+      '0.2.0',
+      '--file',
+      'kustomization.yaml',
+    )
+    expect(result.code).toBe(0)
+    expect(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')).toBe(
+      text.replace('0.1.0', '0.2.0'),
+    )
+  })
+
+  it.each([
+    [
+      'a raw container image',
+      'deployment.yaml',
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ${image}@${digestPin}\n`,
+    ],
+    ['a Helm values reference', 'values.yaml', `image: ${image}:0.1.0@${digestPin}\n`],
+    [
+      'a kustomize entry',
+      'kustomization.yaml',
+      `images:\n  - name: ${image}\n    newTag: 0.1.0\n    digest: ${digestPin}\n`,
+    ],
+  ])(
+    'refuses a tag-only bump of %s pinned by digest (exit 1, file untouched)',
+    async (_name, file, text) => {
+      const dir = workspace({ [file]: text })
+      const result = await cli(dir, '--image', image, '--tag', '0.2.0', '--file', file)
+      expect(result.code).toBe(1)
+      expect(result.stderr).toMatch(/pins digest sha256:(cd)+; pass --digest too/)
+      expect(readFileSync(join(dir, file), 'utf8')).toBe(text)
+    },
+  )
+})
+
+describe('golden-path bump keeps the commit message to one subject and its own trailers', () => {
+  it.each([
+    [
+      ['--message', 'deploy {image}\n\nGolden-Path-Digest: sha256:forged'],
+      /subject must be one line/,
+    ],
+    [['--environment', 'dev\nGolden-Path-Digest: sha256:forged'], /one line/],
+    [
+      ['--source-commit', 'abc123\nGolden-Path-Digest: sha256:forged'],
+      /invalid source commit: expected a hex commit id/,
+    ],
+    [['--source-commit', 'main'], /invalid source commit/],
+  ])('refuses %j with exit 2 and nothing committed', async (extra, message) => {
+    const remote = new GitOpsRemote({ 'overlays/dev/kustomization.yaml': overlay('0.1.0') })
+    dirs.push(remote.root)
+    const before = remote.tip()
+    const result = await cli(
+      remote.root,
+      '--image',
+      image,
+      '--tag',
+      '0.2.0',
+      '--repo',
+      remote.bare,
+      '--branch',
+      'main',
+      '--file',
+      'overlays/dev/kustomization.yaml',
+      '--push',
+      ...extra,
+    )
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(message)
+    expect(result.stderr).not.toContain('sha256:forged')
+    expect(result.stderr.trim().split('\n')).toHaveLength(1)
+    expect(remote.tip()).toBe(before)
+  })
+})

@@ -10,6 +10,7 @@ import {
   parseBranch,
   parseMaxAttempts,
   parseMessageTemplate,
+  parseSourceCommit,
 } from '../../lib/writeback/bump-settings'
 import { defaultMessageTemplate } from '../../lib/writeback/commit-message'
 
@@ -128,7 +129,7 @@ export function toBumpRequest(inputs: Inputs, workspace: string): BumpRequest {
             messageTemplate: inputs.message,
             environment: inputs.environment || undefined,
             app: inputs.app || undefined,
-            sourceCommit: inputs['source-commit'] || undefined,
+            sourceCommit: parseSourceCommit(inputs['source-commit']),
             identity: { name: inputs['author-name'], email: inputs['author-email'] },
             sign: inputs.sign,
             maxAttempts: inputs['max-attempts'],

@@ -60,6 +60,20 @@ export function parseMessageTemplate(value: string | undefined, fallback: string
   return value
 }
 
+/**
+ * The commit the deployed image was built from, recorded as a trailer: a hex object name
+ * only, so nothing else (a line break and a forged trailer) can ride along with it.
+ */
+export function parseSourceCommit(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined
+  if (!/^[0-9a-f]{7,64}$/i.test(value)) {
+    throw new UsageError(
+      'invalid source commit: expected a hex commit id (7 to 64 characters of 0-9 and a-f)',
+    )
+  }
+  return value
+}
+
 /** A git ref component from user input: refused before it can reach git. */
 export function parseBranch(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined

@@ -17,6 +17,9 @@ const placeholders = ['env', 'app', 'image', 'old', 'new', 'tag', 'digest'] as c
 
 /** Fails early on a template naming a field that does not exist. */
 export function assertValidTemplate(template: string): void {
+  if (/[\r\n]/.test(template)) {
+    throw new UsageError('invalid --message: the subject must be one line (no line breaks)')
+  }
   for (const match of template.matchAll(/\{([^{}]*)\}/g)) {
     if (!(placeholders as readonly string[]).includes(match[1]!)) {
       throw new UsageError(
@@ -46,6 +49,22 @@ export function renderCommitMessage(
     /\{(env|app|image|old|new|tag|digest)\}/g,
     (_, name: keyof CommitMessageFields) => fields[name],
   )
+  // A line break in the subject (from a template value) would start the body, where it could
+  // pose as one of the trailers below.
+  if (/[\r\n\u0085\u2028\u2029]/.test(subject)) {
+    throw new UsageError(
+      'invalid commit subject: --message and the values it names must stay on one line',
+    )
+  }
+  if (
+    trailers.some((trailer) =>
+      /[^\x21-\x7e]/.test(`${trailer.image}${trailer.digest ?? ''}${trailer.sourceCommit ?? ''}`),
+    )
+  ) {
+    throw new UsageError(
+      'invalid commit trailer: image, digest and source commit must be one word each',
+    )
+  }
   const lines: string[] = []
   for (const trailer of trailers) {
     lines.push(`Golden-Path-Image: ${trailer.image}`)

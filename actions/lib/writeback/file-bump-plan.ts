@@ -2,6 +2,7 @@ import { findHelmValues } from './helm-values-target'
 import type { ImageBump, ImageOccurrence, SourceFile } from './image-occurrence'
 import { findKustomizeImages, isKustomization } from './kustomize-images-target'
 import { findSetterMarkers } from './setter-marker-target'
+import { assertNoSharedAnchors } from './shared-anchors'
 import { findWorkloadImages, isWorkload } from './workload-manifest-target'
 import { applyTextEdits, parseYamlDocuments } from './yaml-source'
 
@@ -42,6 +43,7 @@ export function planFileBumps(
     }
   }
   documents.forEach((document, index) => {
+    const before = occurrences.length
     for (const bump of bumps) {
       // Markers first: they say exactly which value to set, whatever the file is.
       accept(findSetterMarkers(file, document, bump))
@@ -55,6 +57,7 @@ export function planFileBumps(
         accept(findHelmValues(file, document, bump, options.valuesPath))
       }
     }
+    assertNoSharedAnchors(file.path, document, occurrences.slice(before))
   })
   const edits = occurrences.flatMap((occurrence) => occurrence.edits)
   return {

@@ -1,7 +1,7 @@
 import { type Document, isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap } from 'yaml'
 import { UsageError } from '../errors'
 import type { ImageBump, ImageOccurrence, SourceFile } from './image-occurrence'
-import { formatImageReference, parseImageReference } from './image-reference'
+import { assertPinKept, formatImageReference, parseImageReference } from './image-reference'
 import {
   insertPair,
   mapValue,
@@ -21,6 +21,7 @@ function fullReferenceOccurrence(
 ): ImageOccurrence | undefined {
   const current = parseImageReference(scalarText(node))
   if (current?.repository !== bump.image || (!current.tag && !current.digest)) return undefined
+  assertPinKept(current, bump, `${file.path}: ${locator}`)
   const next = { repository: current.repository, tag: bump.tag ?? current.tag, digest: bump.digest }
   const edit = replaceScalar(node, formatImageReference(next), `${file.path}: ${locator}`)
   return {
@@ -76,10 +77,8 @@ function splitKeysOccurrence(
     }
     const edit = replaceScalar(digestNode, bump.digest, `${where}.digest`)
     if (edit) edits.push(edit)
-  } else if (old.digest) {
-    throw new UsageError(
-      `${where}.digest pins ${old.digest}; pass --digest too, or the old digest would keep deploying the old image`,
-    )
+  } else {
+    assertPinKept(old, bump, `${where}.digest`)
   }
   return {
     locator: `values:${path}.${tagKey}`,

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors'
+import { WriteBackFailure } from './write-back-failure'
 
 /**
  * A container image reference split the way the OCI distribution spec and the
@@ -104,4 +105,21 @@ export function versionSuffix(reference: { tag?: string; digest?: string }): str
 export function describeVersion(version: { tag?: string; digest?: string }): string {
   const text = `${version.tag ?? ''}${version.digest ? `@${version.digest}` : ''}`
   return text === '' ? '(none)' : text
+}
+
+/**
+ * A reference pinned by digest keeps deploying the pinned image whatever its tag says, so a
+ * tag-only bump would either change nothing that runs or silently drop the pin. Refused, the
+ * same way for every kind of target.
+ */
+export function assertPinKept(
+  current: { digest?: string },
+  bump: { digest?: string },
+  where: string,
+): void {
+  if (current.digest && !bump.digest) {
+    throw new WriteBackFailure(
+      `${where} pins digest ${current.digest}; pass --digest too, or the old digest would keep deploying the old image`,
+    )
+  }
 }

@@ -1,6 +1,7 @@
 import { type Document, isMap, isScalar, isSeq, type YAMLMap } from 'yaml'
 import { UsageError } from '../errors'
 import type { ImageBump, ImageOccurrence, SourceFile } from './image-occurrence'
+import { assertPinKept } from './image-reference'
 import {
   appendMapItem,
   insertPair,
@@ -75,11 +76,7 @@ export function findKustomizeImages(
       tag: isScalar(tagNode) ? scalarText(tagNode) || undefined : undefined,
       digest: isScalar(digestNode) ? scalarText(digestNode) || undefined : undefined,
     }
-    if (old.digest && !bump.digest) {
-      throw new UsageError(
-        `${where} pins digest ${old.digest}; pass --digest too, or the old digest would keep deploying the old image`,
-      )
-    }
+    assertPinKept(old, bump, where)
     const edits: TextEdit[] = []
     if (bump.tag !== undefined) {
       const edit = setField(file, entry, 'newTag', bump.tag, where)

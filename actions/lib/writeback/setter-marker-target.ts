@@ -1,7 +1,6 @@
 import { type Document, isMap, isPair, isScalar, isSeq, type Node, type Scalar } from 'yaml'
-import { UsageError } from '../errors'
 import type { ImageBump, ImageOccurrence, SourceFile } from './image-occurrence'
-import { formatImageReference, parseImageReference } from './image-reference'
+import { assertPinKept, formatImageReference, parseImageReference } from './image-reference'
 import { replaceScalar, scalarText, type TextEdit } from './yaml-source'
 
 // Flux image automation's marker: a line comment naming an ImagePolicy, with an
@@ -88,6 +87,7 @@ export function findSetterMarkers(
       if (marker.field === 'full') {
         const current = parseImageReference(text)
         if (current?.repository !== bump.image) continue
+        assertPinKept(current, bump, where)
         old = { tag: current.tag, digest: current.digest }
         next = { tag: bump.tag ?? current.tag, digest: bump.digest }
         edit = replaceScalar(
@@ -102,7 +102,7 @@ export function findSetterMarkers(
         edit = replaceScalar(marker.node, bump.tag, where)
       } else if (marker.field === 'digest') {
         if (bump.digest === undefined) {
-          if (text) throw new UsageError(`${where} pins digest ${text}; pass --digest too`)
+          assertPinKept({ digest: text }, bump, where)
           continue
         }
         old = { digest: text || undefined }

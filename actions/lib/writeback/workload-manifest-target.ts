@@ -1,6 +1,6 @@
 import { type Document, isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml'
 import type { ImageBump, ImageOccurrence, SourceFile } from './image-occurrence'
-import { formatImageReference, parseImageReference } from './image-reference'
+import { assertPinKept, formatImageReference, parseImageReference } from './image-reference'
 import { mapValue, replaceScalar, scalarText, stringAt } from './yaml-source'
 
 /** Where each workload kind keeps its pod spec, as a path of keys from the object root. */
@@ -70,16 +70,14 @@ export function findWorkloadImages(
       if (current?.repository !== bump.image) return
       const containerName = stringAt(container, 'name') ?? String(index)
       const locator = `manifest:${documentIndex}:${kind}/${objectName ?? ''}:${list}[${containerName}]`
+      const where = `${file.path}: ${kind}/${objectName ?? ''} ${list}[${containerName}].image`
+      assertPinKept(current, bump, where)
       const next = {
         repository: current.repository,
         tag: bump.tag ?? current.tag,
         digest: bump.digest,
       }
-      const edit = replaceScalar(
-        imageNode,
-        formatImageReference(next),
-        `${file.path}: ${kind}/${objectName ?? ''} ${list}[${containerName}].image`,
-      )
+      const edit = replaceScalar(imageNode, formatImageReference(next), where)
       occurrences.push({
         locator,
         at: imageNode.range![0],

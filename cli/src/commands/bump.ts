@@ -11,6 +11,7 @@ import {
   parseBranch,
   parseMaxAttempts,
   parseMessageTemplate,
+  parseSourceCommit,
 } from '../../../actions/lib/writeback/bump-settings'
 import { defaultMessageTemplate } from '../../../actions/lib/writeback/commit-message'
 import { GitCli, needsToken } from '../../../actions/lib/writeback/git-cli'
@@ -157,7 +158,9 @@ export const bumpCommand: Command = {
               ),
               environment: stringFlag(values, 'environment') || undefined,
               app: stringFlag(values, 'app') || undefined,
-              sourceCommit: stringFlag(values, 'source-commit') ?? (io.env.GITHUB_SHA || undefined),
+              sourceCommit: parseSourceCommit(
+                stringFlag(values, 'source-commit') ?? (io.env.GITHUB_SHA || undefined),
+              ),
               identity: {
                 name: stringFlag(values, 'author-name') || defaultIdentity.name,
                 email: stringFlag(values, 'author-email') || defaultIdentity.email,
