@@ -73,12 +73,13 @@ const cases: {
       'image:\n  repository: ghcr.io/example-org/golden-path-reference-service\n  tag: "1.10"\n',
   },
   {
+    // An anchor on the changed value that an alias shares is refused instead (cli.test.ts).
     name: 'keeps anchors and aliases, and the anchor on the changed value',
     path: 'values.yaml',
     before:
-      'defaults: &defaults\n  pullPolicy: IfNotPresent\nimage:\n  <<: *defaults\n  repository: ghcr.io/example-org/golden-path-reference-service\n  tag: &tag 0.1.0\nsidecarTag: *tag\n',
+      'defaults: &defaults\n  pullPolicy: IfNotPresent\nimage:\n  <<: *defaults\n  repository: ghcr.io/example-org/golden-path-reference-service\n  tag: &tag 0.1.0\nsidecar: *defaults\n',
     after:
-      'defaults: &defaults\n  pullPolicy: IfNotPresent\nimage:\n  <<: *defaults\n  repository: ghcr.io/example-org/golden-path-reference-service\n  tag: &tag 0.2.0\nsidecarTag: *tag\n',
+      'defaults: &defaults\n  pullPolicy: IfNotPresent\nimage:\n  <<: *defaults\n  repository: ghcr.io/example-org/golden-path-reference-service\n  tag: &tag 0.2.0\nsidecar: *defaults\n',
   },
   {
     name: 'keeps literal and folded block scalars byte for byte',
