@@ -1,4 +1,4 @@
-import { CORE_SCHEMA, load } from 'js-yaml'
+import { goYamlNumber, yaml11Boolean } from './kubernetes-yaml'
 
 /**
  * Thrown when a document uses YAML this reader does not handle; the caller then parses the
@@ -33,30 +33,42 @@ const falseWords = new Set(['false', 'False', 'FALSE'])
 const decimalInteger = /^[-+]?[0-9]+$/
 const decimalFloat = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/
 const numberLike = /^[-+.0-9]/
+// Go reads a leading 0 followed by digits as octal (`0644`), or as a float when that fails.
+const leadingZero = /^[-+]?0[0-9]/
 const quantityLike = /^[-+.0-9][-+.0-9A-Za-z_/]*$/
 // Letters of no numeric form: hex digits, x, o, b, e, and those of inf and nan are left out.
 const nonNumericLetter = /[ghj-mp-wyzGHJ-MP-WYZ]/
-const resolved = new Map<string, unknown>()
+/**
+ * Characters whose reading this reader does not reproduce, so a document holding any of them
+ * goes to js-yaml: tabs (separators in some places, content in others), other whitespace that
+ * trimming would remove (U+00A0, U+2028...), line breaks other than LF and CRLF, a BOM inside
+ * the text, and the non-printable characters YAML refuses.
+ */
+const uncertainCharacters =
+  /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff]|\r(?!\n)/
 
 function isLetter(code: number): boolean {
   return (code >= 97 && code <= 122) || (code >= 65 && code <= 90)
 }
 
+/** First letters of the null and boolean words (null, true, false, y/yes, n/no, on/off). */
+const keywordFirstLetters = new Set([...'nNtTfFyYoO'].map((letter) => letter.charCodeAt(0)))
+
 /** Whether a word starting with a letter may be one of the null or boolean words. */
 function mayBeKeyword(text: string, first: number): boolean {
+  return text.length <= 5 && keywordFirstLetters.has(first)
+}
+
+function isKeyword(text: string): boolean {
   return (
-    text.length >= 4 &&
-    text.length <= 5 &&
-    (first === 110 ||
-      first === 78 ||
-      first === 116 ||
-      first === 84 ||
-      first === 102 ||
-      first === 70)
+    nullWords.has(text) ||
+    trueWords.has(text) ||
+    falseWords.has(text) ||
+    yaml11Boolean(text) !== undefined
   )
 }
 
-/** A plain scalar resolved as the YAML 1.2 core schema does (js-yaml decides the rare forms). */
+/** A plain scalar resolved as Kubernetes reads it (go-yaml v2 rules, see kubernetes-yaml.ts). */
 function plainValue(text: string): unknown {
   const first = text.charCodeAt(0)
   // Most scalars start with a letter: only the null and boolean words resolve to something else.
@@ -65,25 +77,17 @@ function plainValue(text: string): unknown {
     if (nullWords.has(text)) return null
     if (trueWords.has(text)) return true
     if (falseWords.has(text)) return false
-    return text
+    return yaml11Boolean(text) ?? text
   }
   if (nullWords.has(text)) return null
   if (!numberLike.test(text)) return text
-  if (decimalInteger.test(text) || decimalFloat.test(text)) return Number(text)
-  // Quantities and versions (`100m`, `128Mi`, `1.2.3-rc1`) hold a letter that no integer, float,
-  // infinity or NaN of the core schema can, so they are strings without asking js-yaml.
-  if (quantityLike.test(text) && nonNumericLetter.test(text)) return text
-  let value = resolved.get(text)
-  if (value === undefined && !resolved.has(text)) {
-    try {
-      value = load(`${text}\n`, { schema: CORE_SCHEMA })
-    } catch {
-      bail()
-    }
-    if (typeof value === 'object' && value !== null) bail()
-    if (resolved.size < 10_000) resolved.set(text, value)
+  if ((decimalInteger.test(text) || decimalFloat.test(text)) && !leadingZero.test(text)) {
+    return Number(text)
   }
-  return value
+  // Quantities and versions (`100m`, `128Mi`, `1.2.3-rc1`) hold a letter that no integer, float,
+  // infinity or NaN can, so they are strings without a closer look.
+  if (quantityLike.test(text) && nonNumericLetter.test(text)) return text
+  return goYamlNumber(text) ?? text
 }
 
 /**
@@ -378,11 +382,7 @@ function checkPlainKey(key: string): void {
   const first = key.charCodeAt(0)
   // Most keys start with a letter: only the null and boolean words need a second look.
   if (isLetter(first)) {
-    if (
-      mayBeKeyword(key, first) &&
-      (nullWords.has(key) || trueWords.has(key) || falseWords.has(key))
-    )
-      bail()
+    if (mayBeKeyword(key, first) && isKeyword(key)) bail()
     return
   }
   if (key === '' || key === '__proto__' || key === '<<') bail()
@@ -489,6 +489,7 @@ class BlockReader {
   private hashAt = -1
 
   constructor(text: string, index: Map<string, IndexedNode> | undefined) {
+    if (uncertainCharacters.test(text)) bail()
     this.text = text
     this.index = index
     let first = true
@@ -656,6 +657,8 @@ class BlockReader {
     let value = this.inlineValue(line, lineStarts[line] + column, parent, depth)
     let next = this.peek()
     if (next !== -1 && contentColumns[next] > parent && this.lastPlain !== undefined) {
+      // Blank lines between the value and its continuation are part of it (each a newline).
+      this.current = line + 1
       value = this.continuePlain(this.lastPlain, parent + 1)
       next = this.peek()
     }
@@ -756,6 +759,7 @@ class BlockReader {
       object[key] = this.inlineValue(line, start, indent, depth)
       let next = this.peek()
       if (next !== -1 && contentColumns[next] > indent && this.lastPlain !== undefined) {
+        this.current = line + 1
         object[key] = this.continuePlain(this.lastPlain, indent + 1)
         next = this.peek()
       }
@@ -791,7 +795,8 @@ class BlockReader {
       if (at + 1 === end || text.charCodeAt(at + 1) === space) bail()
     }
     const plain = trimmedSlice(text, start, valueEnd)
-    this.lastPlain = plain
+    // A comment ends a plain scalar: a more indented line after it is an error, not more text.
+    this.lastPlain = valueEnd === end ? plain : undefined
     return plainValue(plain)
   }
 
@@ -874,9 +879,11 @@ class BlockReader {
     return plainValue(parts.join(''))
   }
 
-  /** A literal block scalar (`|`, `|-`, `|+`) whose lines follow, more indented than `indent`. */
+  /** A literal block scalar (`|`, `|-`) whose lines follow, more indented than `indent`. */
   private literalBlock(header: string, indent: number): string {
-    const chomp = header[0] === '-' ? 'strip' : header[0] === '+' ? 'keep' : 'clip'
+    // Kept trailing lines (`|+`) depend on how the text ends, a last line with or without a break.
+    if (header[0] === '+') bail()
+    const chomp = header[0] === '-' ? 'strip' : 'clip'
     const rest = chomp === 'clip' ? header : header.slice(1)
     if (rest.trim() !== '' && !rest.trimStart().startsWith('#')) bail()
     if (rest !== '' && rest[0] !== ' ') bail()
@@ -890,6 +897,8 @@ class BlockReader {
       while (lineText.charCodeAt(spaces) === space) spaces++
       if (spaces === lineText.length) {
         if (blockIndent === -1 && spaces > indent) bail()
+        // Spaces beyond the block's indentation are content of a blank-looking line.
+        if (blockIndent !== -1 && spaces > blockIndent) bail()
         content.push('')
         continue
       }
@@ -907,11 +916,9 @@ class BlockReader {
     for (let consumed = startLine; consumed < line; consumed++) contentColumns[consumed] = -1
     this.current = line
     const body = content.slice(0, end)
-    if (body.length === 0) return chomp === 'keep' ? '\n'.repeat(content.length) : ''
+    if (body.length === 0) return ''
     const value = body.join('\n')
-    if (chomp === 'strip') return value
-    if (chomp === 'clip') return `${value}\n`
-    return `${value}\n${'\n'.repeat(content.length - end)}`
+    return chomp === 'strip' ? value : `${value}\n`
   }
 }
 

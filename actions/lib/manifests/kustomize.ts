@@ -4,6 +4,7 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml'
 import { UsageError } from '../errors'
 import { CommandNotFoundError, type CommandRunner } from '../ports'
 import { displayPath } from './input-files'
+import { kubernetesSchema } from './kubernetes-yaml'
 import {
   type Anchor,
   DocumentPositions,
@@ -206,7 +207,7 @@ export async function renderKustomization(
     locatorFor(chunk) {
       let rendered: unknown
       try {
-        ;[rendered] = loadAll(chunk.text, { schema: CORE_SCHEMA, json: true })
+        ;[rendered] = loadAll(chunk.text, { schema: kubernetesSchema, json: true })
       } catch {}
       const candidatesFor = (pointer: string) => {
         const segments = parsePointer(pointer)

@@ -4,6 +4,7 @@ import { UsageError } from '../errors'
 import { type CustomResourceSchema, customResourceSchemas } from './custom-resources'
 import { normalizeDocument } from './document-shape'
 import { manifestFiles, readInput } from './input-files'
+import { yaml11BooleanHint } from './kubernetes-yaml'
 import type { KustomizeRendering } from './kustomize'
 import { type DisruptionBudget, disruptionBudgetOf, policyViolations } from './policy-evaluation'
 import { loadPolicyPack, type PolicyCondition, type PolicyPack } from './policy-pack'
@@ -49,6 +50,8 @@ type Located = { file: string } & SourcePosition
 /** Maps a finding inside a document to a place a user can open. */
 interface DocumentPlace {
   locate(pointer: string, anchor: Anchor): Located
+  /** The plain word written at a value, when one is (`yes` in `enabled: yes`). */
+  plainWord(pointer: string): string | undefined
   /** Where the resource at `pointer` starts (`''` for the document itself). */
   start(pointer: string): Located
 }
@@ -112,6 +115,21 @@ function policyStages(pack: PolicyPack | undefined): PolicyStage[] {
     else for (const kind of rule.kinds) stage.kinds?.add(kind)
   }
   return stages
+}
+
+/**
+ * `enabled: yes` where a string belongs: Kubernetes reads the word as a boolean (YAML 1.1), a
+ * classic mistake that deserves a message naming the word and the fix.
+ */
+function booleanWordMessage(
+  finding: RawFinding,
+  base: string,
+  place: DocumentPlace,
+): string | undefined {
+  if (finding.rule !== 'schema-type' || !finding.message.endsWith('got boolean')) return undefined
+  const word = place.plainWord(base + finding.path)
+  const expected = /^expected (.*), got boolean$/.exec(finding.message)?.[1] ?? 'string'
+  return word === undefined ? undefined : yaml11BooleanHint(word, expected)
 }
 
 function schemaFindings(violations: readonly SchemaViolation[]): RawFinding[] {
@@ -196,6 +214,19 @@ class PlainDocument implements DocumentPlace {
     return { file: this.file, line: this.chunk.startLine + line, column }
   }
 
+  plainWord(pointer: string): string | undefined {
+    this.positions ??= new DocumentPositions(this.chunk.text)
+    const { line, column } = this.positions.locate(pointer, 'value')
+    let start = 0
+    for (let at = 1; at < line && start !== -1; at++)
+      start = this.chunk.text.indexOf('\n', start) + 1
+    if (start === 0 && line > 1) return undefined
+    const word = /^[A-Za-z]+(?=$|[\s,\]}])/.exec(
+      this.chunk.text.slice(start + column - 1, start + column + 8),
+    )
+    return word?.[0]
+  }
+
   start(pointer: string): Located {
     // The document's first line is found without an AST.
     if (pointer === '') return { file: this.file, ...firstContent(this.chunk) }
@@ -214,6 +245,11 @@ class RenderedDocument implements DocumentPlace {
 
   locate(pointer: string, anchor: Anchor): Located {
     return this.locator().locate(pointer, anchor)
+  }
+
+  plainWord(): string | undefined {
+    // A rendered overlay's words are the renderer's, not the author's.
+    return undefined
   }
 
   start(pointer: string): Located {
@@ -549,7 +585,7 @@ export class ValidationPass {
         const positioned: Finding = {
           rule: finding.rule,
           severity: finding.severity,
-          message: finding.message,
+          message: booleanWordMessage(finding, base, place) ?? finding.message,
           path: finding.path,
           ...place.locate(base + finding.path, finding.anchor),
         }

@@ -1,5 +1,6 @@
-import { CORE_SCHEMA, loadAll, mergeTag, YAMLException } from 'js-yaml'
+import { loadAll, YAMLException } from 'js-yaml'
 import { parseSimpleYaml, UnsupportedYaml } from './fast-yaml'
+import { kubernetesSchema } from './kubernetes-yaml'
 
 /** One YAML document of a file, with where it starts so positions count from the file's start. */
 export interface DocumentChunk {
@@ -28,9 +29,9 @@ export interface ParsedChunk {
 export const maxDocumentBytes = 10 * 1024 * 1024
 export const maxNestingDepth = 100
 
-// Kubernetes reads YAML through sigs.k8s.io/yaml, which honours merge keys (`<<`) and never
-// turns unquoted timestamps into dates: the YAML 1.2 core schema plus merge matches that.
-const schema = CORE_SCHEMA.withTags(mergeTag)
+// Documents are read as Kubernetes reads them (go-yaml v2 scalars, merge keys): see
+// kubernetes-yaml.ts.
+const schema = kubernetesSchema
 
 const separator = /^---(?:[ \t].*)?$/
 
