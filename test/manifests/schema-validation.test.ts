@@ -171,7 +171,7 @@ metadata:
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: after}
-data: {n: 1}
+data: {count: 1}
 `
     const report = await validateText(text)
     expect(report.resources.map((resource) => resource.status)).toEqual([
@@ -180,7 +180,7 @@ data: {n: 1}
       'invalid',
     ])
     expect(report.resources[1].findings[0]).toMatchObject({ rule: 'yaml-syntax', line: 9 })
-    expect(report.resources[2].findings[0]).toMatchObject({ path: '/data/n', line: 14 })
+    expect(report.resources[2].findings[0]).toMatchObject({ path: '/data/count', line: 14 })
   })
 
   it('places an error at the end of a document on its last line', async () => {

@@ -135,3 +135,21 @@ export function yaml11BooleanHint(token: string, expected: string): string | und
   if (!yaml11Booleans.has(token)) return undefined
   return `\`${token}\` is a boolean in Kubernetes YAML; quote it (expected ${expected})`
 }
+
+const nullWords = new Set(['', '~', 'null', 'Null', 'NULL'])
+const coreBooleans = new Map([
+  ['true', true],
+  ['True', true],
+  ['TRUE', true],
+  ['false', false],
+  ['False', false],
+  ['FALSE', false],
+])
+
+/** What an untagged plain scalar means to Kubernetes: null, a boolean, a number or the text. */
+export function kubernetesPlainScalar(text: string): unknown {
+  if (nullWords.has(text)) return null
+  const boolean = coreBooleans.get(text) ?? yaml11Booleans.get(text)
+  if (boolean !== undefined) return boolean
+  return goYamlNumber(text) ?? text
+}

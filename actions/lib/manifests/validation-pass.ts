@@ -394,10 +394,12 @@ export class ValidationPass {
     const parsed = parseChunk(chunk, this.context.settings.strict)
     if (parsed.empty && parsed.problems.length === 0) return
     const early: Finding[] = []
+    // An error at the end of input (an unclosed bracket) is placed on the document's last line;
+    // counted once, so a document with many problems is not re-read for each.
+    const lastLine =
+      parsed.problems.length === 0 ? 0 : chunk.text.replace(/\n+$/, '').split('\n').length - 1
     for (const problem of parsed.problems) {
       // Syntax problems are positioned in the text itself.
-      // An error at the end of input (an unclosed bracket) is placed on the document's last line.
-      const lastLine = chunk.text.replace(/\n+$/, '').split('\n').length - 1
       const line = Math.min(problem.line, lastLine)
       const column = line < problem.line ? 1 : problem.column + 1
       early.push({

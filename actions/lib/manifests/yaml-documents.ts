@@ -1,6 +1,13 @@
-import { loadAll, YAMLException } from 'js-yaml'
+import {
+  EVENT_ID,
+  getScalarValue,
+  loadAll,
+  parseEvents,
+  SCALAR_STYLE,
+  YAMLException,
+} from 'js-yaml'
 import { parseSimpleYaml, UnsupportedYaml } from './fast-yaml'
-import { kubernetesSchema } from './kubernetes-yaml'
+import { kubernetesPlainScalar, kubernetesSchema } from './kubernetes-yaml'
 
 /** One YAML document of a file, with where it starts so positions count from the file's start. */
 export interface DocumentChunk {
@@ -140,25 +147,83 @@ export function parseChunk(chunk: DocumentChunk, strict: boolean): ParsedChunk {
   return { value: present[0], empty: present.length === 0, usable: true, problems }
 }
 
-/** Every duplicated key of a chunk (js-yaml stops at the first), found by re-reading with marks. */
+/**
+ * Every duplicated key of a chunk (js-yaml stops at the first), in one pass over the parser's
+ * events: each mapping keeps the keys it has seen, so the cost grows with the text, not with
+ * the number of duplicates.
+ */
 function duplicateKeys(text: string): ParseProblem[] {
+  let events: ReturnType<typeof parseEvents>
+  try {
+    events = parseEvents(text, { maxDepth: maxNestingDepth })
+  } catch {
+    return []
+  }
   const problems: ParseProblem[] = []
-  let source = text
-  // Each pass blanks the reported key's line so the next duplicate surfaces; bounded by the line count.
-  for (let pass = 0; pass < 1000; pass++) {
-    try {
-      load(source, false)
-      break
-    } catch (error) {
-      if (!(error instanceof YAMLException) || !error.mark) break
-      if (!/duplicated mapping key/.test(error.reason)) break
-      const { line, column, position } = error.mark
-      const key = /^[^:\n]*/.exec(source.slice(position))?.[0].trim() ?? ''
-      problems.push({ rule: 'duplicate-key', message: `duplicate key '${key}'`, line, column })
-      const lineEnd = source.indexOf('\n', position)
-      const stop = lineEnd === -1 ? source.length : lineEnd
-      // Renaming the key keeps the structure intact, so later duplicates are still found.
-      source = `${source.slice(0, position)}${source.slice(position, stop).replace(key, `${key}-golden-path-duplicate-${pass}`)}${source.slice(stop)}`
+  // For each open collection: the keys of a mapping (undefined for a sequence), and whether
+  // the next child of a mapping is a key.
+  const keys: (Set<string> | undefined)[] = []
+  const atKey: boolean[] = []
+  let lineStart = 0
+  let line = 0
+  const positionOf = (offset: number) => {
+    // Events come in source order, so the line count only moves forward.
+    for (let next = text.indexOf('\n', lineStart); next !== -1 && next < offset; ) {
+      line++
+      lineStart = next + 1
+      next = text.indexOf('\n', lineStart)
+    }
+    return { line, column: offset - lineStart }
+  }
+  /** Called for every node; true when it is a mapping key. */
+  const child = (): boolean => {
+    const depth = keys.length - 1
+    if (depth < 0 || keys[depth] === undefined) return false
+    const isKey = atKey[depth]!
+    atKey[depth] = !isKey
+    return isKey
+  }
+  for (const event of events) {
+    switch (event.type) {
+      case EVENT_ID.MAPPING:
+        child()
+        keys.push(new Set())
+        atKey.push(true)
+        break
+      case EVENT_ID.SEQUENCE:
+        child()
+        keys.push(undefined)
+        atKey.push(false)
+        break
+      case EVENT_ID.POP:
+        keys.pop()
+        atKey.pop()
+        break
+      case EVENT_ID.ALIAS:
+        child()
+        break
+      case EVENT_ID.SCALAR: {
+        if (!child()) break
+        // Keys are compared as the values they resolve to: `on` and `yes` are both `true`.
+        const written = getScalarValue(text, event)
+        const key =
+          event.style === SCALAR_STYLE.PLAIN && event.tagStart === -1
+            ? String(kubernetesPlainScalar(written))
+            : written
+        const seen = keys[keys.length - 1]!
+        if (!seen.has(key)) {
+          seen.add(key)
+          break
+        }
+        const { line: keyLine, column } = positionOf(event.valueStart)
+        problems.push({
+          rule: 'duplicate-key',
+          message: `duplicate key '${key}'`,
+          line: keyLine,
+          column,
+        })
+        break
+      }
     }
   }
   return problems

@@ -1,4 +1,5 @@
-import { ExitCode } from '../../../actions/lib/errors'
+import { ExitCode, UsageError } from '../../../actions/lib/errors'
+import { inputText, maxInputBytes } from '../../../actions/lib/manifests/input-files'
 import { renderJunit } from '../../../actions/lib/manifests/render-junit'
 import { renderSarif } from '../../../actions/lib/manifests/render-sarif'
 import { renderJson, renderText } from '../../../actions/lib/manifests/render-text'
@@ -13,10 +14,22 @@ import { nullLogger, spawnRunner } from '../../../actions/lib/ports'
 import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
 import type { Command } from '../command'
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+/**
+ * Standard input read like a file: at most the input limit and one byte, a BOM dropped, and
+ * anything that is not UTF-8 text refused.
+ */
+async function readStdin(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer))
-  return Buffer.concat(chunks).toString('utf8')
+  let total = 0
+  for await (const chunk of stream) {
+    const bytes = Buffer.from(chunk as Buffer)
+    chunks.push(bytes)
+    total += bytes.length
+    if (total > maxInputBytes) break
+  }
+  const { text, error } = inputText(Buffer.concat(chunks, total))
+  if (text === undefined) throw new UsageError(`stdin ${error}`)
+  return text
 }
 
 /** Comma-separated values of a repeatable flag, flattened. */
@@ -94,7 +107,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
     )
     const kustomize = listFlag(values, 'kustomize')
     const paths = positionals.length === 0 && kustomize.length === 0 ? ['.'] : positionals
-    const stdin = paths.includes('-') ? await readAll(io.stdin) : undefined
+    const stdin = paths.includes('-') ? await readStdin(io.stdin) : undefined
     const report = await validateManifests(
       {
         paths,
