@@ -1,3 +1,5 @@
+import { redact } from './redaction'
+
 /**
  * Exit codes shared by every golden-path command and action:
  * 0 success, 1 the check ran and failed (findings, gate, verification),
@@ -21,8 +23,11 @@ export class UsageError extends Error {
   }
 }
 
-/** The message of anything thrown, on a single line, for a one-line report. */
+/**
+ * The message of anything thrown, on a single line, for a one-line report, with URL userinfo
+ * and the secrets in use masked (every command and action reports errors through here).
+ */
 export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
-  return message.replace(/\s*\n\s*/g, ' ').trim()
+  return redact(message.replace(/\s*\n\s*/g, ' ').trim())
 }

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { CORE_SCHEMA, loadAll } from 'js-yaml'
 import { UsageError } from '../errors'
 import { CommandNotFoundError, type CommandRunner } from '../ports'
+import { redactUrls } from '../redaction'
 import { displayPath } from './input-files'
 import { kubernetesSchema } from './kubernetes-yaml'
 import {
@@ -157,16 +158,81 @@ function translate(
   return { pointer, depth: pointer.length }
 }
 
+/**
+ * Whether kustomize would fetch an entry of `resources`, `components` or `bases` over the
+ * network: a URL, an scp-style git address, or a path whose first segment is a host name
+ * (`github.com/org/repo//dir?ref=v1`) that does not exist on disk, which kustomize clones.
+ */
+function isRemoteEntry(entry: string, directory: string): boolean {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(entry) || /^[A-Za-z0-9._-]+@[^/]+:/.test(entry)) {
+    return true
+  }
+  if (/^git::|\?ref=|\?version=/.test(entry)) return true
+  return (
+    /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]+)?\//.test(entry) &&
+    !existsSync(resolve(directory, entry))
+  )
+}
+
+/**
+ * The first entry of an overlay (or of a kustomization it includes) that would make kustomize
+ * reach the network: a remote resource, component or base, or a Helm chart with a repository.
+ */
+export function findRemoteEntry(
+  directory: string,
+  seen: Set<string> = new Set(),
+): { file: string; entry: string } | undefined {
+  const file = kustomizationFile(directory)
+  if (!file || seen.has(file)) return undefined
+  seen.add(file)
+  const [kustomization] = parseDocuments(file)
+  if (!kustomization || !isRecord(kustomization.value)) return undefined
+  const value = kustomization.value
+  for (const field of ['resources', 'components', 'bases']) {
+    for (const entry of asList(value[field])) {
+      if (typeof entry !== 'string') continue
+      if (isRemoteEntry(entry, directory)) return { file, entry: `${field}: ${entry}` }
+      const path = resolve(directory, entry)
+      if (kustomizationFile(path)) {
+        const found = findRemoteEntry(path, seen)
+        if (found) return found
+      }
+    }
+  }
+  for (const chart of [...asList(value.helmCharts), ...asList(value.helmChartInflationGenerator)]) {
+    if (!isRecord(chart)) continue
+    const repo = chart.repo ?? chart.chartRepoUrl
+    if (typeof repo === 'string' && repo !== '') {
+      return {
+        file,
+        entry: `helmCharts: ${String(chart.name ?? chart.chartName ?? '')} from ${repo}`,
+      }
+    }
+  }
+  if (asList(value.helmGlobals).length > 0 || asList(value.helmCharts).length > 0) {
+    return { file, entry: 'helmCharts' }
+  }
+  return undefined
+}
+
 /** Renders an overlay with `kubectl kustomize` (or a standalone `kustomize build`). */
 export async function renderKustomization(
   directory: string,
   cwd: string,
   runner: CommandRunner,
+  allowRemote = false,
 ): Promise<KustomizeRendering> {
   const absolute = resolve(cwd, directory)
   const kustomization = kustomizationFile(absolute)
   if (!kustomization) {
     throw new UsageError(`--kustomize '${directory}' has no kustomization.yaml`)
+  }
+  // Validation is offline: nothing an overlay names may be fetched unless asked for.
+  const remote = allowRemote ? undefined : findRemoteEntry(absolute)
+  if (remote) {
+    throw new UsageError(
+      `--kustomize '${directory}': ${displayPath(remote.file, cwd)} names a remote ${redactUrls(remote.entry)}; validation is offline (vendor it, or pass --allow-remote)`,
+    )
   }
   let result: { exitCode: number; stdout: string; stderr: string }
   try {

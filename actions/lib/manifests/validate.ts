@@ -27,6 +27,8 @@ export interface ValidateOptions {
   crds: string[]
   /** Kustomize overlay directories, rendered and validated as a whole. */
   kustomize: string[]
+  /** Lets kustomize fetch remote resources, components and Helm charts (offline otherwise). */
+  allowRemote?: boolean
   /** `golden-path`, `none` or a policy pack file. */
   policy: string
   failOn: Severity
@@ -98,7 +100,12 @@ export async function validateManifests(
     for (const directory of options.kustomize) {
       let rendering: KustomizeRendering
       try {
-        rendering = await renderKustomization(directory, cwd, ports.runner)
+        rendering = await renderKustomization(
+          directory,
+          cwd,
+          ports.runner,
+          options.allowRemote === true,
+        )
       } catch (error) {
         if (error instanceof UsageError) throw error
         pass.inputError(displayPath(directory, cwd), 'kustomize-build', oneLine(error))

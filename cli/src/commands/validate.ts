@@ -44,7 +44,7 @@ export const validateCommand: Command = {
   name: 'validate',
   summary: 'Validate Kubernetes manifests against schemas, CRDs and the golden-path policy pack',
   usage: `Usage: golden-path validate [paths...] [--kubernetes-version 1.35] [--strict|--no-strict]
-         [--crd PATH]... [--kustomize DIR]... [--policy golden-path|none|FILE]
+         [--crd PATH]... [--kustomize DIR]... [--allow-remote] [--policy golden-path|none|FILE]
          [--fail-on error|warning] [--output text|json|sarif|junit] [--summary]
          [--ignore-missing-schemas] [--skip KIND[,KIND]] [--schema-location TEMPLATE]...
 
@@ -55,7 +55,8 @@ pack. Every finding names its file, line and column.
   --kubernetes-version   schema version (default ${defaultKubernetesVersion})
   --strict / --no-strict unknown fields and duplicate keys are errors (default strict)
   --crd PATH             CustomResourceDefinition file or directory (repeatable)
-  --kustomize DIR        render an overlay and validate it (repeatable)
+  --kustomize DIR        render an overlay and validate it (repeatable); remote resources,
+                         components and Helm charts are refused unless --allow-remote
   --policy               golden-path (default), none, or a policy pack file
   --fail-on              lowest severity that fails: error (default) or warning
   --output               text (default), json, sarif or junit
@@ -80,6 +81,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
         'no-strict': { type: 'boolean' },
         crd: { type: 'string', multiple: true },
         kustomize: { type: 'string', multiple: true },
+        'allow-remote': { type: 'boolean' },
         policy: { type: 'string' },
         'fail-on': { type: 'string' },
         output: { type: 'string' },
@@ -117,6 +119,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
         strict: values['no-strict'] !== true,
         crds: listFlag(values, 'crd'),
         kustomize,
+        allowRemote: values['allow-remote'] === true,
         policy: stringFlag(values, 'policy') ?? 'golden-path',
         failOn,
         ignoreMissingSchemas: values['ignore-missing-schemas'] === true,
