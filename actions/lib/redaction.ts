@@ -17,19 +17,21 @@ const secrets: string[] = []
 export function registerSecret(value: string | undefined): void {
   if (!value) return
   for (const part of secretParts(value)) {
-    if (!secrets.includes(part)) secrets.push(part)
+    if (part.length >= 4 && !secrets.includes(part)) secrets.push(part)
   }
   secrets.sort((a, b) => b.length - a.length)
 }
 
-/** The value and each of its non-blank lines, as GitHub's log masking needs them. */
+/**
+ * The value and each of its non-blank lines: what `core.setSecret` needs, since the runner
+ * masks log output line by line and would miss the lines of a multi-line value.
+ */
 export function secretParts(value: string): string[] {
   const parts = new Set<string>()
-  const trimmed = value.trim()
-  if (trimmed.length >= 4) parts.add(value.length >= 4 ? value : trimmed)
+  if (value.trim() !== '') parts.add(value)
   for (const line of value.split(/\r?\n|\r/)) {
     const part = line.trim()
-    if (part.length >= 4) parts.add(part)
+    if (part !== '') parts.add(part)
   }
   return [...parts]
 }

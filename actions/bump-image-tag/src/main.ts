@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { oneLine } from '../../lib/errors'
 import { spawnRunner, systemClock } from '../../lib/ports'
+import { redact, registerSecret, secretParts } from '../../lib/redaction'
 import { type BumpResult, bumpImages } from '../../lib/writeback/bump-images'
 import { GitCli, needsToken } from '../../lib/writeback/git-cli'
 import { GitHubPullRequests } from '../../lib/writeback/github-pull-requests'
@@ -33,13 +34,21 @@ async function writeSummary(result: BumpResult, dryRun: boolean): Promise<void> 
 
 export async function run(): Promise<void> {
   try {
+    for (const part of secretParts(process.env.INPUT_TOKEN ?? '')) core.setSecret(part)
+    registerSecret(process.env.INPUT_TOKEN)
     const inputs = parseInputs()
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
     const result = await bumpImages(toBumpRequest(inputs, workspace), {
       git: new GitCli(spawnRunner, {
         token: needsToken(inputs.repo) && inputs.token ? inputs.token : undefined,
       }),
-      logger: { debug: core.debug, info: core.info, warning: core.warning, error: core.error },
+      // Git's and servers' words can carry a URL with credentials or the token itself.
+      logger: {
+        debug: (message) => core.debug(redact(message)),
+        info: (message) => core.info(redact(message)),
+        warning: (message) => core.warning(redact(message)),
+        error: (message) => core.error(redact(message)),
+      },
       clock: systemClock,
       random: Math.random,
       pullRequests:

@@ -1,3 +1,4 @@
+import { UsageError } from '../errors'
 import type { Logger } from '../ports'
 import type { AbortableClock } from './abortable-clock'
 import type { Application } from './application'
@@ -58,7 +59,11 @@ export async function* observeApplication(
         logger.info('the watch stream closed; reconnecting')
       } catch (error) {
         if (signal.aborted || error instanceof RequestAbortedError) return
-        if (error instanceof ArgoCdAuthError || error instanceof ApplicationNotFoundError)
+        if (
+          error instanceof ArgoCdAuthError ||
+          error instanceof ApplicationNotFoundError ||
+          error instanceof UsageError
+        )
           throw error
         if (error instanceof StreamUnavailableError) {
           logger.warning(`${error.message}; polling every ${options.pollIntervalMs} ms instead`)

@@ -1,4 +1,5 @@
 import type { Logger } from '../ports'
+import { registerSecret, serverExcerpt } from '../redaction'
 import type { AbortableClock } from './abortable-clock'
 import type { Application, ApplicationTree, ApplicationWatchEvent } from './application'
 import {
@@ -6,11 +7,59 @@ import {
   ArgoCdAuthError,
   ArgoCdResponseError,
   ArgoCdUnavailableError,
+  CrossOriginRedirectError,
   RequestAbortedError,
   StreamUnavailableError,
 } from './errors'
 import { type RetryPolicy, retryDelayMs } from './retry-policy'
 import { decodeMessages, type StreamFormat } from './stream-decoder'
+
+/**
+ * The largest answer read from Argo CD: an Application or resource tree of a very large app
+ * stays far below it, and nothing bigger is held in memory.
+ */
+export const maxAnswerBytes = 64 * 1024 * 1024
+/** An error answer is only quoted: its first bytes are enough. */
+const maxErrorBodyBytes = 64 * 1024
+const maxRedirects = 5
+const redirectStatuses = new Set([301, 302, 303, 307, 308])
+
+/** Thrown by readLimited when a body is larger than its limit. */
+class AnswerTooLarge extends Error {}
+
+/**
+ * A response body read chunk by chunk and never beyond `limit` bytes: over it, reading stops
+ * (the connection is dropped) and AnswerTooLarge is thrown, or with `truncate` the first
+ * `limit` bytes are returned.
+ */
+async function readLimited(response: Response, limit: number, truncate = false): Promise<string> {
+  if (!response.body) return ''
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
+  if (!truncate && declared > limit) {
+    await response.body.cancel().catch(() => {})
+    throw new AnswerTooLarge()
+  }
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      total += value.length
+      if (total > limit) {
+        if (!truncate) throw new AnswerTooLarge()
+        break
+      }
+    }
+  } finally {
+    if (total > limit) await reader.cancel().catch(() => {})
+    reader.releaseLock()
+  }
+  const bytes = Buffer.concat(chunks, total)
+  return bytes.subarray(0, Math.min(total, limit)).toString('utf8')
+}
 
 /** The subset of `fetch` the client uses; the CLI and action hand in Node's (or undici's for custom TLS). */
 export type FetchPort = (url: string, init: RequestInit) => Promise<Response>
@@ -56,7 +105,34 @@ export class ArgoCdClient {
   /** Why the latest retried request failed, for a timeout message that says what was going wrong. */
   lastFailure: string | undefined
 
-  constructor(private readonly options: ArgoCdClientOptions) {}
+  constructor(private readonly options: ArgoCdClientOptions) {
+    // Whatever a server echoes back, the token in use never reaches a message.
+    registerSecret(options.token)
+  }
+
+  /**
+   * `fetch` that follows redirects only within the server's origin: a redirect elsewhere would
+   * carry the token to another host and accept its answer as Argo CD's.
+   */
+  private async fetchSameOrigin(url: string, init: RequestInit, what: string): Promise<Response> {
+    let target = url
+    let request = init
+    for (let hop = 0; ; hop++) {
+      const response = await this.options.fetch(target, { ...request, redirect: 'manual' })
+      const location = response.headers.get('location')
+      if (!redirectStatuses.has(response.status) || location === null) return response
+      await response.body?.cancel().catch(() => {})
+      const next = new URL(location, target)
+      if (next.origin !== new URL(target).origin) {
+        throw new CrossOriginRedirectError(what, next.href)
+      }
+      if (hop >= maxRedirects) {
+        throw new ArgoCdResponseError(`${what} was redirected more than ${maxRedirects} times`)
+      }
+      if (response.status === 303) request = { ...request, method: 'GET', body: undefined }
+      target = next.href
+    }
+  }
 
   getApplication(
     name: string,
@@ -121,21 +197,29 @@ export class ArgoCdClient {
     const connect = linkedTimeout(signal, this.options.requestTimeoutMs)
     let response: Response
     try {
-      response = await this.options.fetch(url, {
-        method: 'GET',
-        headers: this.headers(format === 'sse' ? 'text/event-stream' : 'application/json'),
-        signal: connect.signal,
-      })
+      response = await this.fetchSameOrigin(
+        url,
+        {
+          method: 'GET',
+          headers: this.headers(format === 'sse' ? 'text/event-stream' : 'application/json'),
+          signal: connect.signal,
+        },
+        'GET /api/v1/stream/applications',
+      )
     } catch (error) {
       connect.dispose()
       if (signal.aborted) throw new RequestAbortedError()
+      if (error instanceof CrossOriginRedirectError || error instanceof ArgoCdResponseError)
+        throw error
       throw this.transportFailure(error, connect.timedOut())
     }
     // The connect timeout covers only the wait for headers: a healthy watch may stay quiet for minutes.
     connect.keepOpenWithoutTimeout()
     try {
       if (!response.ok) {
-        const detail = errorDetail(await response.text().catch(() => ''))
+        const detail = errorDetail(
+          await readLimited(response, maxErrorBodyBytes, true).catch(() => ''),
+        )
         throw this.streamStatusFailure(name, response.status, detail)
       }
       const contentType = response.headers.get('content-type') ?? ''
@@ -149,6 +233,7 @@ export class ArgoCdClient {
       for await (const message of decodeMessages(
         response.body as unknown as AsyncIterable<Uint8Array>,
         format,
+        maxAnswerBytes,
       )) {
         yield this.watchEvent(name, message)
       }
@@ -235,16 +320,32 @@ export class ArgoCdClient {
   ): Promise<{ value: unknown } | RetryableFailure> {
     const timeout = linkedTimeout(signal, this.options.requestTimeoutMs)
     try {
-      const response = await this.options.fetch(url, {
-        method,
-        headers: {
-          ...this.headers('application/json'),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      const response = await this.fetchSameOrigin(
+        url,
+        {
+          method,
+          headers: {
+            ...this.headers('application/json'),
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: timeout.signal,
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: timeout.signal,
-      })
-      const text = await response.text()
+        what,
+      )
+      let text: string
+      try {
+        text = await readLimited(
+          response,
+          response.ok ? maxAnswerBytes : maxErrorBodyBytes,
+          !response.ok,
+        )
+      } catch (error) {
+        if (!(error instanceof AnswerTooLarge)) throw error
+        throw new ArgoCdResponseError(
+          `${what} answered with more than ${maxAnswerBytes / 1024 / 1024} MiB; not reading it (is --server an Argo CD API server?)`,
+        )
+      }
       if (response.ok) {
         try {
           return { value: JSON.parse(text) }
@@ -271,7 +372,8 @@ export class ArgoCdClient {
       if (
         error instanceof ArgoCdAuthError ||
         error instanceof ApplicationNotFoundError ||
-        error instanceof ArgoCdResponseError
+        error instanceof ArgoCdResponseError ||
+        error instanceof CrossOriginRedirectError
       ) {
         throw error
       }
@@ -328,9 +430,9 @@ function errorDetail(text: string): string {
   return clip(text)
 }
 
+/** A server's words in a message: one short line, secrets and URL credentials masked. */
 function clip(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim()
-  return line.length > 160 ? `${line.slice(0, 157)}...` : line
+  return serverExcerpt(text, 160)
 }
 
 interface LinkedTimeout {

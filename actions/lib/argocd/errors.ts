@@ -1,3 +1,6 @@
+import { UsageError } from '../errors'
+import { redactUrls } from '../redaction'
+
 /**
  * Why a call to the Argo CD API did not give an answer. Each message is one
  * line a user can act on; none of them ever contains the token.
@@ -52,5 +55,18 @@ export class RequestAbortedError extends Error {
   constructor() {
     super('request aborted')
     this.name = 'RequestAbortedError'
+  }
+}
+
+/**
+ * The server redirected to another origin. Following it would send the token there, and an
+ * answer from elsewhere proves nothing about this Argo CD: a usage problem (exit 2).
+ */
+export class CrossOriginRedirectError extends UsageError {
+  constructor(what: string, target: string) {
+    super(
+      `${what} was redirected to another origin, ${redactUrls(target)}; not following it with the token (pass that server as --server if it is the right one)`,
+    )
+    this.name = 'CrossOriginRedirectError'
   }
 }

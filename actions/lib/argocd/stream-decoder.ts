@@ -8,12 +8,17 @@ export type StreamFormat = 'ndjson' | 'sse'
 export async function* decodeMessages(
   body: AsyncIterable<Uint8Array>,
   format: StreamFormat,
+  maxMessageBytes = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<string> {
   const decoder = new TextDecoder()
   let buffered = ''
   let eventData: string[] = []
   for await (const chunk of body) {
     buffered += decoder.decode(chunk, { stream: true })
+    // One message is parsed at a time; a line that never ends is refused, not buffered forever.
+    if (buffered.length > maxMessageBytes && buffered.indexOf('\n') === -1) {
+      throw new StreamMessageTooLarge(maxMessageBytes)
+    }
     let newline = buffered.indexOf('\n')
     while (newline !== -1) {
       const line = buffered.slice(0, newline).replace(/\r$/, '')
@@ -33,4 +38,12 @@ export async function* decodeMessages(
     }
   }
   // A stream cut mid-message leaves an incomplete tail; it is dropped, never parsed.
+}
+
+/** A message of the watch stream longer than any Application answer may be. */
+export class StreamMessageTooLarge extends Error {
+  constructor(limit: number) {
+    super(`the watch stream sent a message over ${limit / 1024 / 1024} MiB; not reading it`)
+    this.name = 'StreamMessageTooLarge'
+  }
 }

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors'
 import type { Logger } from '../ports'
+import { hasControlCharacters, registerSecret } from '../redaction'
 import { type AbortableClock, abortableSystemClock } from './abortable-clock'
 import type { WatchMode } from './application-observer'
 import { ArgoCdClient, type FetchPort, type RefreshMode } from './client'
@@ -94,6 +95,13 @@ export function parseVerifySettings(
   if (!token) {
     throw new UsageError(
       `missing ${label('token')}: pass the Argo CD API token or set ARGOCD_AUTH_TOKEN`,
+    )
+  }
+  // Masked in every message from here on, including the one below.
+  registerSecret(token)
+  if (hasControlCharacters(token)) {
+    throw new UsageError(
+      `invalid ${label('token')}: it holds a line break or another control character (not shown); pass the token on one line`,
     )
   }
   if (raw.insecure && raw['ca-file']) {

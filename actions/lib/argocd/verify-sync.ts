@@ -53,6 +53,12 @@ export interface VerifySyncPorts {
 const stableHealth = new Set(['Healthy'])
 
 /**
+ * How long reading the resource tree (to name the broken resources) may take once the outcome
+ * is known, retries included: `--timeout` plus this bounds the whole command.
+ */
+export const diagnosticsAllowanceMs = 5_000
+
+/**
  * Proves that Argo CD applied exactly `revision` to `app` and that the app is
  * healthy, or fails as soon as that cannot happen, naming what is broken.
  */
@@ -360,7 +366,7 @@ async function unhealthyResources(
 ): Promise<UnhealthyResource[]> {
   let tree: ApplicationTree
   try {
-    tree = await client.resourceTree(options.app, AbortSignal.timeout(options.requestTimeoutMs * 3))
+    tree = await client.resourceTree(options.app, AbortSignal.timeout(diagnosticsAllowanceMs))
   } catch (error) {
     logger.warning(
       `could not read the resource tree: ${error instanceof Error ? error.message : String(error)}`,

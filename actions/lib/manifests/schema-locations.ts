@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { oneLine } from '../errors'
+import { redactUrls } from '../redaction'
 import type { JsonSchema } from './schema-bundle'
 
 /** Fetches a schema URL; a test hands in a server on loopback, the CLI the global fetch. */
@@ -75,6 +76,8 @@ export async function locateSchema(
       options.kubernetesRelease,
       options.strict,
     )
+    // Messages show a location without the credentials a URL may carry.
+    const shown = redactUrls(location)
     let text: string | undefined
     if (/^https?:\/\//.test(location)) {
       // Loaded here: most runs never download a schema and need no crypto at start-up.
@@ -90,14 +93,14 @@ export async function locateSchema(
         try {
           response = await options.fetcher.get(location)
         } catch (error) {
-          return { found: false, reason: `could not fetch ${location}: ${oneLine(error)}` }
+          return { found: false, reason: `could not fetch ${shown}: ${oneLine(error)}` }
         }
         if (response.status === 404) {
-          tried.push(location)
+          tried.push(shown)
           continue
         }
         if (response.status !== 200) {
-          return { found: false, reason: `${location} answered HTTP ${response.status}` }
+          return { found: false, reason: `${shown} answered HTTP ${response.status}` }
         }
         text = response.body
         mkdirSync(options.cacheDir, { recursive: true })
@@ -112,16 +115,16 @@ export async function locateSchema(
           'utf8',
         )
       } catch {
-        tried.push(location)
+        tried.push(shown)
         continue
       }
     }
     try {
       const schema = JSON.parse(text) as JsonSchema
       if (schema === null || typeof schema !== 'object') throw new Error('not a JSON object')
-      return { found: true, schema, source: location }
+      return { found: true, schema, source: shown }
     } catch (error) {
-      return { found: false, reason: `${location} is not a JSON schema: ${oneLine(error)}` }
+      return { found: false, reason: `${shown} is not a JSON schema: ${oneLine(error)}` }
     }
   }
   return { found: false, reason: `no schema for ${apiVersion} ${kind} at ${tried.join(', ')}` }

@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { oneLine } from '../../lib/errors'
 import { type Logger, spawnRunner, systemClock } from '../../lib/ports'
+import { registerSecret, secretParts } from '../../lib/redaction'
 import { pushImage } from '../../lib/registry/push-image'
 import { parseInputs } from './inputs'
 
@@ -14,7 +15,9 @@ const logger: Logger = {
 export async function run(): Promise<void> {
   try {
     const inputs = parseInputs(process.env, process.env.GITHUB_WORKSPACE || process.cwd())
-    if (inputs.password) core.setSecret(inputs.password)
+    // Each line too: the runner masks a multi-line secret line by line.
+    for (const part of secretParts(inputs.password ?? '')) core.setSecret(part)
+    registerSecret(inputs.password)
     const result = await pushImage(
       {
         ociLayout: inputs.oci,

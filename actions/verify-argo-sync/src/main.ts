@@ -3,6 +3,7 @@ import { renderVerificationSummary } from '../../lib/argocd/verification-summary
 import { runVerification } from '../../lib/argocd/verify-settings'
 import { oneLine } from '../../lib/errors'
 import type { Logger } from '../../lib/ports'
+import { secretParts } from '../../lib/redaction'
 import { inputLabel, readSettings } from './inputs'
 
 const logger: Logger = {
@@ -14,8 +15,9 @@ const logger: Logger = {
 
 export async function run(): Promise<void> {
   try {
+    // Each line of a multi-line value too: the runner masks line by line.
+    for (const part of secretParts(process.env.INPUT_TOKEN ?? '')) core.setSecret(part)
     const settings = readSettings(process.env)
-    core.setSecret(settings.token)
     const result = await runVerification(settings, { logger }, inputLabel('ca-file'))
     core.setOutput('verified', String(result.verified))
     core.setOutput('synced-revision', result.syncedRevisions.join(','))

@@ -1,5 +1,6 @@
 import { ExitCode, oneLine, UsageError } from '../../../actions/lib/errors'
 import { spawnRunner, systemClock } from '../../../actions/lib/ports'
+import { redact, registerSecret } from '../../../actions/lib/redaction'
 import {
   type BumpResult,
   bumpImages,
@@ -174,13 +175,15 @@ export const bumpCommand: Command = {
     if (request.files.length === 0 && request.directories.length === 0) {
       throw new UsageError('name the files to edit with --file or --dir')
     }
+    registerSecret(token)
+    // Git's and servers' words can carry a URL with credentials or the token itself.
     const logger = {
       debug() {},
       info: (message: string) => {
-        if (output === 'text') io.stderr.write(`${message}\n`)
+        if (output === 'text') io.stderr.write(`${redact(message)}\n`)
       },
-      warning: (message: string) => io.stderr.write(`warning: ${message}\n`),
-      error: (message: string) => io.stderr.write(`error: ${message}\n`),
+      warning: (message: string) => io.stderr.write(`warning: ${redact(message)}\n`),
+      error: (message: string) => io.stderr.write(`error: ${redact(message)}\n`),
     }
     let result: BumpResult
     try {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { UsageError } from '../../../actions/lib/errors'
 import { nullLogger, spawnRunner, systemClock } from '../../../actions/lib/ports'
+import { registerSecret } from '../../../actions/lib/redaction'
 import { parseRepository } from '../../../actions/lib/registry/image-reference'
 import { pushImage } from '../../../actions/lib/registry/push-image'
 import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
@@ -59,6 +60,8 @@ Exit codes: 0 pushed, 2 usage error or push failure.`,
       throw new UsageError(`invalid --attempts '${attemptsFlag}': expected a whole number from 1`)
     }
     const layout = resolve(io.cwd, oci)
+    const password = values['password-stdin'] === true ? await readStdin(io) : undefined
+    registerSecret(password)
     const result = await pushImage(
       {
         ociLayout: layout,
@@ -66,7 +69,7 @@ Exit codes: 0 pushed, 2 usage error or push failure.`,
         tags: listFlag(values, 'tag'),
         tlsVerify: parseBoolean('--tls-verify', stringFlag(values, 'tls-verify'), true),
         username: stringFlag(values, 'username'),
-        password: values['password-stdin'] === true ? await readStdin(io) : undefined,
+        password,
         attempts: Number(attemptsFlag),
         retryDelayMs: 2000,
       },

@@ -7,6 +7,7 @@ import {
 } from '../../../actions/lib/argocd/verify-settings'
 import { ExitCode } from '../../../actions/lib/errors'
 import type { Logger } from '../../../actions/lib/ports'
+import { redact } from '../../../actions/lib/redaction'
 import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
 import type { Command } from '../command'
 
@@ -91,11 +92,10 @@ Exit codes: 0 verified; 1 failed, degraded, unauthorized or timed out; 2 usage e
       (name) => `--${name}`,
       io.env.ARGOCD_AUTH_TOKEN,
     )
-    // The token is never logged; masking it anyway guards against a server echoing it back.
-    const mask = (message: string) =>
-      settings.token.length >= 8 ? message.split(settings.token).join('***') : message
+    // The token is never logged; masking it (and URL credentials) anyway guards against a
+    // server echoing it back.
     const log = (level: string) => (message: string) => {
-      io.stderr.write(`golden-path verify: ${level}${mask(message)}\n`)
+      io.stderr.write(`golden-path verify: ${level}${redact(message)}\n`)
     }
     const logger: Logger = {
       debug() {},
