@@ -72,6 +72,5 @@ export function serverExcerpt(body: string, limit = 200): string {
  * split the header, and the HTTP client's own error would print the value).
  */
 export function hasControlCharacters(value: string): boolean {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
   return /[\x00-\x1f\x7f]/.test(value)
 }
