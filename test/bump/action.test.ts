@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseInputs, toBumpRequest } from '../../actions/bump-image-tag/src/inputs'
+import { bundleNode } from '../support/node-runtime'
 import { readOutputs, stepFiles } from '../support/step-files'
 import { GitOpsRemote, gitEnv } from './git-fixture'
 
@@ -97,7 +98,7 @@ describe('bump-image-tag action bundle', () => {
     const runnerDir = mkdtempSync(join(tmpdir(), 'golden-path-runner-'))
     cleanups.push(() => rmSync(runnerDir, { recursive: true, force: true }))
     const { output, summary } = stepFiles(runnerDir)
-    await promisify(execFile)('node', ['actions/bump-image-tag/dist/index.js'], {
+    await promisify(execFile)(bundleNode, ['actions/bump-image-tag/dist/index.js'], {
       env: {
         ...gitEnv,
         ...env({

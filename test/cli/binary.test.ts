@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { resolveCommand } from '../../cli/src/command'
 import { commands } from '../../cli/src/commands/index'
 import { cliEntry, ensureCliBuilt, runCli } from '../support/cli-process'
+import { bundleNode } from '../support/node-runtime'
 
 const packageVersion = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -92,7 +93,7 @@ describe('golden-path CLI, the bundled cli/dist/index.js', () => {
   })
 
   it('keeps its exit code and prints no stack trace when the reader of stdout goes away', async () => {
-    const child = spawn(process.execPath, [cliEntry, 'version', '--output', 'json'], {
+    const child = spawn(bundleNode, [cliEntry, 'version', '--output', 'json'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     // Closed long before node has started, so the CLI's first write meets a closed pipe.

@@ -7,6 +7,7 @@ import { Readable, Writable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { main } from '../../cli/src/main'
 import { newRevision } from '../support/argocd-fixtures'
+import { bundleNode } from '../support/node-runtime'
 import { readOutputs, stepFiles } from '../support/step-files'
 
 /*
@@ -212,7 +213,7 @@ describe('no action prints a secret it was given', () => {
       GITHUB_STEP_SUMMARY: files.summary,
     }
     for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
-    const child = spawn(process.env.GOLDEN_PATH_NODE ?? process.execPath, [bundle], { env })
+    const child = spawn(bundleNode, [bundle], { env })
     let stdout = ''
     child.stdout.on('data', (chunk) => {
       stdout += chunk

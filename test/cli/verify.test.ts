@@ -14,6 +14,7 @@ import {
   stuckAtOldFrames,
 } from '../support/argocd-scenarios'
 import { ArgoCdSimulator } from '../support/argocd-simulator'
+import { bundleNode } from '../support/node-runtime'
 
 const token = 'eyJhbGciOiJIUzI1NiJ9.ci-deployer-token'
 const root = new URL('../..', import.meta.url).pathname
@@ -379,7 +380,7 @@ describe('the built golden-path CLI', () => {
   it('exits 0 as soon as the app is verified, leaving nothing running', async () => {
     const server = await serve(scenario('rollout', rolloutFrames(40)))
     const child = spawn(
-      'node',
+      bundleNode,
       [
         'cli/dist/index.js',
         'verify',

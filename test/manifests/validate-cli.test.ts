@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { Readable, Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { main } from '../../cli/src/main'
+import { bundleNode } from '../support/node-runtime'
 import { repositoryRoot, workspace } from './validate-harness'
 
 async function cli(args: string[], { stdin = '', cwd = repositoryRoot } = {}) {
@@ -182,7 +183,7 @@ describe('golden-path validate', () => {
       "run 'node scripts/build.mjs cli'",
     ).toBe(true)
     const run = spawnSync(
-      'node',
+      bundleNode,
       ['cli/dist/index.js', 'validate', '-', '--kubernetes-version', '1.36', '--output', 'json'],
       {
         cwd: repositoryRoot,

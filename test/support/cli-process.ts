@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type CommandResult, spawnRunner } from '../../actions/lib/ports'
 import { ensureBuilt } from './fresh-build'
+import { bundleNode } from './node-runtime'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 export const cliEntry = join(root, 'cli', 'dist', 'index.js')
@@ -19,7 +20,7 @@ export function ensureCliBuilt(): Promise<void> {
 
 /** Runs the bundled CLI as a user would: `node cli/dist/index.js <args>`. */
 export function runCli(args: string[], options: { cwd?: string } = {}): Promise<CommandResult> {
-  return spawnRunner.run(process.execPath, [cliEntry, ...args], {
+  return spawnRunner.run(bundleNode, [cliEntry, ...args], {
     cwd: options.cwd ?? root,
     timeoutMs: 60_000,
   })

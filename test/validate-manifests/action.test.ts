@@ -6,6 +6,7 @@ import { load } from 'js-yaml'
 import { describe, expect, it } from 'vitest'
 import { parseInputs } from '../../actions/validate-manifests/src/inputs'
 import { repositoryRoot, workspace } from '../manifests/validate-harness'
+import { bundleNode } from '../support/node-runtime'
 import { stepFiles } from '../support/step-files'
 
 describe('validate-manifests inputs', () => {
@@ -95,7 +96,7 @@ describe('validate-manifests inputs', () => {
 function runAction(dir: string, env: Record<string, string>) {
   const { output, summary } = stepFiles(dir)
   const run = spawnSync(
-    'node',
+    bundleNode,
     [join(repositoryRoot, 'actions/validate-manifests/dist/index.js')],
     {
       cwd: dir,
@@ -208,7 +209,7 @@ describe('validate-manifests action (the committed dist, run as the runner runs 
 
   it('fails the step with one line on a bad input', () => {
     const run = spawnSync(
-      'node',
+      bundleNode,
       [join(repositoryRoot, 'actions/validate-manifests/dist/index.js')],
       {
         encoding: 'utf8',

@@ -10,6 +10,7 @@ import { readInputs, readSettings } from '../../actions/verify-argo-sync/src/inp
 import { newImage, newRevision } from '../support/argocd-fixtures'
 import { degradedFrames, rolloutFrames, type Scenario, scenario } from '../support/argocd-scenarios'
 import { ArgoCdSimulator } from '../support/argocd-simulator'
+import { bundleNode } from '../support/node-runtime'
 import { readOutputs, stepFiles } from '../support/step-files'
 
 const root = new URL('../..', import.meta.url).pathname
@@ -169,7 +170,7 @@ describe('the verify-argo-sync action, run as the runner runs it', () => {
       ...inputs,
     }
     for (const [name, value] of Object.entries(given)) env[`INPUT_${name.toUpperCase()}`] = value
-    const child = spawn('node', [bundle], { env })
+    const child = spawn(bundleNode, [bundle], { env })
     let stdout = ''
     child.stdout.on('data', (chunk) => {
       stdout += chunk

@@ -31620,7 +31620,6 @@ function serverExcerpt(body, limit = 200) {
  * split the header, and the HTTP client's own error would print the value).
  */
 function hasControlCharacters(value) {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
     return /[\x00-\x1f\x7f]/.test(value);
 }
 
