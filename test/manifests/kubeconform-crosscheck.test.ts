@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { trickyCorpus } from './tricky-yaml-corpus'
 import { repositoryRoot, validate, workspace } from './validate-harness'
 
 const pod = (container: string, extra = '') => `
@@ -190,5 +191,79 @@ describe('cross-check with kubeconform on a shared corpus', () => {
     const verdicts = [...ours.values()]
     expect(verdicts.filter(Boolean).length).toBeGreaterThan(8)
     expect(verdicts.filter((valid) => !valid).length).toBeGreaterThan(8)
+  })
+})
+
+describe('cross-check with kubeconform on generated tricky YAML', () => {
+  // Fixed so every run checks the same documents; docs/validate.md lists the differences.
+  const documents = trickyCorpus(0x13, 300)
+  let area: ReturnType<typeof workspace>
+  beforeAll(() => {
+    const files: Record<string, string> = {}
+    for (const document of documents) files[`tricky/${document.name}.yaml`] = document.text
+    area = workspace(files)
+    const generated = spawnSync(
+      'node',
+      [
+        join(repositoryRoot, 'scripts/generate-schemas.mjs'),
+        '--standalone',
+        join(area.dir, 'schemas'),
+        '--strict',
+        '--kubernetes-version',
+        '1.35',
+      ],
+      { encoding: 'utf8' },
+    )
+    expect(generated.status, generated.stderr).toBe(0)
+  })
+  afterAll(() => area?.cleanup())
+
+  it('reads 300 documents of YAML 1.1 scalars, tags, merges and odd whitespace to the same verdict', async () => {
+    expect(kubeconform, 'kubeconform is required (bash scripts/setup.sh)').toBeDefined()
+    const run = spawnSync(
+      kubeconform!,
+      [
+        '-strict',
+        '-output',
+        'json',
+        '-verbose',
+        '-schema-location',
+        join(area.dir, 'schemas/{{.ResourceKind}}{{.KindSuffix}}.json'),
+        join(area.dir, 'tricky'),
+      ],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    )
+    const fileName = (path: string) =>
+      path
+        .split('/')
+        .pop()!
+        .replace(/\.yaml$/, '')
+    const theirs = new Map<string, boolean>()
+    for (const resource of JSON.parse(run.stdout).resources as {
+      filename: string
+      status: string
+    }[]) {
+      theirs.set(fileName(resource.filename), resource.status === 'statusValid')
+    }
+    const report = await validate({ paths: ['tricky'], cwd: area.dir })
+    const ours = new Map<string, boolean>()
+    for (const resource of report.resources) {
+      const name = fileName(resource.file)
+      ours.set(name, (ours.get(name) ?? true) && resource.status === 'valid')
+    }
+    for (const document of documents) {
+      const expected = document.difference
+        ? { ours: true, theirs: false }
+        : { ours: theirs.get(document.name), theirs: theirs.get(document.name) }
+      expect(
+        { name: document.name, ours: ours.get(document.name), theirs: theirs.get(document.name) },
+        document.text,
+      ).toEqual({ name: document.name, ...expected })
+    }
+    // Enough of both verdicts, and of the documented difference, to mean something.
+    const verdicts = [...ours.values()]
+    expect(verdicts.filter(Boolean).length).toBeGreaterThan(60)
+    expect(verdicts.filter((valid) => !valid).length).toBeGreaterThan(60)
+    expect(documents.filter((document) => document.difference).length).toBeGreaterThan(3)
   })
 })

@@ -82,7 +82,9 @@ function plainValue(text: string): unknown {
   if (nullWords.has(text)) return null
   if (!numberLike.test(text)) return text
   if ((decimalInteger.test(text) || decimalFloat.test(text)) && !leadingZero.test(text)) {
-    return Number(text)
+    const value = Number(text)
+    // Out of a float64's range (`1e400`), Go keeps the text: goYamlNumber decides.
+    if (Number.isFinite(value)) return value
   }
   // Quantities and versions (`100m`, `128Mi`, `1.2.3-rc1`) hold a letter that no integer, float,
   // infinity or NaN can, so they are strings without a closer look.

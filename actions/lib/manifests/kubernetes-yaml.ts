@@ -15,7 +15,8 @@ import {
  *   UPPER (`yEs` stays a string);
  * - integers: underscores are dropped, then Go's ParseInt with base 0 (`0x1F`, `0o17`, `0b101`,
  *   and a leading 0 means octal: `0644` is 420); otherwise a float of the form
- *   [-+]?(.d+|d+(.d*)?)([eE][-+]?d+)? (`08` is 8, `1_0.5` is 10.5), or .inf/.nan;
+ *   [-+]?(.d+|d+(.d*)?)([eE][-+]?d+)? (`08` is 8, `1_0.5` is 10.5) within a float64's range
+ *   (`1e400` stays a string), or .inf/.nan;
  * - timestamps stay strings (go-yaml hands them to JSON as written);
  * - `!!binary` is base64-decoded into a string;
  * - merge keys (`<<`) are honoured.
@@ -65,8 +66,10 @@ export function goYamlNumber(text: string): number | undefined {
   const plain = text.indexOf('_') === -1 ? text : text.replace(/_/g, '')
   const integer = goParseInt(plain)
   if (integer !== undefined) return integer
-  if (goFloat.test(plain)) return Number(plain)
-  return undefined
+  if (!goFloat.test(plain)) return undefined
+  // Go's ParseFloat fails on a value out of range (`1e400`): go-yaml then keeps the text.
+  const float = Number(plain)
+  return Number.isFinite(float) ? float : undefined
 }
 
 const intTag = defineScalarTag<number>('tag:yaml.org,2002:int', {
