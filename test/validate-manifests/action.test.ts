@@ -118,7 +118,7 @@ describe('validate-manifests action (the committed dist, run as the runner runs 
     const configMaps = Array.from(
       { length: 15 },
       (_, index) =>
-        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${index}}\ndata: {n: ${index}}\n`,
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${index}}\ndata: {count: ${index}}\n`,
     ).join('---\n')
     const { dir, cleanup } = workspace({ 'manifests/config.yaml': configMaps })
     try {
@@ -132,7 +132,7 @@ describe('validate-manifests action (the committed dist, run as the runner runs 
       expect(errors).toHaveLength(10)
       expect(warnings).toHaveLength(10)
       expect(errors[0]).toBe(
-        '::error title=schema-type (ConfigMap/c0),file=manifests/config.yaml,line=4,col=11::/data/n: expected string, got integer',
+        '::error title=schema-type (ConfigMap/c0),file=manifests/config.yaml,line=4,col=15::/data/count: expected string, got integer',
       )
       expect(run.stdout).toContain('::error::15 resources have findings at or above')
       const outputs = readFileSync(output, 'utf8')
@@ -163,7 +163,7 @@ describe('validate-manifests action (the committed dist, run as the runner runs 
         { length: 1300 },
         (_, item) => {
           const value = item === 7 ? '1' : `"v${item}"`
-          return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${file}-${item}}\ndata: {n: ${value}}\n`
+          return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${file}-${item}}\ndata: {count: ${value}}\n`
         },
       ).join('---\n')
     }
