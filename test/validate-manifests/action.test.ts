@@ -146,7 +146,7 @@ describe('validate-manifests action (the committed dist, run as the runner runs 
       }
       const markdown = readFileSync(summary, 'utf8')
       expect(markdown).toContain('10 findings beyond GitHub')
-      expect(markdown).toContain('manifests/config.yaml:74:11')
+      expect(markdown).toContain('manifests/config.yaml:74:15')
       const sarif = JSON.parse(readFileSync(join(dir, 'golden-path-validate.sarif'), 'utf8'))
       expect(sarif.runs[0].results).toHaveLength(30)
       expect(existsSync(join(dir, `golden-path-validate.sarif.${run.pid}.tmp`))).toBe(false)
