@@ -1,7 +1,11 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { discoverOverlays } from '../../actions/lib/gitops-review/overlay-discovery'
+import {
+  affectedOverlays,
+  dependencyDirectories,
+  discoverOverlays,
+} from '../../actions/lib/gitops-review/overlay-discovery'
 import {
   defaultNotesRef,
   type GitOpsReview,
@@ -42,6 +46,48 @@ describe('reviewing a GitOps pull request: base and head rendered from real git 
     expect(discoverOverlays(repo.dir)).toEqual(['overlays/dev', 'overlays/prod', 'overlays/stage'])
     expect(discoverOverlays(repo.dir, ['overlays/s*'])).toEqual(['overlays/stage'])
     expect(discoverOverlays(repo.dir, ['**/prod'])).toEqual(['overlays/prod'])
+  })
+
+  it('knows which directories each overlay builds on, to render only what a change can affect', () => {
+    expect(dependencyDirectories(repo.dir, 'overlays/prod')).toEqual([
+      'base',
+      'components/probes',
+      'overlays/prod',
+    ])
+    const dependencies = new Map(
+      discoverOverlays(repo.dir).map((path) => [path, dependencyDirectories(repo.dir, path)]),
+    )
+    expect([...affectedOverlays(dependencies, ['overlays/dev/kustomization.yaml'])]).toEqual([
+      'overlays/dev',
+    ])
+    expect([...affectedOverlays(dependencies, ['components/probes/kustomization.yaml'])]).toEqual([
+      'overlays/prod',
+    ])
+    // overlays/dev-canary is not inside overlays/dev.
+    expect([...affectedOverlays(dependencies, ['overlays/dev-canary/x.yaml'])].sort()).toEqual([
+      'overlays/dev',
+      'overlays/prod',
+      'overlays/stage',
+    ])
+    expect([...affectedOverlays(dependencies, ['README.md'])]).toHaveLength(3)
+  })
+
+  it('a change to a patch file in an overlay’s subdirectory touches that overlay only', async () => {
+    mkdirSync(join(repo.dir, 'overlays/prod/patches'))
+    repo.write(
+      'overlays/prod/patches/replicas.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: payments\nspec:\n  replicas: 3\n',
+    )
+    const path = 'overlays/prod/kustomization.yaml'
+    repo.write(path, `${repo.read(path)}patches:\n  - path: patches/replicas.yaml\n`)
+    const withPatch = repo.commit('prod runs 3 replicas')
+    repo.write(
+      'overlays/prod/patches/replicas.yaml',
+      repo.read('overlays/prod/patches/replicas.yaml').replace('replicas: 3', 'replicas: 4'),
+    )
+    const result = await review(repo.commit('prod runs 4 replicas'), { base: withPatch })
+    expect(touchedOverlays(result).map((touched) => touched.path)).toEqual(['overlays/prod'])
+    expect(overlay(result, 'overlays/prod').diff?.text).toContain('+  replicas: 4')
   })
 
   it('a digest bump touches that overlay only, and names old → new digest', async () => {

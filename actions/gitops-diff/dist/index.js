@@ -40480,6 +40480,54 @@ function discoverOverlays(root, patterns = []) {
     // A Component only exists inside the kustomization that includes it; it never renders alone.
     return directories.filter((directory) => !referenced.has(directory) && kustomizationOf(root, directory)?.kind !== 'Component');
 }
+/**
+ * The directories whose files can change what `overlay` renders: the overlay and,
+ * transitively, every local directory its resources, bases and components name (a
+ * file entry counts as its directory). kubectl kustomize's default load restrictor
+ * keeps every other file an overlay reads inside these directories; anything else a
+ * change touches makes affectedOverlays fall back to every overlay.
+ */
+function dependencyDirectories(root, overlay) {
+    const seen = new Set();
+    const pending = [overlay];
+    while (pending.length > 0 && seen.size < maxDirectories) {
+        const directory = pending.pop();
+        if (seen.has(directory))
+            continue;
+        seen.add(directory);
+        for (const reference of referencedDirectories(root, directory)) {
+            const isKustomization = kustomizationNames.some((name) => {
+                try {
+                    (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(root, reference, name));
+                    return true;
+                }
+                catch {
+                    return false;
+                }
+            });
+            if (isKustomization)
+                pending.push(reference);
+            else
+                seen.add(external_node_path_namespaceObject.posix.dirname(reference));
+        }
+    }
+    return [...seen].sort();
+}
+const inside = (file, directory) => directory === '.' || file === directory || file.startsWith(`${directory}/`);
+/**
+ * The overlays a change to `changedFiles` can render differently. Conservative: when
+ * a changed file lies outside every overlay's dependency directories (a patch or a
+ * generator file kept elsewhere), every overlay is affected.
+ */
+function affectedOverlays(dependencies, changedFiles) {
+    const all = new Set(dependencies.keys());
+    const covered = (file) => [...dependencies.values()].some((directories) => directories.some((directory) => inside(file, directory)));
+    if (changedFiles.some((file) => !covered(file)))
+        return all;
+    return new Set([...dependencies.entries()]
+        .filter(([, directories]) => changedFiles.some((file) => directories.some((directory) => inside(file, directory))))
+        .map(([overlay]) => overlay));
+}
 
 ;// CONCATENATED MODULE: ./actions/lib/writeback/unified-diff.ts
 /**
@@ -40793,9 +40841,24 @@ async function reviewGitOpsChange(request, ports) {
         const baseOverlays = new Set(base ? discoverOverlays(baseTree, request.overlays) : []);
         // Undefined when the repository has no records ref: reviews say so instead of "not delivered".
         const records = await readDeliveryRecords(ports.runner, request.repository, request.notesRef, ports.logger);
+        const paths = [...new Set([...headOverlays, ...baseOverlays])].sort();
+        // Only overlays whose files (or the files they build on, at base or head) changed can
+        // render differently; the others are not rendered at all.
+        const dependencies = new Map(paths.map((path) => [
+            path,
+            [
+                ...(headOverlays.has(path) ? dependencyDirectories(headTree, path) : []),
+                ...(baseOverlays.has(path) ? dependencyDirectories(baseTree, path) : []),
+            ],
+        ]));
+        const affected = base ? affectedOverlays(dependencies, changedFiles) : new Set(paths);
         const overlays = [];
-        for (const path of [...new Set([...headOverlays, ...baseOverlays])].sort()) {
+        for (const path of paths) {
             const environment = environmentOf(path, request.promotionOrder);
+            if (!affected.has(path) && headOverlays.has(path) && baseOverlays.has(path)) {
+                overlays.push({ path, environment, status: 'unchanged', images: [] });
+                continue;
+            }
             const after = headOverlays.has(path) ? await render(ports, (0,external_node_path_namespaceObject.join)(headTree, path)) : undefined;
             const before = base && baseOverlays.has(path) ? await render(ports, (0,external_node_path_namespaceObject.join)(baseTree, path)) : undefined;
             const afterText = after && 'text' in after ? after.text : '';

@@ -117,3 +117,60 @@ export function discoverOverlays(root: string, patterns: readonly string[] = [])
       !referenced.has(directory) && kustomizationOf(root, directory)?.kind !== 'Component',
   )
 }
+
+/**
+ * The directories whose files can change what `overlay` renders: the overlay and,
+ * transitively, every local directory its resources, bases and components name (a
+ * file entry counts as its directory). kubectl kustomize's default load restrictor
+ * keeps every other file an overlay reads inside these directories; anything else a
+ * change touches makes affectedOverlays fall back to every overlay.
+ */
+export function dependencyDirectories(root: string, overlay: string): string[] {
+  const seen = new Set<string>()
+  const pending = [overlay]
+  while (pending.length > 0 && seen.size < maxDirectories) {
+    const directory = pending.pop()!
+    if (seen.has(directory)) continue
+    seen.add(directory)
+    for (const reference of referencedDirectories(root, directory)) {
+      const isKustomization = kustomizationNames.some((name) => {
+        try {
+          readFileSync(join(root, reference, name))
+          return true
+        } catch {
+          return false
+        }
+      })
+      if (isKustomization) pending.push(reference)
+      else seen.add(posix.dirname(reference))
+    }
+  }
+  return [...seen].sort()
+}
+
+const inside = (file: string, directory: string) =>
+  directory === '.' || file === directory || file.startsWith(`${directory}/`)
+
+/**
+ * The overlays a change to `changedFiles` can render differently. Conservative: when
+ * a changed file lies outside every overlay's dependency directories (a patch or a
+ * generator file kept elsewhere), every overlay is affected.
+ */
+export function affectedOverlays(
+  dependencies: ReadonlyMap<string, readonly string[]>,
+  changedFiles: readonly string[],
+): Set<string> {
+  const all = new Set(dependencies.keys())
+  const covered = (file: string) =>
+    [...dependencies.values()].some((directories) =>
+      directories.some((directory) => inside(file, directory)),
+    )
+  if (changedFiles.some((file) => !covered(file))) return all
+  return new Set(
+    [...dependencies.entries()]
+      .filter(([, directories]) =>
+        changedFiles.some((file) => directories.some((directory) => inside(file, directory))),
+      )
+      .map(([overlay]) => overlay),
+  )
+}

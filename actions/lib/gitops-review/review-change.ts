@@ -8,7 +8,7 @@ import {
   previousEnvironmentVerdict,
   readDeliveryRecords,
 } from './delivery-records'
-import { discoverOverlays } from './overlay-discovery'
+import { affectedOverlays, dependencyDirectories, discoverOverlays } from './overlay-discovery'
 import { type RenderedDiff, renderedDiff } from './rendered-diff'
 import { type ImageChange, imageChanges, imagesOf } from './rendered-images'
 
@@ -171,9 +171,27 @@ export async function reviewGitOpsChange(
       ports.logger,
     )
 
+    const paths = [...new Set([...headOverlays, ...baseOverlays])].sort()
+    // Only overlays whose files (or the files they build on, at base or head) changed can
+    // render differently; the others are not rendered at all.
+    const dependencies = new Map(
+      paths.map((path) => [
+        path,
+        [
+          ...(headOverlays.has(path) ? dependencyDirectories(headTree, path) : []),
+          ...(baseOverlays.has(path) ? dependencyDirectories(baseTree, path) : []),
+        ],
+      ]),
+    )
+    const affected = base ? affectedOverlays(dependencies, changedFiles) : new Set(paths)
+
     const overlays: OverlayReview[] = []
-    for (const path of [...new Set([...headOverlays, ...baseOverlays])].sort()) {
+    for (const path of paths) {
       const environment = environmentOf(path, request.promotionOrder)
+      if (!affected.has(path) && headOverlays.has(path) && baseOverlays.has(path)) {
+        overlays.push({ path, environment, status: 'unchanged', images: [] })
+        continue
+      }
       const after = headOverlays.has(path) ? await render(ports, join(headTree, path)) : undefined
       const before =
         base && baseOverlays.has(path) ? await render(ports, join(baseTree, path)) : undefined
