@@ -5,7 +5,11 @@
 //
 //   node scripts/act-deliver.mjs --work DIR --registry HOST:PORT --gitops-repo PATH
 //     [--gitops-path DIR] [--build-arg K=V]... [--argocd-server URL --argocd-app NAME
-//     [--argocd-insecure]]
+//     [--argocd-insecure]] [--caller-ref REF]
+//
+// --caller-ref (default main) is the ref the caller names deliver.yml at, e.g. v1 as
+// in docs/examples/deliver-local.yml; act then maps both that ref and main (the ref of
+// the actions inside deliver.yml on main) to this checkout.
 //
 // The Argo CD token, when verifying, is read from ARGOCD_AUTH_TOKEN and handed to act
 // by name only (never on a command line). Exits with act's exit code.
@@ -28,6 +32,7 @@ const { values } = parseArgs({
     'argocd-app': { type: 'string', default: '' },
     'argocd-insecure': { type: 'boolean', default: false },
     'image-name': { type: 'string', default: 'example-org/golden-path-reference-service' },
+    'caller-ref': { type: 'string', default: 'main' },
   },
 })
 for (const required of ['work', 'registry', 'gitops-repo']) {
@@ -70,7 +75,7 @@ on: push
 permissions: {}
 jobs:
   deliver:
-    uses: example-org/golden-path/.github/workflows/deliver.yml@main
+    uses: example-org/golden-path/.github/workflows/deliver.yml@${values['caller-ref']}
     permissions:
       contents: read # check out the service
       packages: write # push the image
@@ -117,6 +122,8 @@ const args = [
   '--local-repository',
   `example-org/golden-path@main=${root}`,
 ]
+if (values['caller-ref'] !== 'main')
+  args.push('--local-repository', `example-org/golden-path@${values['caller-ref']}=${root}`)
 const env = { ...process.env }
 if (verifying) {
   args.push('-s', 'ARGOCD_TOKEN')

@@ -32,7 +32,7 @@ describe('build-image inputs', () => {
       'build-args': [],
       secrets: [],
       target: undefined,
-      platform: undefined,
+      platforms: undefined,
       'cache-from': [],
       'cache-to': [],
       'no-cache': false,
@@ -40,7 +40,41 @@ describe('build-image inputs', () => {
       output: undefined,
       push: false,
       'tls-verify': true,
+      deprecations: [],
     })
+  })
+
+  it('reads platforms, and the deprecated platform with a warning until the next major release', () => {
+    const current = parseBuildInputs(
+      runnerEnv('build-image', { image: 'x', platforms: 'linux/arm64' }),
+    )
+    expect(current).toMatchObject({ platforms: 'linux/arm64', deprecations: [] })
+    const former = parseBuildInputs(
+      runnerEnv('build-image', { image: 'x', platform: 'linux/arm64' }),
+    )
+    expect(former).toMatchObject({
+      platforms: 'linux/arm64',
+      deprecations: [
+        "input 'platform' is deprecated and will be removed in the next major release; rename it to 'platforms'",
+      ],
+    })
+    const both = parseBuildInputs(
+      runnerEnv('build-image', { image: 'x', platforms: 'linux/amd64', platform: 'linux/arm64' }),
+    )
+    expect(both.platforms).toBe('linux/amd64')
+    expect(both.deprecations).toEqual([
+      "input 'platform' is deprecated and ignored because 'platforms' is set; remove it",
+    ])
+  })
+
+  it('builds one platform per run and says so for a list', () => {
+    expect(() =>
+      parseBuildInputs(
+        runnerEnv('build-image', { image: 'x', platforms: 'linux/amd64,linux/arm64' }),
+      ),
+    ).toThrow(
+      "input 'platforms' is 'linux/amd64,linux/arm64': build-image builds one platform per run; run it once per platform",
+    )
   })
 
   it('splits multi-value inputs on newlines (and tags on commas too)', () => {
@@ -98,10 +132,23 @@ describe('scan-image inputs', () => {
       'ignore-unfixed': false,
       'ignore-file': '/ws/.golden-path/scan-ignore.yaml',
       ignoreFileExplicit: false,
-      sarif: undefined,
+      'sarif-file': undefined,
       'skip-cve': false,
       'size-budget': 300 * 1024 * 1024,
       'tls-verify': true,
+      deprecations: [],
+    })
+  })
+
+  it('reads sarif-file, and the deprecated sarif with a warning until the next major release', () => {
+    expect(
+      parseScanInputs(runnerEnv('scan-image', { 'sarif-file': 'out/scan.sarif' }), '/ws'),
+    ).toMatchObject({ 'sarif-file': '/ws/out/scan.sarif', deprecations: [] })
+    expect(parseScanInputs(runnerEnv('scan-image', { sarif: 'scan.sarif' }), '/ws')).toMatchObject({
+      'sarif-file': '/ws/scan.sarif',
+      deprecations: [
+        "input 'sarif' is deprecated and will be removed in the next major release; rename it to 'sarif-file'",
+      ],
     })
   })
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Ajv from 'ajv'
 import { describe, expect, it } from 'vitest'
@@ -20,6 +20,8 @@ const contracts: Record<string, { inputs: string[]; outputs: string[] }> = {
       'build-args',
       'secrets',
       'target',
+      'platforms',
+      // Deprecated, still read until the next major release.
       'platform',
       'cache-from',
       'cache-to',
@@ -37,6 +39,8 @@ const contracts: Record<string, { inputs: string[]; outputs: string[] }> = {
       'fail-on',
       'ignore-unfixed',
       'ignore-file',
+      'sarif-file',
+      // Deprecated, still read until the next major release.
       'sarif',
     ],
     outputs: ['passed', 'failing', 'sarif-file', 'result'],
@@ -60,5 +64,32 @@ describe.each(Object.keys(contracts))('actions/%s/action.yml', (action) => {
     expect(Object.keys(metadata.outputs)).toEqual(
       expect.arrayContaining(contracts[action]!.outputs),
     )
+  })
+})
+
+describe('every action', () => {
+  const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
+    .filter(
+      (entry) => entry.isDirectory() && existsSync(join(root, 'actions', entry.name, 'action.yml')),
+    )
+    .map((entry) => entry.name)
+  const metadataOf = (action: string) =>
+    parse(readFileSync(join(root, 'actions', action, 'action.yml'), 'utf8'))
+
+  it.each(actions)('%s has branding for the Marketplace (an icon and a colour)', (action) => {
+    expect(metadataOf(action).branding).toEqual({
+      icon: expect.stringMatching(/^[a-z0-9-]+$/),
+      color: expect.stringMatching(/^(white|black|yellow|blue|green|orange|red|purple|gray-dark)$/),
+    })
+  })
+
+  it.each(actions)('%s names a SARIF path sarif-file and a platform list platforms', (action) => {
+    const { inputs = {}, outputs = {} } = metadataOf(action)
+    for (const [name, spec] of Object.entries<{ description: string }>({ ...inputs, ...outputs })) {
+      if (/sarif/i.test(name) && name !== 'sarif-file')
+        expect(spec.description, `${action} ${name}`).toMatch(/^Deprecated, use sarif-file\./)
+      if (/^platform$/.test(name))
+        expect(spec.description, `${action} ${name}`).toMatch(/^Deprecated, use platforms\./)
+    }
   })
 })

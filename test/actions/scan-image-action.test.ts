@@ -27,7 +27,7 @@ describe('the scan-image action, run as the runner runs it', () => {
       'INPUT_REPORT-AT': 'LOW',
       'INPUT_FAIL-ON': 'HIGH',
       'INPUT_IGNORE-FILE': '.golden-path/scan-ignore.yaml',
-      INPUT_SARIF: 'scan.sarif',
+      'INPUT_SARIF-FILE': 'scan.sarif',
     })
   })
   afterEach(() => {
@@ -59,5 +59,13 @@ describe('the scan-image action, run as the runner runs it', () => {
     await run()
     expect(process.exitCode).toBe(0)
     expect(readOutputs(join(workspace, 'output'))).toMatchObject({ passed: 'true', failing: '0' })
+  })
+
+  it('still writes SARIF for the deprecated sarif input', async () => {
+    delete process.env['INPUT_SARIF-FILE']
+    process.env.INPUT_SARIF = 'old.sarif'
+    await run()
+    expect(readOutputs(join(workspace, 'output'))['sarif-file']).toBe(join(workspace, 'old.sarif'))
+    expect(JSON.parse(readFileSync(join(workspace, 'old.sarif'), 'utf8')).version).toBe('2.1.0')
   })
 })

@@ -144,11 +144,14 @@ describe('deliver.yml in local mode through act', () => {
         argocd.url,
         '--argocd-app',
         appName,
+        // As docs/examples/deliver-local.yml: the caller at @v1, both refs mapped to this checkout.
+        '--caller-ref',
+        'v1',
       ],
-      400_000,
+      600_000,
       { ARGOCD_AUTH_TOKEN: argocdToken },
     )
-  }, 420_000)
+  }, 640_000)
 
   afterAll(async () => {
     await argocd?.close()
@@ -159,6 +162,7 @@ describe('deliver.yml in local mode through act', () => {
   it('runs every job of the caller workflow to success, reaching the verify step', () => {
     expect(run.output).not.toMatch(/Job failed/)
     for (const job of [
+      'preflight',
       'test (local)',
       'build, scan gate, push',
       'validate the GitOps overlay',

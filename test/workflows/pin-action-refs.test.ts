@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -60,7 +68,7 @@ describe('release pinning of golden-path action references', () => {
   it('--check passes only when every reference is at the ref and every action folder exists', () => {
     pin(dir, '--repository', 'acme/golden-path', '--ref', 'v1.4.0', '.github/workflows')
     const names = new Set(
-      ['deliver.yml', 'pr-checks.yml', 'promote.yml'].flatMap((file) =>
+      readdirSync(join(dir, '.github/workflows')).flatMap((file) =>
         references(dir, file).map((reference) => reference.split('/')[3].split('@')[0]),
       ),
     )

@@ -32588,6 +32588,21 @@ class ActionInputs {
             return value;
         throw new UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
     }
+    /**
+     * An input that replaced `formerName`: its value, else the former input's, in which
+     * case (and whenever the former name is set) a deprecation message is added to
+     * `deprecations` for the action to print as a warning.
+     */
+    renamed(name, formerName, deprecations) {
+        const value = this.optional(name);
+        const former = this.optional(formerName);
+        if (former !== undefined) {
+            deprecations.push(value === undefined
+                ? `input '${formerName}' is deprecated and will be removed in the next major release; rename it to '${name}'`
+                : `input '${formerName}' is deprecated and ignored because '${name}' is set; remove it`);
+        }
+        return value ?? former;
+    }
     /** A whole number of at least `min`. */
     integer(name, fallback, min) {
         const value = this.optional(name);
@@ -32627,8 +32642,14 @@ function parseBuildSecret(spec, what) {
 ;// CONCATENATED MODULE: ./actions/build-image/src/inputs.ts
 
 
+
 function parseInputs(env = process.env) {
     const inputs = new ActionInputs(env);
+    const deprecations = [];
+    const platforms = inputs.renamed('platforms', 'platform', deprecations);
+    if (platforms !== undefined && platforms.split(',').filter((item) => item.trim()).length > 1) {
+        throw new UsageError(`input 'platforms' is '${platforms}': build-image builds one platform per run; run it once per platform`);
+    }
     return {
         context: inputs.optional('context') ?? '.',
         file: inputs.optional('file') ?? 'Dockerfile',
@@ -32640,7 +32661,7 @@ function parseInputs(env = process.env) {
             .list('secrets', { commas: false })
             .map((spec) => parseBuildSecret(spec, "input 'secrets' line")),
         target: inputs.optional('target'),
-        platform: inputs.optional('platform'),
+        platforms: platforms?.replace(/,\s*$/, '').trim(),
         'cache-from': inputs.list('cache-from', { commas: false }),
         'cache-to': inputs.list('cache-to', { commas: false }),
         'no-cache': inputs.boolean('no-cache', false),
@@ -32648,6 +32669,7 @@ function parseInputs(env = process.env) {
         output: inputs.optional('output'),
         push: inputs.boolean('push', false),
         'tls-verify': inputs.boolean('tls-verify', true),
+        deprecations,
     };
 }
 
@@ -32666,6 +32688,8 @@ const logger = {
 async function run() {
     try {
         const inputs = parseInputs();
+        for (const deprecation of inputs.deprecations)
+            warning(deprecation);
         const result = await buildImage({
             context: inputs.context,
             file: inputs.file,
@@ -32675,7 +32699,7 @@ async function run() {
             buildArgs: inputs['build-args'],
             secrets: inputs.secrets,
             target: inputs.target,
-            platform: inputs.platform,
+            platform: inputs.platforms,
             cacheFrom: inputs['cache-from'],
             cacheTo: inputs['cache-to'],
             noCache: inputs['no-cache'],

@@ -1,6 +1,7 @@
 import { ActionInputs } from '../../lib/action-input'
 import type { BuildEngine, BuildSecret } from '../../lib/build/build-plan'
 import { parseBuildSecret } from '../../lib/build/build-secret'
+import { UsageError } from '../../lib/errors'
 
 /** The build-image inputs, keyed as in action.yml. */
 export interface Inputs {
@@ -12,7 +13,7 @@ export interface Inputs {
   'build-args': string[]
   secrets: BuildSecret[]
   target?: string
-  platform?: string
+  platforms?: string
   'cache-from': string[]
   'cache-to': string[]
   'no-cache': boolean
@@ -20,10 +21,19 @@ export interface Inputs {
   output?: string
   push: boolean
   'tls-verify': boolean
+  /** Warnings about deprecated input names that were used. */
+  deprecations: string[]
 }
 
 export function parseInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   const inputs = new ActionInputs(env)
+  const deprecations: string[] = []
+  const platforms = inputs.renamed('platforms', 'platform', deprecations)
+  if (platforms !== undefined && platforms.split(',').filter((item) => item.trim()).length > 1) {
+    throw new UsageError(
+      `input 'platforms' is '${platforms}': build-image builds one platform per run; run it once per platform`,
+    )
+  }
   return {
     context: inputs.optional('context') ?? '.',
     file: inputs.optional('file') ?? 'Dockerfile',
@@ -35,7 +45,7 @@ export function parseInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
       .list('secrets', { commas: false })
       .map((spec) => parseBuildSecret(spec, "input 'secrets' line")),
     target: inputs.optional('target'),
-    platform: inputs.optional('platform'),
+    platforms: platforms?.replace(/,\s*$/, '').trim(),
     'cache-from': inputs.list('cache-from', { commas: false }),
     'cache-to': inputs.list('cache-to', { commas: false }),
     'no-cache': inputs.boolean('no-cache', false),
@@ -43,5 +53,6 @@ export function parseInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     output: inputs.optional('output'),
     push: inputs.boolean('push', false),
     'tls-verify': inputs.boolean('tls-verify', true),
+    deprecations,
   }
 }

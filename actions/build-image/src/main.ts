@@ -14,6 +14,7 @@ const logger: Logger = {
 export async function run(): Promise<void> {
   try {
     const inputs = parseInputs()
+    for (const deprecation of inputs.deprecations) core.warning(deprecation)
     const result = await buildImage(
       {
         context: inputs.context,
@@ -24,7 +25,7 @@ export async function run(): Promise<void> {
         buildArgs: inputs['build-args'],
         secrets: inputs.secrets,
         target: inputs.target,
-        platform: inputs.platform,
+        platform: inputs.platforms,
         cacheFrom: inputs['cache-from'],
         cacheTo: inputs['cache-to'],
         noCache: inputs['no-cache'],

@@ -41534,6 +41534,21 @@ class ActionInputs {
             return value;
         throw new UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
     }
+    /**
+     * An input that replaced `formerName`: its value, else the former input's, in which
+     * case (and whenever the former name is set) a deprecation message is added to
+     * `deprecations` for the action to print as a warning.
+     */
+    renamed(name, formerName, deprecations) {
+        const value = this.optional(name);
+        const former = this.optional(formerName);
+        if (former !== undefined) {
+            deprecations.push(value === undefined
+                ? `input '${formerName}' is deprecated and will be removed in the next major release; rename it to '${name}'`
+                : `input '${formerName}' is deprecated and ignored because '${name}' is set; remove it`);
+        }
+        return value ?? former;
+    }
     /** A whole number of at least `min`. */
     integer(name, fallback, min) {
         const value = this.optional(name);
@@ -41554,28 +41569,27 @@ class ActionInputs {
 
 function parseInputs(env = process.env, workspace = process.cwd()) {
     const inputs = new ActionInputs(env);
-    const path = (name) => {
-        const value = inputs.optional(name);
-        return value === undefined ? undefined : (0,external_node_path_namespaceObject.resolve)(workspace, value);
-    };
+    const deprecations = [];
+    const path = (value) => value === undefined ? undefined : (0,external_node_path_namespaceObject.resolve)(workspace, value);
     const ignoreFile = inputs.optional('ignore-file') ?? defaultIgnoreFile;
     const budget = inputs.optional('size-budget') ?? '300';
     if (!/^\d+(\.\d+)?$/.test(budget) || Number(budget) <= 0) {
         throw new UsageError(`input 'size-budget' is '${budget}': expected a size in MiB, e.g. 200`);
     }
     return {
-        oci: path('oci'),
+        oci: path(inputs.optional('oci')),
         image: inputs.optional('image'),
-        'trivy-report': path('trivy-report'),
+        'trivy-report': path(inputs.optional('trivy-report')),
         'report-at': inputs.oneOf('report-at', severities, 'LOW'),
         'fail-on': inputs.oneOf('fail-on', severities, 'HIGH'),
         'ignore-unfixed': inputs.boolean('ignore-unfixed', false),
         'ignore-file': (0,external_node_path_namespaceObject.resolve)(workspace, ignoreFile),
         ignoreFileExplicit: ignoreFile !== defaultIgnoreFile,
-        sarif: path('sarif'),
+        'sarif-file': path(inputs.renamed('sarif-file', 'sarif', deprecations)),
         'skip-cve': inputs.boolean('skip-cve', false),
         'size-budget': Math.round(Number(budget) * 1024 * 1024),
         'tls-verify': inputs.boolean('tls-verify', true),
+        deprecations,
     };
 }
 
@@ -41596,6 +41610,8 @@ const logger = {
 async function run() {
     try {
         const inputs = parseInputs(process.env, process.env.GITHUB_WORKSPACE || process.cwd());
+        for (const deprecation of inputs.deprecations)
+            warning(deprecation);
         const result = await scanImage({
             oci: inputs.oci,
             image: inputs.image,
@@ -41605,7 +41621,7 @@ async function run() {
             ignoreUnfixed: inputs['ignore-unfixed'],
             ignoreFile: inputs['ignore-file'],
             ignoreFileExplicit: inputs.ignoreFileExplicit,
-            sarif: inputs.sarif,
+            sarif: inputs['sarif-file'],
             skipCve: inputs['skip-cve'],
             tlsVerify: inputs['tls-verify'],
             hardening: {

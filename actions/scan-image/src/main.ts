@@ -16,6 +16,7 @@ const logger: Logger = {
 export async function run(): Promise<void> {
   try {
     const inputs = parseInputs(process.env, process.env.GITHUB_WORKSPACE || process.cwd())
+    for (const deprecation of inputs.deprecations) core.warning(deprecation)
     const result = await scanImage(
       {
         oci: inputs.oci,
@@ -26,7 +27,7 @@ export async function run(): Promise<void> {
         ignoreUnfixed: inputs['ignore-unfixed'],
         ignoreFile: inputs['ignore-file'],
         ignoreFileExplicit: inputs.ignoreFileExplicit,
-        sarif: inputs.sarif,
+        sarif: inputs['sarif-file'],
         skipCve: inputs['skip-cve'],
         tlsVerify: inputs['tls-verify'],
         hardening: {
