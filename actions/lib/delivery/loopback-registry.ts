@@ -39,6 +39,16 @@ export async function registryAnswers(address: string, fetchImpl: typeof fetch =
   }
 }
 
+/** Refuses anything but a loopback host:port: local delivery pushes without TLS or credentials. */
+export function assertLoopbackAddress(address: string): void {
+  const match = /^(127\.\d+\.\d+\.\d+|localhost):(\d{1,5})$/.exec(address)
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+    throw new Error(
+      `registry address '${address}' must be a loopback host:port, e.g. 127.0.0.1:5050`,
+    )
+  }
+}
+
 /**
  * Starts `docker-registry` on a loopback address with filesystem storage, or reuses
  * the registry already answering there. Refuses non-loopback addresses: local
@@ -49,12 +59,7 @@ export async function startLoopbackRegistry(
 ): Promise<LoopbackRegistry> {
   const { address, storageDir, clock } = options
   const fetchImpl = options.fetchImpl ?? fetch
-  const match = /^(127\.\d+\.\d+\.\d+|localhost):(\d{1,5})$/.exec(address)
-  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
-    throw new Error(
-      `registry address '${address}' must be a loopback host:port, e.g. 127.0.0.1:5050`,
-    )
-  }
+  assertLoopbackAddress(address)
   if (await registryAnswers(address, fetchImpl)) {
     return { address, started: false, stop: async () => {} }
   }
