@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { blockedPortMessage, fetchRefusesPort } from '../fetch-failure'
 import type { Clock } from '../ports'
 
 /** An OCI registry (docker/distribution's `docker-registry`) listening on 127.0.0.1. */
@@ -60,6 +61,9 @@ export async function startLoopbackRegistry(
   const { address, storageDir, clock } = options
   const fetchImpl = options.fetchImpl ?? fetch
   assertLoopbackAddress(address)
+  if (await fetchRefusesPort(`http://${address}/v2/`)) {
+    throw new Error(`registry address '${address}': ${blockedPortMessage(`http://${address}`)}`)
+  }
   if (await registryAnswers(address, fetchImpl)) {
     return { address, started: false, stop: async () => {} }
   }
