@@ -206,7 +206,7 @@ describe('golden-path build with buildah', () => {
       ['--image', 'example.org/app', '--build-arg', 'NOVALUE'],
       /invalid --build-arg 'NOVALUE': expected KEY=VALUE/,
     ],
-    [['--image', 'example.org/app', '--output', 'oci:app/out'], /is inside the build context/],
+    [['--image', 'example.org/app', '--oci', 'app/out'], /is inside the build context/],
   ])('exits 2 with one line for %j', async (args, message) => {
     const run = await runCli(['build', ...args], project, env)
     expect(run.code).toBe(2)

@@ -1,4 +1,10 @@
 import { BuildFailedError, buildImage } from '../../../actions/lib/build/build-image'
+import {
+  createBuildProgress,
+  defaultHeartbeatMs,
+  intervalScheduler,
+  useColor,
+} from '../../../actions/lib/build/build-progress'
 import { parseBuildSecret } from '../../../actions/lib/build/build-secret'
 import { UsageError } from '../../../actions/lib/errors'
 import { nullLogger, spawnRunner, systemClock } from '../../../actions/lib/ports'
@@ -50,6 +56,12 @@ export function parseBuildOutput(
   }
   if (layout === '') throw new UsageError('--oci needs a directory')
   return { oci: layout, report, notices }
+}
+
+/** GOLDEN_PATH_HEARTBEAT_SECONDS shortens or lengthens the heartbeat of a build off a terminal. */
+function progressHeartbeatMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.GOLDEN_PATH_HEARTBEAT_SECONDS)
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : defaultHeartbeatMs
 }
 
 export const buildCommand: Command = {
@@ -123,6 +135,14 @@ Exit codes: 0 built, 1 the build failed, 2 usage or input error.`,
       info: (message: string) => io.stderr.write(`${message}\n`),
       warning: (message: string) => io.stderr.write(`warning: ${message}\n`),
     }
+    const tty = io.stderrIsTTY === true
+    const progress = createBuildProgress({
+      tty,
+      color: useColor(tty, io.env),
+      write: (line) => io.stderr.write(`${line}\n`),
+      scheduler: intervalScheduler,
+      heartbeatMs: progressHeartbeatMs(io.env),
+    })
     try {
       const result = await buildImage(
         {
@@ -153,7 +173,7 @@ Exit codes: 0 built, 1 the build failed, 2 usage or input error.`,
           workspace: io.cwd,
           env: io.env,
         },
-        { runner: spawnRunner, logger, clock: systemClock },
+        { runner: spawnRunner, logger, clock: systemClock, onBuilderOutput: progress.output },
       )
       if (output.report === 'json') {
         io.stdout.write(`${JSON.stringify(result)}\n`)
@@ -173,6 +193,8 @@ Exit codes: 0 built, 1 the build failed, 2 usage or input error.`,
       if (tail) io.stderr.write(`${tail}\n`)
       io.stderr.write(`golden-path build: ${error.message}\n`)
       return 1
+    } finally {
+      progress.stop()
     }
   },
 }
