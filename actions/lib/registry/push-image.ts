@@ -49,7 +49,7 @@ export class RegistryPushError extends Error {
 }
 
 /** skopeo's last line, with the fix where the cause is a known one. */
-export function explainPushFailure(line: string): string {
+export function explainRegistryFailure(line: string): string {
   if (/server gave HTTP response to HTTPS client/i.test(line)) {
     return `${line} (the registry speaks plain HTTP: pass --tls-verify false, tls-verify: false in the action)`
   }
@@ -170,7 +170,7 @@ export async function pushImage(request: PushRequest, ports: PushPorts): Promise
           done = true
           break
         }
-        failure = explainPushFailure(lastLine(result.stderr))
+        failure = explainRegistryFailure(lastLine(result.stderr))
         if (permanent.test(failure)) break
       }
       if (!done) {

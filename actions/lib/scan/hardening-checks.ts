@@ -138,7 +138,7 @@ const labelFixes: Record<string, string> = {
     ' (build takes it from the git remote origin or GITHUB_REPOSITORY: add a remote, set GITHUB_REPOSITORY=owner/repo, or pass --label org.opencontainers.image.source=URL)',
 }
 
-function checkLabels(image: LayoutImage, required: readonly string[]): HardeningCheck {
+export function checkLabels(image: LayoutImage, required: readonly string[]): HardeningCheck {
   const labels = image.config.config?.Labels ?? {}
   const missing = required.filter((label) => !labels[label])
   return {
