@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import type { BuildProgress } from '../build/build-progress'
 import type { Clock, CommandRunner, Logger } from '../ports'
 import type { Severity } from '../scan/severity'
 import { type DeliveryReport, type DeliveryStep, runDelivery } from './delivery-pipeline'
@@ -80,6 +81,8 @@ export interface LocalDeliveryPorts {
   clock: Clock
   logger: Logger
   env: NodeJS.ProcessEnv
+  /** Progress shown while the image builds, started per build. */
+  buildProgress?: () => BuildProgress
 }
 
 /**

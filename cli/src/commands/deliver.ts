@@ -1,4 +1,9 @@
 import { resolve } from 'node:path'
+import {
+  createBuildProgress,
+  intervalScheduler,
+  useColor,
+} from '../../../actions/lib/build/build-progress'
 import type { DeliveryStepStatus } from '../../../actions/lib/delivery/delivery-pipeline'
 import {
   defaultLocalStateDir,
@@ -120,6 +125,15 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error (nothing built
       warning: (message) => io.stderr.write(`deliver: warning: ${message}\n`),
       error: (message) => io.stderr.write(`deliver: ${message}\n`),
     }
+    const tty = io.stderrIsTTY === true
+    // The build is the long step: its progress shows, as golden-path build shows it.
+    const buildProgress = () =>
+      createBuildProgress({
+        tty,
+        color: useColor(tty, io.env),
+        write: (line) => output === 'text' && io.stderr.write(`deliver: build: ${line}\n`),
+        scheduler: intervalScheduler,
+      })
     let result: LocalDeliveryResult
     try {
       result = await deliverLocally(
@@ -151,7 +165,13 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error (nothing built
           argocdInsecure: values['argocd-insecure'] === true,
           verifyTimeoutSeconds: stringFlag(values, 'verify-timeout'),
         },
-        { runner: spawnRunner, clock: systemClock, logger, env: io.env },
+        {
+          runner: spawnRunner,
+          clock: systemClock,
+          logger,
+          env: io.env,
+          buildProgress,
+        },
       )
     } catch (error) {
       // Set-up that could not happen (registry, GitOps repository) is an input or I/O error.
