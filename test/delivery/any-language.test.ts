@@ -69,14 +69,14 @@ function adopt(dir: string, service: string): { product: string; gitops: string 
   return { product, gitops }
 }
 
-function captureIO(cwd: string) {
+function captureIO(cwd: string, env: NodeJS.ProcessEnv = process.env) {
   const out: string[] = []
   const err: string[] = []
   const stdout = new PassThrough()
   const stderr = new PassThrough()
   stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()))
   stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()))
-  const io: CliIO = { stdout, stderr, stdin: new PassThrough(), env: process.env, cwd }
+  const io: CliIO = { stdout, stderr, stdin: new PassThrough(), env, cwd }
   return { io, stdout: () => out.join(''), stderr: () => err.join('') }
 }
 
@@ -122,7 +122,8 @@ describe('deliver --local for a Go and a Python service with their own images an
       const { product, gitops } = adopt(dir, service)
       const registry = `127.0.0.1:${await freeLoopbackPort()}`
       const state = join(dir, 'state')
-      const cli = captureIO(product)
+      // Off a terminal, a long build says it is still going (every second here).
+      const cli = captureIO(product, { ...process.env, GOLDEN_PATH_HEARTBEAT_SECONDS: '1' })
       const code = await main(
         [
           'deliver',
@@ -144,6 +145,9 @@ describe('deliver --local for a Go and a Python service with their own images an
           ...(await extra()),
         ],
         cli.io,
+      )
+      expect(cli.stderr()).toMatch(
+        /^deliver: build: still building \(\d+s, at STEP \d+\/\d+: .+\)$/m,
       )
       const result = JSON.parse(cli.stdout())
       const failed = result.report.steps.find(

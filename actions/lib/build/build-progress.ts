@@ -29,6 +29,12 @@ export interface BuildProgress {
 
 export const defaultHeartbeatMs = 30_000
 
+/** GOLDEN_PATH_HEARTBEAT_SECONDS shortens or lengthens the heartbeat off a terminal. */
+export function heartbeatMsFrom(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.GOLDEN_PATH_HEARTBEAT_SECONDS)
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : defaultHeartbeatMs
+}
+
 const buildahStep = /^STEP \d+\/\d+: /
 const buildxStep = /^#\d+ \[[^\]]*\d+\/\d+\] /
 

@@ -1,7 +1,7 @@
 import { BuildFailedError, buildImage } from '../../../actions/lib/build/build-image'
 import {
   createBuildProgress,
-  defaultHeartbeatMs,
+  heartbeatMsFrom,
   intervalScheduler,
   useColor,
 } from '../../../actions/lib/build/build-progress'
@@ -56,12 +56,6 @@ export function parseBuildOutput(
   }
   if (layout === '') throw new UsageError('--oci needs a directory')
   return { oci: layout, report, notices }
-}
-
-/** GOLDEN_PATH_HEARTBEAT_SECONDS shortens or lengthens the heartbeat of a build off a terminal. */
-function progressHeartbeatMs(env: NodeJS.ProcessEnv): number {
-  const seconds = Number(env.GOLDEN_PATH_HEARTBEAT_SECONDS)
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : defaultHeartbeatMs
 }
 
 export const buildCommand: Command = {
@@ -141,7 +135,7 @@ Exit codes: 0 built, 1 the build failed, 2 usage or input error.`,
       color: useColor(tty, io.env),
       write: (line) => io.stderr.write(`${line}\n`),
       scheduler: intervalScheduler,
-      heartbeatMs: progressHeartbeatMs(io.env),
+      heartbeatMs: heartbeatMsFrom(io.env),
     })
     try {
       const result = await buildImage(

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import {
   createBuildProgress,
+  heartbeatMsFrom,
   intervalScheduler,
   useColor,
 } from '../../../actions/lib/build/build-progress'
@@ -131,8 +132,9 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error (nothing built
       createBuildProgress({
         tty,
         color: useColor(tty, io.env),
-        write: (line) => output === 'text' && io.stderr.write(`deliver: build: ${line}\n`),
+        write: (line) => io.stderr.write(`deliver: build: ${line}\n`),
         scheduler: intervalScheduler,
+        heartbeatMs: heartbeatMsFrom(io.env),
       })
     let result: LocalDeliveryResult
     try {
