@@ -28150,7 +28150,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1519:
+/***/ 3900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -28640,7 +28640,7 @@ const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
 const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(1519)
+const { SendQueue } = __nccwpck_require__(3900)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -41034,8 +41034,15 @@ const spawnRunner = {
             if (options.timeoutMs !== undefined) {
                 timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
             }
-            child.stdout.on('data', (chunk) => stdout.push(chunk));
-            child.stderr.on('data', (chunk) => stderr.push(chunk));
+            const { onOutput } = options;
+            child.stdout.on('data', (chunk) => {
+                stdout.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
+            child.stderr.on('data', (chunk) => {
+                stderr.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
             child.on('error', (error) => {
                 if (timer)
                     clearTimeout(timer);
@@ -41130,6 +41137,20 @@ function renderCommitMessage(template, fields, trailers) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./actions/lib/writeback/image-occurrence.ts
+/**
+ * The tag an image keeps after a bump. A digest bump without a tag must not leave a
+ * tag naming another build beside the digest: the old tag stays only when the digest
+ * is the one already pinned (so the tag still names the same image); otherwise it goes.
+ */
+function tagAfterBump(old, bump) {
+    if (bump.tag !== undefined)
+        return bump.tag;
+    if (bump.digest === undefined)
+        return old.tag;
+    return old.digest === bump.digest ? old.tag : undefined;
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/writeback/image-reference.ts
 
 // Distribution's reference grammar: a tag is a word character followed by up to
@@ -41239,9 +41260,15 @@ function parseYamlDocuments(file, text) {
 function lineEnding(text) {
     return text.includes('\r\n') ? '\r\n' : '\n';
 }
-/** Applies non-overlapping edits; the result differs only inside their spans. */
+/**
+ * Applies non-overlapping edits; the result differs only inside their spans. Insertions
+ * at one offset land in the order they are listed.
+ */
 function applyTextEdits(text, edits) {
-    const sorted = [...edits].sort((a, b) => b.start - a.start);
+    const sorted = edits
+        .map((edit, index) => ({ edit, index }))
+        .sort((a, b) => b.edit.start - a.edit.start || b.index - a.index)
+        .map(({ edit }) => edit);
     let result = text;
     let limit = Number.POSITIVE_INFINITY;
     for (const edit of sorted) {
@@ -41387,8 +41414,40 @@ function appendMapItem(text, seq, entries, where) {
     const { at, prefix } = lineInsertion(text, last.range[1], eol);
     return { start: at, end: at, text: prefix + lines.map((line) => line + eol).join('') };
 }
+/**
+ * Removes `key` and its value from a block mapping: the whole line (with its trailing
+ * comment) when the pair has lines of its own, or up to the next key when it sits on a
+ * sequence item's dash line. Flow mappings lose the pair and one separating comma.
+ */
+function removePair(text, map, key, where) {
+    const index = map.items.findIndex((pair) => (0,dist/* isScalar */.jn)(pair.key) && pair.key.value === key);
+    const pair = map.items[index];
+    const keyNode = pair?.key;
+    if (!pair || !keyNode?.range)
+        throw new Error(`${where}.${key} has no source position`);
+    const valueEnd = pair.value?.range?.[1] ?? keyNode.range[1];
+    if (map.flow) {
+        const previous = map.items[index - 1];
+        if (previous) {
+            const previousEnd = previous.value?.range?.[1] ?? previous.key.range[1];
+            return { start: previousEnd, end: valueEnd, text: '' };
+        }
+        const next = map.items[index + 1]?.key;
+        return { start: keyNode.range[0], end: next?.range?.[0] ?? valueEnd, text: '' };
+    }
+    const start = lineStart(text, keyNode.range[0]);
+    if (text.slice(start, keyNode.range[0]).trim() !== '') {
+        // `- newTag: x` on the dash line: the next key moves up onto it.
+        const next = map.items[index + 1]?.key;
+        if (!next?.range)
+            throw new errors_UsageError(`${where}: cannot remove '${key}', the only key of its entry`);
+        return { start: keyNode.range[0], end: next.range[0], text: '' };
+    }
+    return { start, end: afterLine(text, valueEnd), text: '' };
+}
 
 ;// CONCATENATED MODULE: ./actions/lib/writeback/helm-values-target.ts
+
 
 
 
@@ -41398,7 +41457,11 @@ function fullReferenceOccurrence(file, node, bump, locator) {
     const current = parseImageReference(scalarText(node));
     if (current?.repository !== bump.image || (!current.tag && !current.digest))
         return undefined;
-    const next = { repository: current.repository, tag: bump.tag ?? current.tag, digest: bump.digest };
+    const next = {
+        repository: current.repository,
+        tag: tagAfterBump(current, bump),
+        digest: bump.digest,
+    };
     const edit = replaceScalar(node, formatImageReference(next), `${file.path}: ${locator}`);
     return {
         locator: `values:${locator}`,
@@ -41527,6 +41590,7 @@ function findHelmValues(file, document, bump, valuesPath) {
 
 
 
+
 const kustomizationFileNames = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 /** Kustomize reads a kustomization from these file names; `kind` is optional in them. */
 function isKustomization(path, document) {
@@ -41584,10 +41648,19 @@ function findKustomizeImages(file, document, bump, add) {
             throw new errors_UsageError(`${where} pins digest ${old.digest}; pass --digest too, or the old digest would keep deploying the old image`);
         }
         const edits = [];
-        if (bump.tag !== undefined) {
-            const edit = setField(file, entry, 'newTag', bump.tag, where);
+        if (bump.newName !== undefined && bump.newName !== name) {
+            const edit = setField(file, entry, 'newName', bump.newName, where);
             if (edit)
                 edits.push(edit);
+        }
+        const tag = tagAfterBump(old, bump);
+        if (tag !== undefined) {
+            const edit = setField(file, entry, 'newTag', tag, where);
+            if (edit)
+                edits.push(edit);
+        }
+        else if (tagNode !== undefined) {
+            edits.push(removePair(file.text, entry, 'newTag', where));
         }
         if (bump.digest !== undefined) {
             const edit = setField(file, entry, 'digest', bump.digest, where);
@@ -41599,13 +41672,16 @@ function findKustomizeImages(file, document, bump, add) {
             at: (tagNode ?? entry).range[0],
             image: bump.image,
             old,
-            new: { tag: bump.tag ?? old.tag, digest: bump.digest },
+            new: { tag, digest: bump.digest },
             edits,
         });
     }
     if (occurrences.length > 0 || !add)
         return occurrences;
     const fields = [`name: ${quoted(bump.image)}`];
+    if (bump.newName !== undefined && bump.newName !== bump.image) {
+        fields.push(`newName: ${quoted(bump.newName)}`);
+    }
     if (bump.tag !== undefined)
         fields.push(`newTag: ${quoted(bump.tag)}`);
     if (bump.digest !== undefined)
@@ -41751,6 +41827,7 @@ function findSetterMarkers(file, document, bump) {
 
 
 
+
 /** Where each workload kind keeps its pod spec, as a path of keys from the object root. */
 const podSpecPaths = {
     Pod: ['spec'],
@@ -41817,7 +41894,7 @@ function findWorkloadImages(file, document, documentIndex, bump) {
             const locator = `manifest:${documentIndex}:${kind}/${objectName ?? ''}:${list}[${containerName}]`;
             const next = {
                 repository: current.repository,
-                tag: bump.tag ?? current.tag,
+                tag: tagAfterBump(current, bump),
                 digest: bump.digest,
             };
             const edit = replaceScalar(imageNode, formatImageReference(next), `${file.path}: ${kind}/${objectName ?? ''} ${list}[${containerName}].image`);
@@ -41884,6 +41961,55 @@ function planFileBumps(file, bumps, options) {
         newText: applyTextEdits(file.text, edits),
         occurrences,
     };
+}
+
+;// CONCATENATED MODULE: ./actions/lib/writeback/image-inventory.ts
+
+
+
+/**
+ * The image repositories a YAML file names, for a "not found" message that tells the
+ * user what is there: kustomize `images:` names and newNames, container `image:`
+ * references and Helm `repository:` values.
+ */
+function imagesNamedIn(path, text) {
+    const found = new Set();
+    const visit = (node, key) => {
+        if ((0,dist/* isMap */.jh)(node)) {
+            for (const pair of node.items) {
+                const name = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : undefined;
+                visit(pair.value, name);
+            }
+        }
+        else if ((0,dist/* isSeq */.oP)(node)) {
+            for (const item of node.items) {
+                if (key === 'images' && (0,dist/* isMap */.jh)(item)) {
+                    for (const field of ['name', 'newName']) {
+                        const value = stringAt(item, field);
+                        if (value)
+                            found.add(value);
+                    }
+                }
+                else {
+                    visit(item, key);
+                }
+            }
+        }
+        else if ((0,dist/* isScalar */.jn)(node) && (key === 'image' || key === 'repository')) {
+            const text = scalarText(node);
+            const repository = key === 'image' ? parseImageReference(text)?.repository : text;
+            if (repository)
+                found.add(repository);
+        }
+    };
+    try {
+        for (const document of parseYamlDocuments(path, text))
+            visit(document.contents);
+    }
+    catch {
+        // A file that does not parse names no images; planning reports its error.
+    }
+    return [...found];
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/writeback/unified-diff.ts
@@ -42083,6 +42209,7 @@ class WriteBackFailure extends Error {
 
 
 
+
 const defaultMaxAttempts = 10;
 const defaultIdentity = {
     name: 'github-actions[bot]',
@@ -42187,14 +42314,18 @@ function commitMessage(git, request, changes) {
         ? 'deploy: {image} {old} → {new}'
         : git.messageTemplate;
     const trailers = request.bumps.map((bump) => ({
-        image: formatImageReference({ repository: bump.image, tag: bump.tag, digest: bump.digest }),
+        image: formatImageReference({
+            repository: bump.newName ?? bump.image,
+            tag: bump.tag,
+            digest: bump.digest,
+        }),
         digest: bump.digest,
         sourceCommit: git.sourceCommit,
     }));
     return renderCommitMessage(template, {
         env: git.environment ?? '',
         app: git.app ?? '',
-        image: distinct(request.bumps.map((bump) => bump.image)),
+        image: distinct(request.bumps.map((bump) => bump.newName ?? bump.image)),
         old: distinct(changes.map((change) => change.old)),
         new: distinct(changes.map((change) => change.new)),
         tag: distinct(request.bumps.map((bump) => bump.tag ?? '')),
@@ -42293,8 +42424,10 @@ function assertFound(request, plans) {
     const missing = request.bumps.filter((bump) => !plans.some((plan) => plan.occurrences.some((occurrence) => occurrence.image === bump.image)));
     if (missing.length > 0) {
         const names = missing.map((bump) => bump.image).join(', ');
-        const hint = request.targets.add ? '' : ' (use --add to append a kustomize images entry)';
-        throw new WriteBackFailure(`image ${names} not found in ${plans.length} file(s)${hint}`);
+        const present = [...new Set(plans.flatMap((plan) => imagesNamedIn(plan.path, plan.text)))];
+        const listed = present.length > 0 ? present.join(', ') : 'none';
+        const hint = request.targets.add ? '' : '; use --add to append a kustomize images entry';
+        throw new WriteBackFailure(`image ${names} not found in ${plans.length} file(s) (images found: ${listed})${hint}`);
     }
 }
 async function commitWithRetry(request, git, ports, root, prBranch) {

@@ -31667,6 +31667,38 @@ const abortableSystemClock = {
     },
 };
 
+;// CONCATENATED MODULE: ./actions/lib/fetch-failure.ts
+/**
+ * Node's fetch (undici) refuses the ports the Fetch standard blocks (6000, 6665-6669, 10080
+ * and others) before connecting, with nothing but "fetch failed", cause "bad port". That
+ * reads like a network fault; this says what it is and what to do.
+ */
+function isBlockedPortError(error) {
+    const cause = error?.cause;
+    return cause?.message === 'bad port';
+}
+/** The one line for a port fetch refuses to use. */
+function blockedPortMessage(url) {
+    let port = '';
+    try {
+        port = new URL(url).port;
+    }
+    catch {
+        // The caller's URL is already validated; the message still stands without the number.
+    }
+    return `port ${port || 'of ' + url} is one Node's fetch refuses to connect to (undici's "bad port": the Fetch standard blocks it); use another port, e.g. 8080, 5050 or 443`;
+}
+/** True when fetch refuses `url`'s port outright; it fails before any connection is tried. */
+async function fetchRefusesPort(url) {
+    try {
+        await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(1000) });
+        return false;
+    }
+    catch (error) {
+        return isBlockedPortError(error);
+    }
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/argocd/errors.ts
 /**
  * Why a call to the Argo CD API did not give an answer. Each message is one
@@ -31776,6 +31808,7 @@ async function* decodeMessages(body, format) {
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/argocd/client.ts
+
 
 
 
@@ -31984,6 +32017,9 @@ class ArgoCdClient {
         const code = cause?.code;
         if (code && tlsErrorCodes.has(code)) {
             return new ArgoCdResponseError(`TLS verification of ${this.options.server} failed (${code}): pass the server's CA bundle with --ca-file, or --insecure to skip verification`);
+        }
+        if (isBlockedPortError(error)) {
+            return new ArgoCdResponseError(`cannot reach ${this.options.server}: ${blockedPortMessage(this.options.server)}`);
         }
         const reason = cause?.message ?? (error instanceof Error ? error.message : String(error));
         return new ArgoCdUnavailableError(`cannot reach ${this.options.server}: ${reason}`);
