@@ -297,7 +297,7 @@ export class ArgoCdClient {
       )
     }
     if (isBlockedPortError(error)) {
-      return new ArgoCdResponseError(
+      return new ArgoCdUnavailableError(
         `cannot reach ${this.options.server}: ${blockedPortMessage(this.options.server)}`,
       )
     }
