@@ -32019,7 +32019,7 @@ class ArgoCdClient {
             return new ArgoCdResponseError(`TLS verification of ${this.options.server} failed (${code}): pass the server's CA bundle with --ca-file, or --insecure to skip verification`);
         }
         if (isBlockedPortError(error)) {
-            return new ArgoCdResponseError(`cannot reach ${this.options.server}: ${blockedPortMessage(this.options.server)}`);
+            return new ArgoCdUnavailableError(`cannot reach ${this.options.server}: ${blockedPortMessage(this.options.server)}`);
         }
         const reason = cause?.message ?? (error instanceof Error ? error.message : String(error));
         return new ArgoCdUnavailableError(`cannot reach ${this.options.server}: ${reason}`);
