@@ -45,6 +45,8 @@ const buildahOutput = [
 describe('build progress', () => {
   it.each([
     ['STEP 3/9: RUN npm ci', 'STEP 3/9: RUN npm ci'],
+    // A multi-stage build: buildah prefixes the stage.
+    ['[2/4] STEP 3/3: RUN npm run build', '[2/4] STEP 3/3: RUN npm run build'],
     ['#7 [build 2/4] RUN npm ci  ', '#7 [build 2/4] RUN npm ci'],
     ['added 55 packages in 3s', undefined],
     ['#7 0.512 npm warn deprecated', undefined],

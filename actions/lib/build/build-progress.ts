@@ -35,7 +35,7 @@ export function heartbeatMsFrom(env: NodeJS.ProcessEnv): number {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : defaultHeartbeatMs
 }
 
-const buildahStep = /^STEP \d+\/\d+: /
+const buildahStep = /^(\[\d+\/\d+\] )?STEP \d+\/\d+: /
 const buildxStep = /^#\d+ \[[^\]]*\d+\/\d+\] /
 
 /** A builder output line that starts a step, or undefined. */
