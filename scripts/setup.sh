@@ -19,6 +19,9 @@ APT_TOOLS=(
   ssh-keygen:openssh-client
   shellcheck:shellcheck
   openssl:openssl
+  # The Python fixture service's tests run as `python -m pytest`.
+  python:python-is-python3
+  pytest:python3-pytest
 )
 # name-on-PATH:module@version
 GO_TOOLS=(

@@ -11,22 +11,33 @@
 # the :24 tag says. Idempotent: an image is rebuilt only when the host's node binary changed.
 # Prints the two image names, build image first, one per line.
 #
-# Usage: scripts/standin-bases.sh [--force]
+# With --python it also builds, and prints on a third line, a stand-in for
+# gcr.io/distroless/python3-debian12:nonroot for Python services:
+#
+#   localhost/golden-path/standin-distroless-python:3  the host's python3 at /usr/bin/python3.X
+#                                                      (the ENTRYPOINT), its standard library in
+#                                                      /usr/lib/python3.X, user 65532, no shell
+#
+# Usage: scripts/standin-bases.sh [--force] [--python]
 set -euo pipefail
 
 BUILD_IMAGE=localhost/golden-path/standin-node-build:24
 RUNTIME_IMAGE=localhost/golden-path/standin-distroless-node:24
+PYTHON_IMAGE=localhost/golden-path/standin-distroless-python:3
 NONROOT_UID=65532
 
 force=false
-case "${1:-}" in
-  '') ;;
-  --force) force=true ;;
-  *)
-    echo "standin-bases: unknown argument '$1' (usage: scripts/standin-bases.sh [--force])" >&2
-    exit 2
-    ;;
-esac
+python=false
+for argument in "$@"; do
+  case "$argument" in
+    --force) force=true ;;
+    --python) python=true ;;
+    *)
+      echo "standin-bases: unknown argument '$argument' (usage: scripts/standin-bases.sh [--force] [--python])" >&2
+      exit 2
+      ;;
+  esac
+done
 
 fail() {
   echo "standin-bases: $1" >&2
@@ -47,7 +58,7 @@ fingerprint="$(cat "$node_bin" "$npm_dir/package.json" | sha256sum | cut -d' ' -
 up_to_date() {
   local current
   current="$(buildah inspect --type image --format '{{index .ImageAnnotations "dev.golden-path.standin.fingerprint"}}' "$1" 2>/dev/null)" || return 1
-  [ "$current" = "$fingerprint" ]
+  [ "$current" = "${2:-$fingerprint}" ]
 }
 
 # ldd output lines look like "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or
@@ -89,16 +100,17 @@ write_accounts() {
 container=""
 trap '[ -z "$container" ] || buildah rm "$container" >/dev/null 2>&1 || true' EXIT
 
-# Runs "$2 <container> <mountpoint>" on a fresh scratch container and commits it as $1.
+# Runs "$2 <container> <mountpoint>" on a fresh scratch container and commits it as $1
+# (labelled with fingerprint $3, default the host node's).
 build_image() {
-  local image="$1" populate="$2" mountpoint previous
+  local image="$1" populate="$2" stamp="${3:-$fingerprint}" mountpoint previous
   previous="$(buildah inspect --type image --format '{{.FromImageID}}' "$image" 2>/dev/null || true)"
   container="$(buildah from scratch)"
   mountpoint="$(buildah mount "$container")"
   "$populate" "$container" "$mountpoint"
   buildah umount "$container" >/dev/null
-  buildah config --annotation "dev.golden-path.standin.fingerprint=$fingerprint" \
-    --label "org.opencontainers.image.description=golden-path stand-in base image (host node $(node --version))" \
+  buildah config --annotation "dev.golden-path.standin.fingerprint=$stamp" \
+    --label "org.opencontainers.image.description=golden-path stand-in base image (from the host's $4)" \
     "$container"
   buildah commit --quiet --rm "$container" "$image" >/dev/null
   container=""
@@ -133,6 +145,32 @@ populate_runtime() {
     --entrypoint '["/nodejs/bin/node"]' --cmd '' "$container"
 }
 
+# The host's python3, where the distroless image has it: interpreter at /usr/bin/python3.X and
+# the standard library (without tests, IDLE, Tk, pip's bootstrap or installed packages) at
+# /usr/lib/python3.X, so the interpreter finds it from its own location.
+populate_python() {
+  local container="$1" root="$2" module
+  write_accounts "$root"
+  install_binary "$root" "$python_bin" "/usr/bin/python$python_version"
+  ln -s "python$python_version" "$root/usr/bin/python3"
+  mkdir -p "$root/usr/lib/python$python_version"
+  (cd "$python_stdlib" && tar --exclude=./site-packages --exclude=./dist-packages --exclude=./test \
+    --exclude=./idlelib --exclude=./tkinter --exclude=./turtledemo --exclude=./ensurepip \
+    --exclude=./lib2to3 --exclude='./config-*' --exclude='__pycache__' -cf - .) |
+    tar -xf - -C "$root/usr/lib/python$python_version"
+  # Extension modules link against the host's libraries (libssl, libz, libffi, ...).
+  for module in "$python_stdlib"/lib-dynload/*.so; do
+    while read -r lib; do
+      [ -n "$lib" ] || continue
+      [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+    done < <(libraries_of "$module")
+  done
+  chmod -R go-w "$root/usr/lib/python$python_version"
+  buildah config --user "$NONROOT_UID:$NONROOT_UID" --workingdir /home/nonroot \
+    --env PATH=/usr/local/bin:/usr/bin:/bin --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+    --entrypoint "[\"/usr/bin/python$python_version\"]" --cmd '' "$container"
+}
+
 # Test files running in parallel may call this at once; one builds, the others then find the
 # images current.
 if command -v flock >/dev/null 2>&1; then
@@ -140,11 +178,23 @@ if command -v flock >/dev/null 2>&1; then
   flock 9
 fi
 
+node_origin="node $(node --version)"
 if $force || ! up_to_date "$BUILD_IMAGE"; then
-  build_image "$BUILD_IMAGE" populate_build
+  build_image "$BUILD_IMAGE" populate_build "$fingerprint" "$node_origin"
 fi
 if $force || ! up_to_date "$RUNTIME_IMAGE"; then
-  build_image "$RUNTIME_IMAGE" populate_runtime
+  build_image "$RUNTIME_IMAGE" populate_runtime "$fingerprint" "$node_origin"
+fi
+if $python; then
+  command -v python3 >/dev/null 2>&1 || fail "no python3 on PATH; run as root: apt-get install -y python3"
+  python_bin="$(python3 -c 'import os, sys; print(os.path.realpath(sys.executable))')"
+  python_version="$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  python_stdlib="$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
+  python_fingerprint="$(sha256sum <"$python_bin" | cut -d' ' -f1)-$python_version"
+  if $force || ! up_to_date "$PYTHON_IMAGE" "$python_fingerprint"; then
+    build_image "$PYTHON_IMAGE" populate_python "$python_fingerprint" "python $python_version"
+  fi
 fi
 echo "$BUILD_IMAGE"
 echo "$RUNTIME_IMAGE"
+if $python; then echo "$PYTHON_IMAGE"; fi

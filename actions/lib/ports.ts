@@ -26,6 +26,8 @@ export interface CommandOptions {
   input?: string | Buffer
   /** Kill the child (SIGKILL) after this many milliseconds. */
   timeoutMs?: number
+  /** Sees the child's stdout and stderr as they arrive (they are still collected). */
+  onOutput?: (text: string) => void
 }
 
 export interface CommandResult {
@@ -67,8 +69,15 @@ export const spawnRunner: CommandRunner = {
       if (options.timeoutMs !== undefined) {
         timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs)
       }
-      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
-      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+      const { onOutput } = options
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout.push(chunk)
+        onOutput?.(chunk.toString('utf8'))
+      })
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr.push(chunk)
+        onOutput?.(chunk.toString('utf8'))
+      })
       child.on('error', (error: NodeJS.ErrnoException) => {
         if (timer) clearTimeout(timer)
         reject(error.code === 'ENOENT' ? new CommandNotFoundError(command) : error)

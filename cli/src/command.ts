@@ -7,6 +7,8 @@ export interface CliIO {
   stdin: NodeJS.ReadableStream
   env: NodeJS.ProcessEnv
   cwd: string
+  /** Whether stderr is a terminal: progress lines and colour are for terminals only. */
+  stderrIsTTY?: boolean
   /**
    * The CLI's own script, which worker threads start again; only the real entry sets it (a
    * command run in-process by a test stays on one thread).

@@ -32,6 +32,10 @@ if (runningAsWorkerThread()) {
     },
     env: process.env,
     cwd: process.cwd(),
+    // A getter: only commands that show progress ask.
+    get stderrIsTTY() {
+      return process.getBuiltinModule('node:tty').isatty(2)
+    },
     entry: new URL(import.meta.url),
   }).then((code) => {
     process.exitCode = code

@@ -60,7 +60,15 @@ export async function main(
   try {
     return await command.run(rest, io)
   } catch (error) {
-    const exitCode = error instanceof UsageError ? error.exitCode : ExitCode.Usage
+    // An error that knows its outcome says so (1: the operation ran and failed, e.g. a push the
+    // registry rejected); anything else could not run at all.
+    const declared = (error as { exitCode?: unknown } | undefined)?.exitCode
+    const exitCode =
+      error instanceof UsageError
+        ? error.exitCode
+        : declared === ExitCode.Failed || declared === ExitCode.Usage
+          ? declared
+          : ExitCode.Usage
     io.stderr.write(`golden-path ${command.name}: ${oneLine(error)}\n`)
     return exitCode
   }

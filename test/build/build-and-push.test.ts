@@ -84,9 +84,10 @@ describe('golden-path build with buildah', () => {
         'example.org/app',
         '--engine',
         'buildah',
+        '--oci',
+        join(root, 'one'),
         '--output',
-        `oci:${join(root, 'one')}`,
-        '--output-json',
+        'json',
       ],
       project,
       env,
@@ -105,6 +106,14 @@ describe('golden-path build with buildah', () => {
       env,
     )
     expect(second.code, second.stderr).toBe(0)
+    // The older spellings still work, and say what replaces them.
+    expect(second.stderr).toContain(
+      `golden-path build: warning: --output oci:DIR is deprecated; use --oci ${join(root, 'two')} (--output takes text or json)\n`,
+    )
+    expect(second.stderr).toContain(
+      'golden-path build: warning: --output-json is deprecated; use --output json\n',
+    )
+    expect(first.stderr).not.toContain('deprecated')
     const a = JSON.parse(first.stdout)
     const b = JSON.parse(second.stdout)
     expect(a.digest).toMatch(/^sha256:[a-f0-9]{64}$/)
@@ -191,13 +200,13 @@ describe('golden-path build with buildah', () => {
     [[], /--image is required/],
     [
       ['--image', 'example.org/app', '--output', '/tmp/x'],
-      /invalid --output '\/tmp\/x': expected oci:DIR/,
+      /invalid --output '\/tmp\/x': expected text or json \(name the OCI layout with --oci DIR\)/,
     ],
     [
       ['--image', 'example.org/app', '--build-arg', 'NOVALUE'],
       /invalid --build-arg 'NOVALUE': expected KEY=VALUE/,
     ],
-    [['--image', 'example.org/app', '--output', 'oci:app/out'], /is inside the build context/],
+    [['--image', 'example.org/app', '--oci', 'app/out'], /is inside the build context/],
   ])('exits 2 with one line for %j', async (args, message) => {
     const run = await runCli(['build', ...args], project, env)
     expect(run.code).toBe(2)
@@ -337,7 +346,7 @@ describe('golden-path push from the OCI layout', () => {
     expect(sleeps).toEqual([500, 1000])
   })
 
-  it('exits 2 from the CLI when the registry cannot be reached', async () => {
+  it('exits 1 from the CLI when the registry cannot be reached (the push ran and failed)', async () => {
     const port = await freeLoopbackPort()
     const run = await runCli(
       [
@@ -354,7 +363,7 @@ describe('golden-path push from the OCI layout', () => {
       project,
       env,
     )
-    expect(run.code).toBe(2)
+    expect(run.code).toBe(1)
     expect(run.stdout).toBe('')
     expect(run.stderr).toMatch(
       /^golden-path push: push of 127\.0\.0\.1:\d+\/app:main failed after 1 attempt\(s\)/,

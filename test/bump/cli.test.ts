@@ -135,7 +135,7 @@ describe('golden-path bump', () => {
     [
       ['--image', 'ghcr.io/example-org/typo', '--tag', '1.0.0', '--file', 'kustomization.yaml'],
       1,
-      /image ghcr.io\/example-org\/typo not found in 1 file\(s\) \(use --add/,
+      /image ghcr.io\/example-org\/typo not found in 1 file\(s\) \(images found: golden-path-reference-service, ghcr\.io\/example-org\/golden-path-reference-service\); use --add/,
     ],
     [
       ['--image', image, '--tag', '1.0;touch /tmp/pwned', '--file', 'kustomization.yaml'],

@@ -97,7 +97,7 @@ describe('golden-path deliver', () => {
     expect(text).toContain(
       `gitops    ${gitops} branch main, overlay manifests/overlays/dev (seeded from manifests/)`,
     )
-    expect(text).toMatch(/^ok {4}test {5}npm ci and npm run test passed/m)
+    expect(text).toMatch(/^ok {4}test {5}npm ci && npm test passed/m)
     const digest = /^ok {4}push {5}pushed \S+@(sha256:[0-9a-f]{64})/m.exec(text)?.[1]
     expect(digest).toBeDefined()
     expect(text).toMatch(/^ok {4}scan {5}\d+ hardening checks passed/m)
@@ -132,8 +132,7 @@ describe('golden-path deliver', () => {
     ).toBe(true)
   }, 240_000)
 
-  it('reports a failing step as JSON with exit 1', async () => {
-    const registry = `127.0.0.1:${await freePort()}`
+  it('refuses an npm script package.json does not define before anything runs, with exit 2', async () => {
     const cli = captureIO(dir)
     const code = await main(
       [
@@ -143,6 +142,29 @@ describe('golden-path deliver', () => {
         'svc',
         '--test-script',
         'lint',
+        '--state-dir',
+        join(dir, 'state'),
+      ],
+      cli.io,
+    )
+    expect(code).toBe(2)
+    expect(cli.stderr()).toBe(
+      "golden-path deliver: 'svc/package.json' has no script 'lint' (scripts: test); pass --test-script NAME or --test-command CMD\n",
+    )
+    expect(existsSync(join(dir, 'state'))).toBe(false)
+  })
+
+  it('reports a failing step as JSON with exit 1', async () => {
+    const registry = `127.0.0.1:${await freePort()}`
+    const cli = captureIO(dir)
+    const code = await main(
+      [
+        'deliver',
+        '--local',
+        '--service',
+        'svc',
+        '--test-command',
+        'echo "1 test failed" >&2; exit 3',
         '--registry',
         registry,
         '--state-dir',
@@ -158,7 +180,9 @@ describe('golden-path deliver', () => {
     const result = JSON.parse(cli.stdout())
     expect(result.report.ok).toBe(false)
     expect(result.report.steps[0]).toMatchObject({ name: 'test', status: 'failed' })
-    expect(result.report.steps[0].detail).toContain("has no script 'lint' (scripts: test)")
+    expect(result.report.steps[0].detail).toBe(
+      'echo "1 test failed" >&2; exit 3 exited 3: 1 test failed',
+    )
     expect(result.report.steps.at(-1)).toMatchObject({ name: 'verify', status: 'not-run' })
   })
 

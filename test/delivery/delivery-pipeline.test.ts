@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type DeliveryStep, runDelivery } from '../../actions/lib/delivery/delivery-pipeline'
-import { testStep } from '../../actions/lib/delivery/test-step'
+import { planTestCommand, testStep } from '../../actions/lib/delivery/test-step'
 import { verifySkippedStep } from '../../actions/lib/delivery/verify-skipped-step'
 import { nullLogger, spawnRunner, systemClock } from '../../actions/lib/ports'
 
@@ -95,27 +95,50 @@ describe('test step (real npm)', () => {
       'passes when the script passes',
       { test: 'node -e "process.exit(0)"' },
       'passed',
-      'npm ci and npm run test passed',
+      'npm ci && npm test passed',
     ],
     [
       'fails with the script output when it fails',
       { test: 'node -e "console.error(\'2 tests failed\');process.exit(3)"' },
       'failed',
-      'npm run test exited 3',
-    ],
-    [
-      'names the scripts there are when the script is missing',
-      { build: 'tsc' },
-      'failed',
-      "has no script 'test' (scripts: build)",
+      '2 tests failed',
     ],
   ] as const)('%s', async (_case, scripts, status, detail) => {
-    const outcome = await testStep({
-      servicePath: service(scripts),
-      script: 'test',
-      runner: spawnRunner,
-    }).run({ image: 'x' })
+    const servicePath = service(scripts)
+    const test = planTestCommand({ servicePath, displayPath: 'svc' })
+    const outcome = await testStep({ servicePath, test, runner: spawnRunner }).run({ image: 'x' })
     expect(outcome.status).toBe(status)
     expect(outcome.detail).toContain(detail)
+  })
+
+  it('refuses, before anything runs, an npm script package.json does not define', () => {
+    const servicePath = service({ build: 'tsc' })
+    expect(() => planTestCommand({ servicePath, displayPath: 'svc' })).toThrow(
+      "'svc/package.json' has no script 'test' (scripts: build); pass --test-script NAME or --test-command CMD",
+    )
+  })
+
+  it('runs an explicit test command with sh -c in the service directory', async () => {
+    const servicePath = service({})
+    const test = planTestCommand({
+      servicePath,
+      displayPath: 'svc',
+      explicit: 'test -f package.json && echo "$PWD" > ran-here',
+    })
+    const outcome = await testStep({ servicePath, test, runner: spawnRunner }).run({ image: 'x' })
+    expect(outcome).toEqual({
+      status: 'passed',
+      detail: 'test -f package.json && echo "$PWD" > ran-here passed',
+    })
+    expect(readFileSync(join(servicePath, 'ran-here'), 'utf8').trim()).toBe(servicePath)
+  })
+
+  it('names --test-command when nothing says how to test the service', () => {
+    mkdirSync(join(dir, 'empty'))
+    expect(() =>
+      planTestCommand({ servicePath: join(dir, 'empty'), displayPath: 'empty' }),
+    ).toThrow(
+      /^cannot tell how to test 'empty': none of package\.json, go\.mod, .*; pass --test-command CMD/,
+    )
   })
 })

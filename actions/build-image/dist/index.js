@@ -31880,8 +31880,15 @@ const spawnRunner = {
             if (options.timeoutMs !== undefined) {
                 timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
             }
-            child.stdout.on('data', (chunk) => stdout.push(chunk));
-            child.stderr.on('data', (chunk) => stderr.push(chunk));
+            const { onOutput } = options;
+            child.stdout.on('data', (chunk) => {
+                stdout.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
+            child.stderr.on('data', (chunk) => {
+                stderr.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
             child.on('error', (error) => {
                 if (timer)
                     clearTimeout(timer);
@@ -31963,10 +31970,22 @@ function parseRepository(value, what) {
 
 /** The push did not complete; the message says what was and was not pushed. */
 class RegistryPushError extends Error {
+    /** The push ran and the registry did not take it: an operation that failed, not a usage error. */
+    exitCode = errors_ExitCode.Failed;
     constructor(message) {
         super(message);
         this.name = 'RegistryPushError';
     }
+}
+/** skopeo's last line, with the fix where the cause is a known one. */
+function explainRegistryFailure(line) {
+    if (/server gave HTTP response to HTTPS client/i.test(line)) {
+        return `${line} (the registry speaks plain HTTP: pass --tls-verify false, tls-verify: false in the action)`;
+    }
+    if (/certificate signed by unknown authority|x509:/i.test(line)) {
+        return `${line} (the registry's certificate is not trusted here: add its CA to the system trust store, or pass --tls-verify false for a test registry)`;
+    }
+    return line;
 }
 /** The registry host of a repository, as container tools resolve it (docker.io by default). */
 function registryHost(repository) {
@@ -31976,7 +31995,7 @@ function registryHost(repository) {
     return isHost ? first : 'docker.io';
 }
 // Errors that another try cannot fix: credentials, permissions, a bad name.
-const permanent = /unauthorized|authentication required|denied|forbidden|invalid reference|name unknown|manifest invalid/i;
+const permanent = /unauthorized|authentication required|denied|forbidden|invalid reference|name unknown|manifest invalid|HTTP response to HTTPS client|x509:/i;
 function lastLine(text) {
     return text.trim().split('\n').filter(Boolean).pop()?.trim() ?? 'no output';
 }
@@ -32071,7 +32090,7 @@ async function pushImage(request, ports) {
                     done = true;
                     break;
                 }
-                failure = lastLine(result.stderr);
+                failure = explainRegistryFailure(lastLine(result.stderr));
                 if (permanent.test(failure))
                     break;
             }
@@ -32489,7 +32508,11 @@ async function buildImage(request, ports) {
     ports.logger.info(`${command} ${args.join(' ')}`);
     try {
         const result = await ports.runner
-            .run(command, args, { cwd: contextDir, env: engineEnvironment(plan, request.env) })
+            .run(command, args, {
+            cwd: contextDir,
+            env: engineEnvironment(plan, request.env),
+            onOutput: ports.onBuilderOutput,
+        })
             .catch((error) => {
             if (error instanceof CommandNotFoundError)
                 throw new UsageError(error.message);

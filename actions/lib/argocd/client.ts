@@ -1,3 +1,4 @@
+import { blockedPortMessage, isBlockedPortError } from '../fetch-failure'
 import type { Logger } from '../ports'
 import { registerSecret, serverExcerpt } from '../redaction'
 import type { AbortableClock } from './abortable-clock'
@@ -395,6 +396,11 @@ export class ArgoCdClient {
     if (code && tlsErrorCodes.has(code)) {
       return new ArgoCdResponseError(
         `TLS verification of ${this.options.server} failed (${code}): pass the server's CA bundle with --ca-file, or --insecure to skip verification`,
+      )
+    }
+    if (isBlockedPortError(error)) {
+      return new ArgoCdUnavailableError(
+        `cannot reach ${this.options.server}: ${blockedPortMessage(this.options.server)}`,
       )
     }
     const reason = cause?.message ?? (error instanceof Error ? error.message : String(error))

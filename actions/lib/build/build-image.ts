@@ -47,6 +47,8 @@ export interface BuildPorts {
   runner: CommandRunner
   logger: Logger
   clock: Clock
+  /** Sees the builder's output as it arrives (see build-progress.ts). */
+  onBuilderOutput?: (text: string) => void
 }
 
 export interface BuildResult {
@@ -228,7 +230,11 @@ export async function buildImage(request: BuildRequest, ports: BuildPorts): Prom
   ports.logger.info(`${command} ${args.join(' ')}`)
   try {
     const result = await ports.runner
-      .run(command, args, { cwd: contextDir, env: engineEnvironment(plan, request.env) })
+      .run(command, args, {
+        cwd: contextDir,
+        env: engineEnvironment(plan, request.env),
+        onOutput: ports.onBuilderOutput,
+      })
       .catch((error: unknown) => {
         if (error instanceof CommandNotFoundError) throw new UsageError(error.message)
         throw error

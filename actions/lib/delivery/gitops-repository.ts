@@ -88,7 +88,9 @@ export async function ensureGitOpsRepository(
       `refs/heads/${branch}`,
     ])
     if (head.exitCode !== 0) {
-      throw new Error(`GitOps repository '${path}' has no branch '${branch}'`)
+      throw new Error(
+        `GitOps repository '${path}' has no branch '${branch}'; create it there or pass --gitops-branch NAME`,
+      )
     }
     return { path, branch, seeded: false, head: head.stdout.trim() }
   }

@@ -7,7 +7,8 @@ import type { Clock, CommandRunner, Logger } from '../ports'
 import { bumpImages, defaultIdentity, defaultMaxAttempts } from '../writeback/bump-images'
 import { defaultMessageTemplate } from '../writeback/commit-message'
 import { GitCli } from '../writeback/git-cli'
-import type { DeliveryStep } from './delivery-pipeline'
+import type { DeliveryState, DeliveryStep } from './delivery-pipeline'
+import type { GitOpsBumpTarget } from './gitops-preflight'
 
 export interface GitOpsStepOptions {
   /** The GitOps repository (a bare repository on disk, or any URL git can clone). */
@@ -82,8 +83,24 @@ export function validateStep(options: GitOpsStepOptions, ports: GitOpsStepPorts)
   }
 }
 
-/** bump-image-tag's core: pins the pushed digest in the overlay, commits and pushes. */
-export function bumpStep(options: GitOpsStepOptions, ports: GitOpsStepPorts): DeliveryStep {
+/**
+ * The tag a digest bump writes beside the digest: the build's `sha-<7>` tag (the one
+ * that names exactly this build), else its first tag, so no tag of another build stays.
+ */
+export function buildTag(state: Pick<DeliveryState, 'tags'>): string | undefined {
+  const tags = state.tags ?? []
+  return tags.find((tag) => /^sha-[0-9a-f]{7,}$/.test(tag)) ?? tags[0]
+}
+
+/**
+ * bump-image-tag's core: in the overlay's images: entry chosen before the build, points
+ * newName at the registry the image was pushed to and pins the build's tag and digest,
+ * then commits and pushes.
+ */
+export function bumpStep(
+  options: GitOpsStepOptions & { target: GitOpsBumpTarget },
+  ports: GitOpsStepPorts,
+): DeliveryStep {
   return {
     name: 'bump',
     async run(state) {
@@ -92,10 +109,17 @@ export function bumpStep(options: GitOpsStepOptions, ports: GitOpsStepPorts): De
       try {
         const result = await bumpImages(
           {
-            bumps: [{ image: state.image, digest: state.digest }],
-            files: [],
-            directories: [options.overlay],
-            targets: { add: false },
+            bumps: [
+              {
+                image: options.target.name,
+                newName: state.image,
+                tag: buildTag(state),
+                digest: state.digest,
+              },
+            ],
+            files: [options.target.file],
+            directories: [],
+            targets: { add: options.target.adding },
             dryRun: false,
             workspace,
             git: {

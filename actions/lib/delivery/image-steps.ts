@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { buildImage } from '../build/build-image'
+import type { BuildProgress } from '../build/build-progress'
 import type { Clock, CommandRunner, Logger } from '../ports'
 import { pushImage } from '../registry/push-image'
 import { defaultRequiredLabels, defaultSizeBudgetBytes } from '../scan/hardening-checks'
@@ -12,6 +13,8 @@ export interface ImageStepPorts {
   runner: CommandRunner
   logger: Logger
   clock: Clock
+  /** Progress shown while the image builds (see build/build-progress.ts), started per build. */
+  buildProgress?: () => BuildProgress
 }
 
 export interface BuildStepOptions {
@@ -37,6 +40,7 @@ export function buildStep(options: BuildStepOptions, ports: ImageStepPorts): Del
         origin.exitCode === 0 || options.env.GITHUB_REPOSITORY
           ? []
           : [`org.opencontainers.image.source=file://${options.cwd}`]
+      const progress = ports.buildProgress?.()
       const result = await buildImage(
         {
           context: options.servicePath,
@@ -56,8 +60,8 @@ export function buildStep(options: BuildStepOptions, ports: ImageStepPorts): Del
           // deliver.yml's local mode does the same: chroot isolation needs no crun/runc.
           env: { BUILDAH_ISOLATION: 'chroot', ...options.env },
         },
-        ports,
-      )
+        { ...ports, onBuilderOutput: progress?.output },
+      ).finally(() => progress?.stop())
       state.ociLayout = result.ociLayout
       state.digest = result.digest
       state.tags = result.tags.map((reference) => reference.slice(reference.lastIndexOf(':') + 1))

@@ -1,13 +1,16 @@
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import type { BuildProgress } from '../build/build-progress'
 import type { Clock, CommandRunner, Logger } from '../ports'
 import type { Severity } from '../scan/severity'
 import { type DeliveryReport, type DeliveryStep, runDelivery } from './delivery-pipeline'
+import { type GitOpsBumpTarget, preflightGitOps } from './gitops-preflight'
 import { ensureGitOpsRepository, type GitOpsRepository } from './gitops-repository'
 import { bumpStep, validateStep } from './gitops-steps'
 import { buildStep, pushStep, scanStep } from './image-steps'
-import { startLoopbackRegistry } from './loopback-registry'
-import { testStep } from './test-step'
+import { assertLoopbackAddress, startLoopbackRegistry } from './loopback-registry'
+import type { TestCommand } from './test-command'
+import { planTestCommand, testStep } from './test-step'
 import { verifySkippedStep } from './verify-skipped-step'
 import { verifyStep } from './verify-step'
 
@@ -16,7 +19,10 @@ export function defaultLocalStateDir(env: NodeJS.ProcessEnv): string {
   return env.GOLDEN_PATH_LOCAL_DIR || join(tmpdir(), 'golden-path-local')
 }
 
-/** The image repository manifests/ names; a seeded local GitOps repository names the local registry's instead. */
+/**
+ * The image repository manifests/ names. Local delivery itself needs no renaming (its bump
+ * writes newName), but a GitOps repository seeded for deliver.yml's local mode does.
+ */
 export const referenceImageRepository = 'ghcr.io/example-org/golden-path-reference-service'
 
 export const localDeliveryDefaults = {
@@ -38,7 +44,10 @@ export interface LocalDeliveryOptions {
   registry: string
   imageName: string
   servicePath: string
-  testScript: string
+  /** Run with `sh -c` in the service directory; detected from its files when absent. */
+  testCommand?: string
+  /** npm script for a package.json service (default `test`). */
+  testScript?: string
   /** KEY=VALUE build arguments (the stand-in base images where nothing can be pulled). */
   buildArgs: string[]
   scanFailOn: Severity
@@ -47,6 +56,10 @@ export interface LocalDeliveryOptions {
   gitopsRepository?: string
   gitopsBranch: string
   gitopsPath: string
+  /** The overlay's images: entry to bump (name or newName); found when the overlay has one. */
+  overlayImage?: string
+  /** Append the images: entry when the overlay has none naming the image. */
+  add?: boolean
   environment: string
   argocdServer?: string
   argocdApp?: string
@@ -59,7 +72,8 @@ export interface LocalDeliveryOptions {
 export interface LocalDeliveryResult {
   report: DeliveryReport
   registry: { address: string; started: boolean; storageDir: string }
-  gitops: GitOpsRepository & { overlay: string }
+  gitops: GitOpsRepository & { overlay: string; target: GitOpsBumpTarget }
+  test: TestCommand
 }
 
 export interface LocalDeliveryPorts {
@@ -67,12 +81,16 @@ export interface LocalDeliveryPorts {
   clock: Clock
   logger: Logger
   env: NodeJS.ProcessEnv
+  /** Progress shown while the image builds, started per build. */
+  buildProgress?: () => BuildProgress
 }
 
 /**
- * deliver.yml's steps on this machine: a registry on loopback (started here),
- * a GitOps repository on disk (seeded from manifests/ on first use), then the
- * steps in deliver.yml's order, and the registry stopped again at the end.
+ * deliver.yml's steps on this machine: a GitOps repository on disk (seeded from
+ * manifests/ on first use), a preflight that everything the delivery needs is there
+ * (how to test the service, the overlay and its images: entry, a writable branch)
+ * before anything is built, a registry on loopback (started here), then the steps in
+ * deliver.yml's order, and the registry stopped again at the end.
  */
 export async function deliverLocally(
   options: LocalDeliveryOptions,
@@ -91,6 +109,31 @@ export async function deliverLocally(
         ports,
       )
     : verifySkippedStep()
+  assertLoopbackAddress(options.registry)
+  const servicePath = resolve(options.cwd, options.servicePath)
+  const test = planTestCommand({
+    servicePath,
+    displayPath: options.servicePath,
+    explicit: options.testCommand,
+    npmScript: options.testScript,
+  })
+  const gitops = await ensureGitOpsRepository({
+    path: resolve(options.cwd, options.gitopsRepository ?? join(options.stateDir, 'gitops.git')),
+    branch: options.gitopsBranch,
+    seedManifests: resolve(options.cwd, options.seedManifests),
+    git: ports.runner,
+  })
+  const target = await preflightGitOps(
+    {
+      repository: gitops.path,
+      branch: gitops.branch,
+      overlay: options.gitopsPath,
+      overlayImage: options.overlayImage,
+      imageName: options.imageName,
+      add: options.add ?? false,
+    },
+    ports.runner,
+  )
   const storageDir = join(options.stateDir, 'registry')
   const registry = await startLoopbackRegistry({
     address: options.registry,
@@ -99,13 +142,6 @@ export async function deliverLocally(
   })
   const image = `${registry.address}/${options.imageName}`
   try {
-    const gitops = await ensureGitOpsRepository({
-      path: resolve(options.cwd, options.gitopsRepository ?? join(options.stateDir, 'gitops.git')),
-      branch: options.gitopsBranch,
-      seedManifests: resolve(options.cwd, options.seedManifests),
-      git: ports.runner,
-      imageRepository: { from: referenceImageRepository, to: image },
-    })
     const head = await ports.runner.run('git', ['rev-parse', 'HEAD'], { cwd: options.cwd })
     const gitopsOptions = {
       repository: gitops.path,
@@ -115,9 +151,8 @@ export async function deliverLocally(
       app: options.argocdApp,
       sourceCommit: head.exitCode === 0 ? head.stdout.trim() : undefined,
     }
-    const servicePath = resolve(options.cwd, options.servicePath)
     const steps: DeliveryStep[] = [
-      testStep({ servicePath, script: options.testScript, runner: ports.runner }),
+      testStep({ servicePath, test, runner: ports.runner, env: ports.env }),
       buildStep(
         {
           cwd: options.cwd,
@@ -131,14 +166,15 @@ export async function deliverLocally(
       scanStep({ cwd: options.cwd, failOn: options.scanFailOn }, ports),
       pushStep(ports),
       validateStep(gitopsOptions, ports),
-      bumpStep(gitopsOptions, ports),
+      bumpStep({ ...gitopsOptions, target }, ports),
       verify,
     ]
     const report = await runDelivery(steps, { image }, ports)
     return {
       report,
       registry: { address: registry.address, started: registry.started, storageDir },
-      gitops: { ...gitops, overlay: options.gitopsPath },
+      gitops: { ...gitops, overlay: options.gitopsPath, target },
+      test,
     }
   } finally {
     await registry.stop()

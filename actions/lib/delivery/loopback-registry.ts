@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { blockedPortMessage, fetchRefusesPort } from '../fetch-failure'
 import type { Clock } from '../ports'
 
 /** An OCI registry (docker/distribution's `docker-registry`) listening on 127.0.0.1. */
@@ -39,6 +40,16 @@ export async function registryAnswers(address: string, fetchImpl: typeof fetch =
   }
 }
 
+/** Refuses anything but a loopback host:port: local delivery pushes without TLS or credentials. */
+export function assertLoopbackAddress(address: string): void {
+  const match = /^(127\.\d+\.\d+\.\d+|localhost):(\d{1,5})$/.exec(address)
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+    throw new Error(
+      `registry address '${address}' must be a loopback host:port, e.g. 127.0.0.1:5050`,
+    )
+  }
+}
+
 /**
  * Starts `docker-registry` on a loopback address with filesystem storage, or reuses
  * the registry already answering there. Refuses non-loopback addresses: local
@@ -49,11 +60,9 @@ export async function startLoopbackRegistry(
 ): Promise<LoopbackRegistry> {
   const { address, storageDir, clock } = options
   const fetchImpl = options.fetchImpl ?? fetch
-  const match = /^(127\.\d+\.\d+\.\d+|localhost):(\d{1,5})$/.exec(address)
-  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
-    throw new Error(
-      `registry address '${address}' must be a loopback host:port, e.g. 127.0.0.1:5050`,
-    )
+  assertLoopbackAddress(address)
+  if (await fetchRefusesPort(`http://${address}/v2/`)) {
+    throw new Error(`registry address '${address}': ${blockedPortMessage(`http://${address}`)}`)
   }
   if (await registryAnswers(address, fetchImpl)) {
     return { address, started: false, stop: async () => {} }

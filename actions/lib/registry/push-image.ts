@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { UsageError } from '../errors'
+import { ExitCode, UsageError } from '../errors'
 import { OciLayoutError, readLayoutImage } from '../oci/oci-layout'
 import type { Clock, CommandRunner, Logger } from '../ports'
 import { CommandNotFoundError } from '../ports'
@@ -40,10 +40,23 @@ export interface PushPorts {
 
 /** The push did not complete; the message says what was and was not pushed. */
 export class RegistryPushError extends Error {
+  /** The push ran and the registry did not take it: an operation that failed, not a usage error. */
+  readonly exitCode = ExitCode.Failed
   constructor(message: string) {
     super(message)
     this.name = 'RegistryPushError'
   }
+}
+
+/** skopeo's last line, with the fix where the cause is a known one. */
+export function explainRegistryFailure(line: string): string {
+  if (/server gave HTTP response to HTTPS client/i.test(line)) {
+    return `${line} (the registry speaks plain HTTP: pass --tls-verify false, tls-verify: false in the action)`
+  }
+  if (/certificate signed by unknown authority|x509:/i.test(line)) {
+    return `${line} (the registry's certificate is not trusted here: add its CA to the system trust store, or pass --tls-verify false for a test registry)`
+  }
+  return line
 }
 
 /** The registry host of a repository, as container tools resolve it (docker.io by default). */
@@ -57,7 +70,7 @@ export function registryHost(repository: string): string {
 
 // Errors that another try cannot fix: credentials, permissions, a bad name.
 const permanent =
-  /unauthorized|authentication required|denied|forbidden|invalid reference|name unknown|manifest invalid/i
+  /unauthorized|authentication required|denied|forbidden|invalid reference|name unknown|manifest invalid|HTTP response to HTTPS client|x509:/i
 
 function lastLine(text: string): string {
   return text.trim().split('\n').filter(Boolean).pop()?.trim() ?? 'no output'
@@ -157,7 +170,7 @@ export async function pushImage(request: PushRequest, ports: PushPorts): Promise
           done = true
           break
         }
-        failure = lastLine(result.stderr)
+        failure = explainRegistryFailure(lastLine(result.stderr))
         if (permanent.test(failure)) break
       }
       if (!done) {

@@ -132,14 +132,20 @@ function checkWorldWritable(filesystem: ImageFilesystem): HardeningCheck {
   }
 }
 
-function checkLabels(image: LayoutImage, required: readonly string[]): HardeningCheck {
+/** How a label build-image derives gets set when it is missing. */
+const labelFixes: Record<string, string> = {
+  'org.opencontainers.image.source':
+    ' (build takes it from the git remote origin or GITHUB_REPOSITORY: add a remote, set GITHUB_REPOSITORY=owner/repo, or pass --label org.opencontainers.image.source=URL)',
+}
+
+export function checkLabels(image: LayoutImage, required: readonly string[]): HardeningCheck {
   const labels = image.config.config?.Labels ?? {}
   const missing = required.filter((label) => !labels[label])
   return {
     id: 'required-labels',
     title: 'required OCI labels present',
     passed: missing.length === 0,
-    details: missing.map((label) => `missing label ${label}`),
+    details: missing.map((label) => `missing label ${label}${labelFixes[label] ?? ''}`),
   }
 }
 

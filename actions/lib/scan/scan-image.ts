@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path'
 import { UsageError } from '../errors'
 import { OciLayoutError, readLayoutImage } from '../oci/oci-layout'
 import type { Clock, CommandRunner, Logger } from '../ports'
+import { explainRegistryFailure } from '../registry/push-image'
 import { type CveGateResult, evaluateCveGate } from './cve-gate'
 import { type HardeningCheck, type HardeningPolicy, runHardeningChecks } from './hardening-checks'
 import { buildSarif } from './sarif'
@@ -85,7 +86,7 @@ async function copyImageToLayout(
   ])
   if (result.exitCode !== 0) {
     await cleanup()
-    const reason = result.stderr.trim().split('\n').pop() ?? ''
+    const reason = explainRegistryFailure(result.stderr.trim().split('\n').pop() ?? '')
     throw new UsageError(`cannot copy ${image} for scanning: ${reason}`)
   }
   return { dir, cleanup }

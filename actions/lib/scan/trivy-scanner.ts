@@ -43,7 +43,7 @@ export async function runTrivy(
     const result = await runner.run('trivy', args).catch((error: unknown) => {
       if (error instanceof CommandNotFoundError) {
         throw new UsageError(
-          'trivy is not installed: install it (https://trivy.dev) or pass --trivy-report with a report made elsewhere',
+          'trivy is not installed: install it (https://trivy.dev), pass --trivy-report with a report made elsewhere, or --skip-cve (skip-cve: true) to run the hardening checks only',
         )
       }
       throw error

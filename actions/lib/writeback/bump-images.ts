@@ -8,6 +8,7 @@ import { writeFilesAtomically } from './atomic-write'
 import { type CommitTrailers, defaultMessageTemplate, renderCommitMessage } from './commit-message'
 import { type FileBumpPlan, planFileBumps, type TargetOptions } from './file-bump-plan'
 import type { GitIdentity, GitPort } from './git-port'
+import { imagesNamedIn } from './image-inventory'
 import type { ImageBump, ImageOccurrence } from './image-occurrence'
 import { describeVersion, formatImageReference } from './image-reference'
 import type { PullRequestPort } from './pull-request-port'
@@ -192,7 +193,11 @@ function commitMessage(git: GitWriteBack, request: BumpRequest, changes: FileCha
       ? 'deploy: {image} {old} → {new}'
       : git.messageTemplate
   const trailers: CommitTrailers[] = request.bumps.map((bump) => ({
-    image: formatImageReference({ repository: bump.image, tag: bump.tag, digest: bump.digest }),
+    image: formatImageReference({
+      repository: bump.newName ?? bump.image,
+      tag: bump.tag,
+      digest: bump.digest,
+    }),
     digest: bump.digest,
     sourceCommit: git.sourceCommit,
   }))
@@ -201,7 +206,7 @@ function commitMessage(git: GitWriteBack, request: BumpRequest, changes: FileCha
     {
       env: git.environment ?? '',
       app: git.app ?? '',
-      image: distinct(request.bumps.map((bump) => bump.image)),
+      image: distinct(request.bumps.map((bump) => bump.newName ?? bump.image)),
       old: distinct(changes.map((change) => change.old)),
       new: distinct(changes.map((change) => change.new)),
       tag: distinct(request.bumps.map((bump) => bump.tag ?? '')),
@@ -314,8 +319,12 @@ function assertFound(request: BumpRequest, plans: readonly FileBumpPlan[]): void
   )
   if (missing.length > 0) {
     const names = missing.map((bump) => bump.image).join(', ')
-    const hint = request.targets.add ? '' : ' (use --add to append a kustomize images entry)'
-    throw new WriteBackFailure(`image ${names} not found in ${plans.length} file(s)${hint}`)
+    const present = [...new Set(plans.flatMap((plan) => imagesNamedIn(plan.path, plan.text)))]
+    const listed = present.length > 0 ? present.join(', ') : 'none'
+    const hint = request.targets.add ? '' : '; use --add to append a kustomize images entry'
+    throw new WriteBackFailure(
+      `image ${names} not found in ${plans.length} file(s) (images found: ${listed})${hint}`,
+    )
   }
 }
 

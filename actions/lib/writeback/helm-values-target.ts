@@ -1,6 +1,11 @@
 import { type Document, isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap } from 'yaml'
 import { UsageError } from '../errors'
-import type { ImageBump, ImageOccurrence, SourceFile } from './image-occurrence'
+import {
+  type ImageBump,
+  type ImageOccurrence,
+  type SourceFile,
+  tagAfterBump,
+} from './image-occurrence'
 import { assertPinKept, formatImageReference, parseImageReference } from './image-reference'
 import {
   insertPair,
@@ -22,7 +27,11 @@ function fullReferenceOccurrence(
   const current = parseImageReference(scalarText(node))
   if (current?.repository !== bump.image || (!current.tag && !current.digest)) return undefined
   assertPinKept(current, bump, `${file.path}: ${locator}`)
-  const next = { repository: current.repository, tag: bump.tag ?? current.tag, digest: bump.digest }
+  const next = {
+    repository: current.repository,
+    tag: tagAfterBump(current, bump),
+    digest: bump.digest,
+  }
   const edit = replaceScalar(node, formatImageReference(next), `${file.path}: ${locator}`)
   return {
     locator: `values:${locator}`,

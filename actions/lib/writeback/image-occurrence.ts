@@ -6,6 +6,11 @@ export interface ImageBump {
   image: string
   tag?: string
   digest?: string
+  /**
+   * Kustomize only: the repository the matched `images:` entry should render to
+   * (`newName`), e.g. the registry the image was actually pushed to.
+   */
+  newName?: string
 }
 
 export interface ImageVersion {
@@ -32,4 +37,15 @@ export interface ImageOccurrence {
 export interface SourceFile {
   path: string
   text: string
+}
+
+/**
+ * The tag an image keeps after a bump. A digest bump without a tag must not leave a
+ * tag naming another build beside the digest: the old tag stays only when the digest
+ * is the one already pinned (so the tag still names the same image); otherwise it goes.
+ */
+export function tagAfterBump(old: ImageVersion, bump: ImageBump): string | undefined {
+  if (bump.tag !== undefined) return bump.tag
+  if (bump.digest === undefined) return old.tag
+  return old.digest === bump.digest ? old.tag : undefined
 }

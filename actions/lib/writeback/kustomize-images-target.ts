@@ -1,12 +1,18 @@
 import { type Document, isMap, isScalar, isSeq, type YAMLMap } from 'yaml'
 import { UsageError } from '../errors'
-import type { ImageBump, ImageOccurrence, SourceFile } from './image-occurrence'
+import {
+  type ImageBump,
+  type ImageOccurrence,
+  type SourceFile,
+  tagAfterBump,
+} from './image-occurrence'
 import { assertPinKept } from './image-reference'
 import {
   appendMapItem,
   insertPair,
   mapValue,
   quoted,
+  removePair,
   replaceScalar,
   scalarText,
   stringAt,
@@ -78,9 +84,16 @@ export function findKustomizeImages(
     }
     assertPinKept(old, bump, where)
     const edits: TextEdit[] = []
-    if (bump.tag !== undefined) {
-      const edit = setField(file, entry, 'newTag', bump.tag, where)
+    if (bump.newName !== undefined && bump.newName !== name) {
+      const edit = setField(file, entry, 'newName', bump.newName, where)
       if (edit) edits.push(edit)
+    }
+    const tag = tagAfterBump(old, bump)
+    if (tag !== undefined) {
+      const edit = setField(file, entry, 'newTag', tag, where)
+      if (edit) edits.push(edit)
+    } else if (tagNode !== undefined) {
+      edits.push(removePair(file.text, entry, 'newTag', where))
     }
     if (bump.digest !== undefined) {
       const edit = setField(file, entry, 'digest', bump.digest, where)
@@ -91,13 +104,16 @@ export function findKustomizeImages(
       at: ((tagNode ?? entry) as { range: [number, number, number] }).range[0],
       image: bump.image,
       old,
-      new: { tag: bump.tag ?? old.tag, digest: bump.digest },
+      new: { tag, digest: bump.digest },
       edits,
     })
   }
   if (occurrences.length > 0 || !add) return occurrences
 
   const fields = [`name: ${quoted(bump.image)}`]
+  if (bump.newName !== undefined && bump.newName !== bump.image) {
+    fields.push(`newName: ${quoted(bump.newName)}`)
+  }
   if (bump.tag !== undefined) fields.push(`newTag: ${quoted(bump.tag)}`)
   if (bump.digest !== undefined) fields.push(`digest: ${quoted(bump.digest)}`)
   const where = `${file.path}: images`

@@ -1,5 +1,10 @@
 import { type Document, isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml'
-import type { ImageBump, ImageOccurrence, SourceFile } from './image-occurrence'
+import {
+  type ImageBump,
+  type ImageOccurrence,
+  type SourceFile,
+  tagAfterBump,
+} from './image-occurrence'
 import { assertPinKept, formatImageReference, parseImageReference } from './image-reference'
 import { mapValue, replaceScalar, scalarText, stringAt } from './yaml-source'
 
@@ -74,7 +79,7 @@ export function findWorkloadImages(
       assertPinKept(current, bump, where)
       const next = {
         repository: current.repository,
-        tag: bump.tag ?? current.tag,
+        tag: tagAfterBump(current, bump),
         digest: bump.digest,
       }
       const edit = replaceScalar(imageNode, formatImageReference(next), where)

@@ -48,9 +48,15 @@ export function lineEnding(text: string): string {
   return text.includes('\r\n') ? '\r\n' : '\n'
 }
 
-/** Applies non-overlapping edits; the result differs only inside their spans. */
+/**
+ * Applies non-overlapping edits; the result differs only inside their spans. Insertions
+ * at one offset land in the order they are listed.
+ */
 export function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
-  const sorted = [...edits].sort((a, b) => b.start - a.start)
+  const sorted = edits
+    .map((edit, index) => ({ edit, index }))
+    .sort((a, b) => b.edit.start - a.edit.start || b.index - a.index)
+    .map(({ edit }) => edit)
   let result = text
   let limit = Number.POSITIVE_INFINITY
   for (const edit of sorted) {
@@ -219,4 +225,36 @@ export function appendMapItem(
   )
   const { at, prefix } = lineInsertion(text, last.range[1], eol)
   return { start: at, end: at, text: prefix + lines.map((line) => line + eol).join('') }
+}
+
+/**
+ * Removes `key` and its value from a block mapping: the whole line (with its trailing
+ * comment) when the pair has lines of its own, or up to the next key when it sits on a
+ * sequence item's dash line. Flow mappings lose the pair and one separating comma.
+ */
+export function removePair(text: string, map: YAMLMap, key: string, where: string): TextEdit {
+  const index = map.items.findIndex((pair) => isScalar(pair.key) && pair.key.value === key)
+  const pair = map.items[index]
+  const keyNode = pair?.key as Node | undefined
+  if (!pair || !keyNode?.range) throw new Error(`${where}.${key} has no source position`)
+  const valueEnd = (pair.value as Node | null)?.range?.[1] ?? keyNode.range[1]
+  if (map.flow) {
+    const previous = map.items[index - 1]
+    if (previous) {
+      const previousEnd =
+        (previous.value as Node | null)?.range?.[1] ?? (previous.key as Node).range![1]
+      return { start: previousEnd, end: valueEnd, text: '' }
+    }
+    const next = map.items[index + 1]?.key as Node | undefined
+    return { start: keyNode.range[0], end: next?.range?.[0] ?? valueEnd, text: '' }
+  }
+  const start = lineStart(text, keyNode.range[0])
+  if (text.slice(start, keyNode.range[0]).trim() !== '') {
+    // `- newTag: x` on the dash line: the next key moves up onto it.
+    const next = map.items[index + 1]?.key as Node | undefined
+    if (!next?.range)
+      throw new UsageError(`${where}: cannot remove '${key}', the only key of its entry`)
+    return { start: keyNode.range[0], end: next.range[0], text: '' }
+  }
+  return { start, end: afterLine(text, valueEnd), text: '' }
 }

@@ -38315,7 +38315,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const { access, appendFile, writeFile: summary_writeFile } = external_fs_namespaceObject.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -38376,7 +38376,7 @@ class Summary {
         return summary_awaiter(this, void 0, void 0, function* () {
             const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
             const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
+            const writeFunc = overwrite ? summary_writeFile : appendFile;
             yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
             return this.emptyBuffer();
         });
@@ -38638,7 +38638,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -40220,7 +40220,7 @@ const errors_ExitCode = {
  * A mistake in how golden-path was called or in the input it was given. The
  * message names the flag, input or file and what would be accepted, on one line.
  */
-class UsageError extends Error {
+class errors_UsageError extends Error {
     exitCode = errors_ExitCode.Usage;
     constructor(message) {
         super(message);
@@ -40245,7 +40245,7 @@ const nullLogger = {
     error() { },
 };
 /** Raised when a program cannot be started at all (not installed, not executable). */
-class CommandNotFoundError extends Error {
+class ports_CommandNotFoundError extends Error {
     command;
     constructor(command) {
         super(`'${command}' is not installed or not on PATH`);
@@ -40270,12 +40270,19 @@ const spawnRunner = {
             if (options.timeoutMs !== undefined) {
                 timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
             }
-            child.stdout.on('data', (chunk) => stdout.push(chunk));
-            child.stderr.on('data', (chunk) => stderr.push(chunk));
+            const { onOutput } = options;
+            child.stdout.on('data', (chunk) => {
+                stdout.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
+            child.stderr.on('data', (chunk) => {
+                stderr.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
             child.on('error', (error) => {
                 if (timer)
                     clearTimeout(timer);
-                reject(error.code === 'ENOENT' ? new CommandNotFoundError(command) : error);
+                reject(error.code === 'ENOENT' ? new ports_CommandNotFoundError(command) : error);
             });
             child.on('close', (code, signal) => {
                 if (timer)
@@ -40308,7 +40315,7 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 
 
 /** The layout is missing, unreadable or not what the OCI image-layout spec describes. */
-class OciLayoutError extends Error {
+class oci_layout_OciLayoutError extends Error {
     constructor(message) {
         super(message);
         this.name = 'OciLayoutError';
@@ -40325,7 +40332,7 @@ const manifestTypes = new Set([
 function blobPath(layoutDir, digest) {
     const match = /^(sha256|sha512):([a-f0-9]{64,128})$/.exec(digest);
     if (!match)
-        throw new OciLayoutError(`invalid digest '${digest}' in ${layoutDir}`);
+        throw new oci_layout_OciLayoutError(`invalid digest '${digest}' in ${layoutDir}`);
     return (0,external_node_path_namespaceObject.join)(layoutDir, 'blobs', match[1], match[2]);
 }
 async function readJson(path, what) {
@@ -40335,13 +40342,13 @@ async function readJson(path, what) {
     }
     catch (error) {
         const code = error.code;
-        throw new OciLayoutError(`cannot read ${what} (${path}): ${code ?? String(error)}`);
+        throw new oci_layout_OciLayoutError(`cannot read ${what} (${path}): ${code ?? String(error)}`);
     }
     try {
         return JSON.parse(text);
     }
     catch {
-        throw new OciLayoutError(`${what} (${path}) is not valid JSON`);
+        throw new oci_layout_OciLayoutError(`${what} (${path}) is not valid JSON`);
     }
 }
 async function readBlob(layoutDir, descriptor) {
@@ -40350,7 +40357,7 @@ async function readBlob(layoutDir, descriptor) {
         return await (0,promises_namespaceObject.readFile)(path);
     }
     catch {
-        throw new OciLayoutError(`blob ${descriptor.digest} is missing from ${layoutDir}`);
+        throw new oci_layout_OciLayoutError(`blob ${descriptor.digest} is missing from ${layoutDir}`);
     }
 }
 // Buildx writes attestation manifests next to the image in an index; they are not images.
@@ -40362,13 +40369,13 @@ function pickDescriptor(descriptors, layoutDir, reference) {
         ? descriptors.filter((d) => d.annotations?.['org.opencontainers.image.ref.name'] === reference)
         : descriptors;
     if (reference && named.length === 0) {
-        throw new OciLayoutError(`no image tagged '${reference}' in ${layoutDir}`);
+        throw new oci_layout_OciLayoutError(`no image tagged '${reference}' in ${layoutDir}`);
     }
     const images = named.filter((d) => !isAttestation(d));
     const linux = images.filter((d) => !d.platform || d.platform.os === 'linux');
     const chosen = linux[0] ?? images[0];
     if (!chosen)
-        throw new OciLayoutError(`${layoutDir} holds no image manifest`);
+        throw new oci_layout_OciLayoutError(`${layoutDir} holds no image manifest`);
     return chosen;
 }
 /**
@@ -40377,32 +40384,32 @@ function pickDescriptor(descriptors, layoutDir, reference) {
  * linux image in it is the one whose config and layers are read; the digest
  * stays the top-level one, because that is what is pushed and pulled.
  */
-async function readLayoutImage(layoutDir, reference) {
+async function oci_layout_readLayoutImage(layoutDir, reference) {
     const info = await (0,promises_namespaceObject.stat)(layoutDir).catch(() => undefined);
     if (!info?.isDirectory())
-        throw new OciLayoutError(`OCI layout directory ${layoutDir} not found`);
+        throw new oci_layout_OciLayoutError(`OCI layout directory ${layoutDir} not found`);
     const layoutMarker = await readJson((0,external_node_path_namespaceObject.join)(layoutDir, 'oci-layout'), 'oci-layout file');
     if (typeof layoutMarker.imageLayoutVersion !== 'string') {
-        throw new OciLayoutError(`${layoutDir}/oci-layout has no imageLayoutVersion`);
+        throw new oci_layout_OciLayoutError(`${layoutDir}/oci-layout has no imageLayoutVersion`);
     }
     const index = await readJson((0,external_node_path_namespaceObject.join)(layoutDir, 'index.json'), 'index.json');
     if (!Array.isArray(index.manifests)) {
-        throw new OciLayoutError(`${layoutDir}/index.json has no manifests list`);
+        throw new oci_layout_OciLayoutError(`${layoutDir}/index.json has no manifests list`);
     }
     const top = pickDescriptor(index.manifests, layoutDir, reference);
     let descriptor = top;
     for (let depth = 0; indexTypes.has(descriptor.mediaType); depth++) {
         if (depth > 4)
-            throw new OciLayoutError(`${layoutDir}: image indexes nested too deeply`);
+            throw new oci_layout_OciLayoutError(`${layoutDir}: image indexes nested too deeply`);
         const nested = await readJson(blobPath(layoutDir, descriptor.digest), `image index ${descriptor.digest}`);
         descriptor = pickDescriptor(nested.manifests ?? [], layoutDir);
     }
     if (!manifestTypes.has(descriptor.mediaType)) {
-        throw new OciLayoutError(`unsupported manifest media type '${descriptor.mediaType}'`);
+        throw new oci_layout_OciLayoutError(`unsupported manifest media type '${descriptor.mediaType}'`);
     }
     const manifest = await readJson(blobPath(layoutDir, descriptor.digest), `manifest ${descriptor.digest}`);
     if (!manifest.config || !Array.isArray(manifest.layers)) {
-        throw new OciLayoutError(`manifest ${descriptor.digest} lacks a config or layers`);
+        throw new oci_layout_OciLayoutError(`manifest ${descriptor.digest} lacks a config or layers`);
     }
     const config = await readJson(blobPath(layoutDir, manifest.config.digest), `image config ${manifest.config.digest}`);
     return {
@@ -40422,14 +40429,14 @@ async function readLayerTar(layoutDir, layer) {
             return (0,external_node_zlib_.gunzipSync)(blob);
         }
         catch {
-            throw new OciLayoutError(`layer ${layer.digest} is not valid gzip`);
+            throw new oci_layout_OciLayoutError(`layer ${layer.digest} is not valid gzip`);
         }
     }
     if (layer.mediaType.endsWith('.tar') || layer.mediaType.endsWith('.tar.v1'))
         return blob;
     if (layer.mediaType === 'application/vnd.docker.image.rootfs.diff.tar')
         return blob;
-    throw new OciLayoutError(`layer ${layer.digest} has media type '${layer.mediaType}', which cannot be read (gzip or plain tar only)`);
+    throw new oci_layout_OciLayoutError(`layer ${layer.digest} has media type '${layer.mediaType}', which cannot be read (gzip or plain tar only)`);
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/oci/tar-entries.ts
@@ -40768,6 +40775,10 @@ function checkWorldWritable(filesystem) {
         details: limited(found.sort()),
     };
 }
+/** How a label build-image derives gets set when it is missing. */
+const labelFixes = {
+    'org.opencontainers.image.source': ' (build takes it from the git remote origin or GITHUB_REPOSITORY: add a remote, set GITHUB_REPOSITORY=owner/repo, or pass --label org.opencontainers.image.source=URL)',
+};
 function checkLabels(image, required) {
     const labels = image.config.config?.Labels ?? {};
     const missing = required.filter((label) => !labels[label]);
@@ -40775,7 +40786,7 @@ function checkLabels(image, required) {
         id: 'required-labels',
         title: 'required OCI labels present',
         passed: missing.length === 0,
-        details: missing.map((label) => `missing label ${label}`),
+        details: missing.map((label) => `missing label ${label}${labelFixes[label] ?? ''}`),
     };
 }
 function megabytes(bytes) {
@@ -40850,6 +40861,208 @@ async function runHardeningChecks(layoutDir, image, policy) {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./actions/lib/registry/image-reference.ts
+
+const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const domain = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?';
+const repositoryPattern = new RegExp(`^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*$`);
+const tagPattern = /^[\w][\w.-]{0,127}$/;
+const digestPattern = /^sha256:[a-f0-9]{64}$/;
+function image_reference_isValidTag(tag) {
+    return tagPattern.test(tag);
+}
+/** Parses `repo[:tag][@digest]`, throwing a UsageError that names `what` (a flag or input). */
+function image_reference_parseImageReference(value, what) {
+    const invalid = (why) => new UsageError(`invalid ${what} '${value}': ${why}`);
+    let rest = value.trim();
+    let digest;
+    const at = rest.indexOf('@');
+    if (at !== -1) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        if (!digestPattern.test(digest))
+            throw invalid('the digest must be sha256: and 64 hex digits');
+    }
+    let tag;
+    const colon = rest.lastIndexOf(':');
+    if (colon > rest.lastIndexOf('/')) {
+        tag = rest.slice(colon + 1);
+        rest = rest.slice(0, colon);
+        if (!image_reference_isValidTag(tag))
+            throw invalid(`tag '${tag}' may hold only letters, digits, '_', '.', '-' (at most 128)`);
+    }
+    if (rest.length > 255)
+        throw invalid('the repository name is longer than 255 characters');
+    if (!repositoryPattern.test(rest)) {
+        throw invalid('expected [registry[:port]/]path with lowercase letters, digits and . _ - separators');
+    }
+    return { repository: rest, tag, digest };
+}
+/** A repository with neither tag nor digest, as --image takes it. */
+function parseRepository(value, what) {
+    const reference = image_reference_parseImageReference(value, what);
+    if (reference.tag || reference.digest) {
+        throw new UsageError(`invalid ${what} '${value}': give the repository only; tags go in --tag`);
+    }
+    return reference.repository;
+}
+
+;// CONCATENATED MODULE: ./actions/lib/registry/push-image.ts
+
+
+
+
+
+
+
+/** The push did not complete; the message says what was and was not pushed. */
+class RegistryPushError extends Error {
+    /** The push ran and the registry did not take it: an operation that failed, not a usage error. */
+    exitCode = errors_ExitCode.Failed;
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryPushError';
+    }
+}
+/** skopeo's last line, with the fix where the cause is a known one. */
+function explainRegistryFailure(line) {
+    if (/server gave HTTP response to HTTPS client/i.test(line)) {
+        return `${line} (the registry speaks plain HTTP: pass --tls-verify false, tls-verify: false in the action)`;
+    }
+    if (/certificate signed by unknown authority|x509:/i.test(line)) {
+        return `${line} (the registry's certificate is not trusted here: add its CA to the system trust store, or pass --tls-verify false for a test registry)`;
+    }
+    return line;
+}
+/** The registry host of a repository, as container tools resolve it (docker.io by default). */
+function registryHost(repository) {
+    const first = repository.split('/')[0];
+    const isHost = repository.includes('/') &&
+        (first.includes('.') || first.includes(':') || first === 'localhost');
+    return isHost ? first : 'docker.io';
+}
+// Errors that another try cannot fix: credentials, permissions, a bad name.
+const permanent = /unauthorized|authentication required|denied|forbidden|invalid reference|name unknown|manifest invalid|HTTP response to HTTPS client|x509:/i;
+function lastLine(text) {
+    return text.trim().split('\n').filter(Boolean).pop()?.trim() ?? 'no output';
+}
+/**
+ * A tag to push, given either alone ("main") or as a full reference to the same
+ * repository ("ghcr.io/org/app:main", as build-image's `tags` output lists them).
+ */
+function tagOf(entry, repository) {
+    if (isValidTag(entry))
+        return entry;
+    const reference = parseImageReference(entry, 'tag');
+    if (reference.repository !== repository || !reference.tag || reference.digest) {
+        throw new UsageError(`invalid tag '${entry}': give a tag, or ${repository}:<tag>`);
+    }
+    return reference.tag;
+}
+/**
+ * Pushes the exact bytes of an OCI layout to a registry with skopeo, tag by tag.
+ * Digests are preserved (no recompression), so the digest pushed is the digest
+ * that was built and scanned; the registry's answer is checked against it.
+ * Failures are retried with backoff; a push that does not finish for every tag
+ * is an error, never a success.
+ */
+async function pushImage(request, ports) {
+    const requested = request.tags.map((entry) => tagOf(entry, request.image));
+    let image;
+    try {
+        image = await readLayoutImage(request.ociLayout);
+    }
+    catch (error) {
+        if (error instanceof OciLayoutError)
+            throw new UsageError(error.message);
+        throw error;
+    }
+    // Without tags, the tag the build stored inside the layout is pushed.
+    const tags = [
+        ...new Set(requested.length > 0 ? requested : image.referenceName ? [image.referenceName] : []),
+    ];
+    if (tags.length === 0)
+        throw new UsageError('nothing to push: give at least one tag');
+    const work = await mkdtemp(join(tmpdir(), 'golden-path-push-'));
+    try {
+        const credentials = [];
+        if (request.username || request.password) {
+            if (!request.username || !request.password) {
+                throw new UsageError('give both a username and a password, or neither');
+            }
+            // An auth file keeps the password out of the process list.
+            const authFile = join(work, 'auth.json');
+            const auth = Buffer.from(`${request.username}:${request.password}`).toString('base64');
+            await writeFile(authFile, JSON.stringify({ auths: { [registryHost(request.image)]: { auth } } }), {
+                mode: 0o600,
+            });
+            credentials.push('--authfile', authFile);
+        }
+        const source = `oci:${request.ociLayout}${image.referenceName ? `:${image.referenceName}` : ''}`;
+        const pushed = [];
+        let attempts = 0;
+        for (const tag of tags) {
+            const destination = `${request.image}:${tag}`;
+            const digestFile = join(work, `digest-${pushed.length}`);
+            const args = [
+                'copy',
+                '--all',
+                '--preserve-digests',
+                `--dest-tls-verify=${request.tlsVerify}`,
+                '--digestfile',
+                digestFile,
+                ...credentials,
+                source,
+                `docker://${destination}`,
+            ];
+            let failure = '';
+            let done = false;
+            let tries = 0;
+            for (let attempt = 1; attempt <= request.attempts && !done; attempt++) {
+                attempts++;
+                tries++;
+                if (attempt > 1) {
+                    const delay = request.retryDelayMs * 2 ** (attempt - 2);
+                    ports.logger.warning(`push of ${destination} failed (${failure}); retrying in ${delay} ms`);
+                    await ports.clock.sleep(delay);
+                }
+                ports.logger.info(`skopeo copy ${source} docker://${destination}`);
+                const result = await ports.runner.run('skopeo', args).catch((error) => {
+                    if (error instanceof CommandNotFoundError) {
+                        throw new UsageError('skopeo is not installed; run: apt-get install -y skopeo');
+                    }
+                    throw error;
+                });
+                if (result.exitCode === 0) {
+                    done = true;
+                    break;
+                }
+                failure = explainRegistryFailure(lastLine(result.stderr));
+                if (permanent.test(failure))
+                    break;
+            }
+            if (!done) {
+                const already = pushed.length ? ` (already pushed: ${pushed.join(', ')})` : '';
+                throw new RegistryPushError(`push of ${destination} failed after ${tries} attempt(s): ${failure}${already}`);
+            }
+            const stored = (await readFile(digestFile, 'utf8').catch(() => '')).trim();
+            if (stored !== image.digest) {
+                throw new RegistryPushError(`registry reported digest ${stored || '(none)'} for ${destination}, but the layout holds ${image.digest}`);
+            }
+            pushed.push(destination);
+        }
+        return {
+            digest: image.digest,
+            imageRef: `${request.image}@${image.digest}`,
+            references: pushed,
+            attempts,
+        };
+    }
+    finally {
+        await rm(work, { recursive: true, force: true });
+    }
+}
+
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./actions/lib/scan/scan-ignore.ts
@@ -40876,43 +41089,43 @@ function parseIgnoreFile(text, source) {
     }
     catch (error) {
         const line = error.linePos?.[0]?.line;
-        throw new UsageError(`ignore file ${source} is not valid YAML${line ? ` (line ${line})` : ''}`);
+        throw new errors_UsageError(`ignore file ${source} is not valid YAML${line ? ` (line ${line})` : ''}`);
     }
     if (document === null || document === undefined)
         return [];
     if (typeof document !== 'object' || Array.isArray(document)) {
-        throw new UsageError(`ignore file ${source} must be a mapping with a 'vulnerabilities' list`);
+        throw new errors_UsageError(`ignore file ${source} must be a mapping with a 'vulnerabilities' list`);
     }
     const list = document.vulnerabilities ?? [];
     if (!Array.isArray(list)) {
-        throw new UsageError(`ignore file ${source}: 'vulnerabilities' must be a list`);
+        throw new errors_UsageError(`ignore file ${source}: 'vulnerabilities' must be a list`);
     }
     return list.map((raw, index) => {
         const where = `ignore file ${source}: vulnerabilities[${index}]`;
         if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-            throw new UsageError(`${where} must be a mapping with id, expires and reason`);
+            throw new errors_UsageError(`${where} must be a mapping with id, expires and reason`);
         }
         const entry = raw;
         const unknown = Object.keys(entry).find((key) => !allowedKeys.has(key));
         if (unknown) {
-            throw new UsageError(`${where} has unknown key '${unknown}' (allowed: id, package, expires, reason)`);
+            throw new errors_UsageError(`${where} has unknown key '${unknown}' (allowed: id, package, expires, reason)`);
         }
         const label = typeof entry.id === 'string' && entry.id ? ` (${entry.id})` : '';
         if (typeof entry.id !== 'string' || entry.id.trim() === '') {
-            throw new UsageError(`${where} has no 'id'`);
+            throw new errors_UsageError(`${where} has no 'id'`);
         }
         if (entry.expires === undefined || entry.expires === null || entry.expires === '') {
-            throw new UsageError(`${where}${label} has no 'expires' date; every accepted risk must expire`);
+            throw new errors_UsageError(`${where}${label} has no 'expires' date; every accepted risk must expire`);
         }
         if (typeof entry.expires !== 'string' || !isCalendarDate(entry.expires)) {
-            throw new UsageError(`${where}${label}: expires '${String(entry.expires)}' is not a date (YYYY-MM-DD)`);
+            throw new errors_UsageError(`${where}${label}: expires '${String(entry.expires)}' is not a date (YYYY-MM-DD)`);
         }
         if (typeof entry.reason !== 'string' || entry.reason.trim() === '') {
-            throw new UsageError(`${where}${label} has no 'reason'; say why the risk is accepted`);
+            throw new errors_UsageError(`${where}${label} has no 'reason'; say why the risk is accepted`);
         }
         if (entry.package !== undefined &&
             (typeof entry.package !== 'string' || entry.package === '')) {
-            throw new UsageError(`${where}${label}: package must be a package name`);
+            throw new errors_UsageError(`${where}${label}: package must be a package name`);
         }
         return {
             id: entry.id.trim(),
@@ -40935,7 +41148,7 @@ async function readIgnoreFile(path, explicit) {
         const code = error.code;
         if (code === 'ENOENT' && !explicit)
             return [];
-        throw new UsageError(code === 'ENOENT'
+        throw new errors_UsageError(code === 'ENOENT'
             ? `ignore file ${path} not found`
             : `cannot read ignore file ${path}: ${code}`);
     }
@@ -41144,10 +41357,10 @@ function parseTrivyReport(text, source) {
         document = JSON.parse(text);
     }
     catch {
-        throw new UsageError(`Trivy report ${source} is not valid JSON`);
+        throw new errors_UsageError(`Trivy report ${source} is not valid JSON`);
     }
     const fail = (what) => {
-        throw new UsageError(`Trivy report ${source} is malformed: ${what}`);
+        throw new errors_UsageError(`Trivy report ${source} is malformed: ${what}`);
     };
     if (typeof document !== 'object' || document === null || Array.isArray(document)) {
         fail('expected a JSON object');
@@ -41205,7 +41418,7 @@ async function readTrivyReport(path) {
     }
     catch (error) {
         const code = error.code;
-        throw new UsageError(code === 'ENOENT'
+        throw new errors_UsageError(code === 'ENOENT'
             ? `Trivy report ${path} not found`
             : `cannot read Trivy report ${path}: ${code}`);
     }
@@ -41246,14 +41459,14 @@ async function runTrivy(target, runner, logger) {
     try {
         logger.info(`trivy ${args.join(' ')}`);
         const result = await runner.run('trivy', args).catch((error) => {
-            if (error instanceof CommandNotFoundError) {
-                throw new UsageError('trivy is not installed: install it (https://trivy.dev) or pass --trivy-report with a report made elsewhere');
+            if (error instanceof ports_CommandNotFoundError) {
+                throw new errors_UsageError('trivy is not installed: install it (https://trivy.dev), pass --trivy-report with a report made elsewhere, or --skip-cve (skip-cve: true) to run the hardening checks only');
             }
             throw error;
         });
         if (result.exitCode !== 0) {
             const reason = result.stderr.trim().split('\n').pop() ?? '';
-            throw new UsageError(`trivy exited with ${result.exitCode}: ${reason}`);
+            throw new errors_UsageError(`trivy exited with ${result.exitCode}: ${reason}`);
         }
         return { vulnerabilities: await readTrivyReport(reportPath), arguments: args };
     }
@@ -41274,6 +41487,7 @@ async function runTrivy(target, runner, logger) {
 
 
 
+
 async function writeAtomically(path, content) {
     const temporary = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(path), `.${Date.now()}.${process.pid}.tmp`);
     try {
@@ -41283,7 +41497,7 @@ async function writeAtomically(path, content) {
     catch (error) {
         await (0,promises_namespaceObject.rm)(temporary, { force: true });
         const code = error.code;
-        throw new UsageError(`cannot write ${path}: ${code ?? String(error)}`);
+        throw new errors_UsageError(`cannot write ${path}: ${code ?? String(error)}`);
     }
 }
 async function copyImageToLayout(image, tlsVerify, runner) {
@@ -41299,8 +41513,8 @@ async function copyImageToLayout(image, tlsVerify, runner) {
     ]);
     if (result.exitCode !== 0) {
         await cleanup();
-        const reason = result.stderr.trim().split('\n').pop() ?? '';
-        throw new UsageError(`cannot copy ${image} for scanning: ${reason}`);
+        const reason = explainRegistryFailure(result.stderr.trim().split('\n').pop() ?? '');
+        throw new errors_UsageError(`cannot copy ${image} for scanning: ${reason}`);
     }
     return { dir, cleanup };
 }
@@ -41313,15 +41527,15 @@ async function copyImageToLayout(image, tlsVerify, runner) {
 async function scanImage(request, ports) {
     const sources = [request.oci, request.image].filter(Boolean);
     if (sources.length > 1)
-        throw new UsageError('give either --oci or --image, not both');
+        throw new errors_UsageError('give either --oci or --image, not both');
     if (sources.length === 0 && !request.trivyReport) {
-        throw new UsageError('nothing to scan: give --oci DIR, --image REF or --trivy-report FILE');
+        throw new errors_UsageError('nothing to scan: give --oci DIR, --image REF or --trivy-report FILE');
     }
     if (request.skipCve && request.trivyReport) {
-        throw new UsageError('--skip-cve and --trivy-report contradict each other');
+        throw new errors_UsageError('--skip-cve and --trivy-report contradict each other');
     }
     if (request.skipCve && sources.length === 0) {
-        throw new UsageError('--skip-cve leaves nothing to check without --oci or --image');
+        throw new errors_UsageError('--skip-cve leaves nothing to check without --oci or --image');
     }
     const ignores = await readIgnoreFile(request.ignoreFile, request.ignoreFileExplicit);
     let layout = request.oci;
@@ -41337,13 +41551,13 @@ async function scanImage(request, ports) {
         let hardening = [];
         if (layout) {
             try {
-                const image = await readLayoutImage(layout);
+                const image = await oci_layout_readLayoutImage(layout);
                 digest = image.digest;
                 hardening = await runHardeningChecks(layout, image, request.hardening);
             }
             catch (error) {
-                if (error instanceof OciLayoutError)
-                    throw new UsageError(error.message);
+                if (error instanceof oci_layout_OciLayoutError)
+                    throw new errors_UsageError(error.message);
                 throw error;
             }
         }
@@ -41507,7 +41721,7 @@ class ActionInputs {
     required(name, example) {
         const value = this.optional(name);
         if (value === undefined)
-            throw new UsageError(`input '${name}' is required (e.g. ${example})`);
+            throw new errors_UsageError(`input '${name}' is required (e.g. ${example})`);
         return value;
     }
     /** Newline-separated values; with `commas`, commas separate values too. */
@@ -41524,7 +41738,7 @@ class ActionInputs {
             return fallback;
         if (value === 'true' || value === 'false')
             return value === 'true';
-        throw new UsageError(`input '${name}' is '${value}': expected true or false`);
+        throw new errors_UsageError(`input '${name}' is '${value}': expected true or false`);
     }
     oneOf(name, allowed, fallback) {
         const value = this.optional(name);
@@ -41532,7 +41746,7 @@ class ActionInputs {
             return fallback;
         if (allowed.includes(value))
             return value;
-        throw new UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
+        throw new errors_UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
     }
     /**
      * An input that replaced `formerName`: its value, else the former input's, in which
@@ -41555,7 +41769,7 @@ class ActionInputs {
         if (value === undefined)
             return fallback;
         if (!/^\d+$/.test(value) || Number(value) < min) {
-            throw new UsageError(`input '${name}' is '${value}': expected a whole number from ${min}`);
+            throw new errors_UsageError(`input '${name}' is '${value}': expected a whole number from ${min}`);
         }
         return Number(value);
     }
@@ -41574,7 +41788,7 @@ function parseInputs(env = process.env, workspace = process.cwd()) {
     const ignoreFile = inputs.optional('ignore-file') ?? defaultIgnoreFile;
     const budget = inputs.optional('size-budget') ?? '300';
     if (!/^\d+(\.\d+)?$/.test(budget) || Number(budget) <= 0) {
-        throw new UsageError(`input 'size-budget' is '${budget}': expected a size in MiB, e.g. 200`);
+        throw new errors_UsageError(`input 'size-budget' is '${budget}': expected a size in MiB, e.g. 200`);
     }
     return {
         oci: path(inputs.optional('oci')),

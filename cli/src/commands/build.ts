@@ -1,4 +1,10 @@
 import { BuildFailedError, buildImage } from '../../../actions/lib/build/build-image'
+import {
+  createBuildProgress,
+  heartbeatMsFrom,
+  intervalScheduler,
+  useColor,
+} from '../../../actions/lib/build/build-progress'
 import { parseBuildSecret } from '../../../actions/lib/build/build-secret'
 import { UsageError } from '../../../actions/lib/errors'
 import { nullLogger, spawnRunner, systemClock } from '../../../actions/lib/ports'
@@ -6,13 +12,50 @@ import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
 import type { Command } from '../command'
 import { parseBoolean } from './flag-values'
 
-/** `oci:DIR` as --output takes it. */
-export function parseOciOutput(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined
-  if (!value.startsWith('oci:') || value.length === 4) {
-    throw new UsageError(`invalid --output '${value}': expected oci:DIR (an OCI layout directory)`)
+/** Where the OCI layout goes and how the result is printed, from --oci and --output. */
+export interface BuildOutputFlags {
+  oci?: string
+  report: 'text' | 'json'
+  /** Deprecation notices for spellings that still work. */
+  notices: string[]
+}
+
+/**
+ * `--oci DIR` names the layout and `--output text|json` the report, as in scan and push.
+ * The older `--output oci:DIR` and `--output-json` still work, with a notice.
+ */
+export function parseBuildOutput(
+  oci: string | undefined,
+  output: string | undefined,
+  outputJson: boolean,
+): BuildOutputFlags {
+  const notices: string[] = []
+  let layout = oci
+  let report: 'text' | 'json' = outputJson ? 'json' : 'text'
+  if (outputJson) notices.push('--output-json is deprecated; use --output json')
+  if (output?.startsWith('oci:')) {
+    if (output.length === 4) {
+      throw new UsageError(`invalid --output '${output}': name the OCI layout with --oci DIR`)
+    }
+    if (oci !== undefined) {
+      throw new UsageError(
+        'give the OCI layout once: --oci DIR (--output oci:DIR is its old spelling)',
+      )
+    }
+    layout = output.slice(4)
+    notices.push(
+      `--output oci:DIR is deprecated; use --oci ${layout} (--output takes text or json)`,
+    )
+  } else if (output !== undefined) {
+    if (output !== 'text' && output !== 'json') {
+      throw new UsageError(
+        `invalid --output '${output}': expected text or json (name the OCI layout with --oci DIR)`,
+      )
+    }
+    report = output
   }
-  return value.slice(4)
+  if (layout === '') throw new UsageError('--oci needs a directory')
+  return { oci: layout, report, notices }
 }
 
 export const buildCommand: Command = {
@@ -40,10 +83,13 @@ builds of the same commit have the same digest. Scan the layout with
   --no-cache             rebuild every step, ignoring the layer cache
   --label K=V            extra OCI label (repeatable)
   --title, --description, --licenses   values for the OCI labels of those names
-  --output oci:DIR       where to write the OCI layout (default $RUNNER_TEMP or /tmp/golden-path/oci/<image>)
+  --oci DIR              where to write the OCI layout (default $RUNNER_TEMP or /tmp/golden-path/oci/<image>)
   --push                 push right after building (otherwise: scan, then 'golden-path push')
   --tls-verify BOOL      verify the registry's TLS certificate when pushing (default true)
-  --output-json          print the result as JSON
+  --output text|json     how to print the result (default text); the builder's progress goes to stderr
+
+--output oci:DIR and --output-json, the older spellings of --oci DIR and --output json,
+still work and print a deprecation notice.
 
 Exit codes: 0 built, 1 the build failed, 2 usage or input error.`,
   async run(args, io) {
@@ -64,11 +110,18 @@ Exit codes: 0 built, 1 the build failed, 2 usage or input error.`,
       title: { type: 'string' },
       description: { type: 'string' },
       licenses: { type: 'string' },
+      oci: { type: 'string' },
       output: { type: 'string' },
       push: { type: 'boolean' },
       'tls-verify': { type: 'string' },
       'output-json': { type: 'boolean' },
     })
+    const output = parseBuildOutput(
+      stringFlag(values, 'oci'),
+      stringFlag(values, 'output'),
+      values['output-json'] === true,
+    )
+    for (const notice of output.notices) io.stderr.write(`golden-path build: warning: ${notice}\n`)
     const image = stringFlag(values, 'image')
     if (!image) throw new UsageError('--image is required (e.g. --image ghcr.io/example-org/app)')
     const logger = {
@@ -76,6 +129,14 @@ Exit codes: 0 built, 1 the build failed, 2 usage or input error.`,
       info: (message: string) => io.stderr.write(`${message}\n`),
       warning: (message: string) => io.stderr.write(`warning: ${message}\n`),
     }
+    const tty = io.stderrIsTTY === true
+    const progress = createBuildProgress({
+      tty,
+      color: useColor(tty, io.env),
+      write: (line) => io.stderr.write(`${line}\n`),
+      scheduler: intervalScheduler,
+      heartbeatMs: heartbeatMsFrom(io.env),
+    })
     try {
       const result = await buildImage(
         {
@@ -100,15 +161,15 @@ Exit codes: 0 built, 1 the build failed, 2 usage or input error.`,
           title: stringFlag(values, 'title'),
           description: stringFlag(values, 'description'),
           licenses: stringFlag(values, 'licenses'),
-          output: parseOciOutput(stringFlag(values, 'output')),
+          output: output.oci,
           push: values.push === true,
           tlsVerify: parseBoolean('--tls-verify', stringFlag(values, 'tls-verify'), true),
           workspace: io.cwd,
           env: io.env,
         },
-        { runner: spawnRunner, logger, clock: systemClock },
+        { runner: spawnRunner, logger, clock: systemClock, onBuilderOutput: progress.output },
       )
-      if (values['output-json'] === true) {
+      if (output.report === 'json') {
         io.stdout.write(`${JSON.stringify(result)}\n`)
       } else {
         const lines = [
@@ -126,6 +187,8 @@ Exit codes: 0 built, 1 the build failed, 2 usage or input error.`,
       if (tail) io.stderr.write(`${tail}\n`)
       io.stderr.write(`golden-path build: ${error.message}\n`)
       return 1
+    } finally {
+      progress.stop()
     }
   },
 }

@@ -20,7 +20,7 @@ import { WriteBackFailure } from '../../../actions/lib/writeback/write-back-fail
 import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
 import type { CliIO, Command } from '../command'
 
-const usage = `Usage: golden-path bump --image NAME --tag TAG [--digest sha256:...] [--file F]... [--dir D]
+const usage = `Usage: golden-path bump --image NAME (--tag TAG | --digest sha256:... | both) [--file F]... [--dir D]
          [--values-path key.path] [--add] [--repo R --branch B] [--push] [--mode commit|pr]
          [--message TEMPLATE] [--dry-run] [--output text|json]
 
@@ -30,7 +30,8 @@ of the values involved. Without --repo the files are edited in place.
 
   --image NAME          repository to bump (repeatable; pairs with --tag/--digest in order)
   --tag TAG             new tag (one for all images, or one per image)
-  --digest sha256:...   pin by digest (one per image)
+  --digest sha256:...   pin by digest (one per image); without --tag, an existing tag is removed
+                        unless the digest is the one already pinned (a tag never names another build)
   --file F, --dir D     files to edit, or every YAML file under D (repeatable)
   --values-path PATH    dotted key of the tag in Helm values files (image.tag)
   --add                 append a kustomize images: entry where none names the image

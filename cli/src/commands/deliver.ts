@@ -1,3 +1,10 @@
+import { resolve } from 'node:path'
+import {
+  createBuildProgress,
+  heartbeatMsFrom,
+  intervalScheduler,
+  useColor,
+} from '../../../actions/lib/build/build-progress'
 import type { DeliveryStepStatus } from '../../../actions/lib/delivery/delivery-pipeline'
 import {
   defaultLocalStateDir,
@@ -5,6 +12,7 @@ import {
   type LocalDeliveryResult,
   localDeliveryDefaults,
 } from '../../../actions/lib/delivery/local-delivery'
+import { planTestCommand } from '../../../actions/lib/delivery/test-step'
 import { ExitCode, UsageError } from '../../../actions/lib/errors'
 import { type Logger, spawnRunner, systemClock } from '../../../actions/lib/ports'
 import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
@@ -27,7 +35,12 @@ reusable workflow .github/workflows/deliver.yml.
 Flags:
   --local                   required: deliver on this machine
   --service DIR             service directory (default ${d.servicePath})
-  --test-script NAME        npm script run after npm ci (default ${d.testScript})
+  --test-command CMD        the service's tests, run with sh -c in --service; without it they are
+                            detected: package.json npm ci && npm test, go.mod go test ./...,
+                            pyproject.toml/requirements.txt python -m pytest, pom.xml mvn -B verify,
+                            build.gradle(.kts) ./gradlew test, Cargo.toml cargo test
+  --test-script NAME        npm services: the script run after npm ci (default ${d.testScript})
+  --print-test-command      print the test command for --service and exit
   --build-arg K=V           build argument, repeatable (e.g. the base images where nothing can be pulled)
   --scan-fail-on SEVERITY   LOW, MEDIUM, HIGH or CRITICAL: lowest CVE severity that fails the gate (default ${d.scanFailOn})
   --registry HOST:PORT      loopback registry, started when nothing answers there (default ${d.registry})
@@ -37,6 +50,9 @@ Flags:
   --seed-manifests DIR      manifests copied into a new GitOps repository (default ${d.seedManifests})
   --gitops-branch NAME      branch Argo CD follows (default ${d.gitopsBranch})
   --gitops-path DIR         overlay to validate and bump (default ${d.gitopsPath})
+  --overlay-image NAME      the overlay's images: entry (name or newName) that is this image; needed
+                            only when it has several and none ends in --image-name
+  --add                     append that images: entry when the overlay has none
   --environment NAME        environment named in the bump commit (default ${d.environment})
   --argocd-server URL       Argo CD API server to verify against; without it verify is skipped, with a notice
   --argocd-app NAME         Argo CD Application of the overlay
@@ -45,12 +61,19 @@ Flags:
   --verify-timeout SECONDS  how long to wait for Synced and Healthy at the bump commit (default 300)
   --output text|json        report format (default text)
 
-Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
+Before anything is built, deliver checks that the delivery can complete: how the
+service is tested, that the overlay and its images: entry exist and that the
+GitOps branch is writable. The bump points that entry's newName at the registry
+the image was pushed to and pins the build's sha-<7> tag and digest.
+
+Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error (nothing built).`,
   async run(args, io) {
     const { values } = parseFlags('deliver', args, {
       local: { type: 'boolean' },
       service: { type: 'string' },
+      'test-command': { type: 'string' },
       'test-script': { type: 'string' },
+      'print-test-command': { type: 'boolean' },
       'build-arg': { type: 'string', multiple: true },
       'scan-fail-on': { type: 'string' },
       registry: { type: 'string' },
@@ -60,6 +83,8 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
       'seed-manifests': { type: 'string' },
       'gitops-branch': { type: 'string' },
       'gitops-path': { type: 'string' },
+      'overlay-image': { type: 'string' },
+      add: { type: 'boolean' },
       environment: { type: 'string' },
       'argocd-server': { type: 'string' },
       'argocd-app': { type: 'string' },
@@ -68,6 +93,26 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
       'verify-timeout': { type: 'string' },
       output: { type: 'string' },
     })
+    const testCommand = stringFlag(values, 'test-command')
+    if (testCommand !== undefined && stringFlag(values, 'test-script') !== undefined) {
+      throw new UsageError(
+        '--test-script and --test-command exclude each other: --test-command runs any command',
+      )
+    }
+    if (testCommand !== undefined && testCommand.trim() === '') {
+      throw new UsageError('--test-command is empty: give the command that runs the tests')
+    }
+    if (values['print-test-command'] === true) {
+      const service = stringFlag(values, 'service') ?? d.servicePath
+      const test = planTestCommand({
+        servicePath: resolve(io.cwd, service),
+        displayPath: service,
+        explicit: testCommand,
+        npmScript: stringFlag(values, 'test-script'),
+      })
+      io.stdout.write(`${test.command}\n`)
+      return ExitCode.Success
+    }
     if (values.local !== true) {
       throw new UsageError(
         'only --local is supported here; in CI call the reusable workflow .github/workflows/deliver.yml',
@@ -81,6 +126,16 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
       warning: (message) => io.stderr.write(`deliver: warning: ${message}\n`),
       error: (message) => io.stderr.write(`deliver: ${message}\n`),
     }
+    const tty = io.stderrIsTTY === true
+    // The build is the long step: its progress shows, as golden-path build shows it.
+    const buildProgress = () =>
+      createBuildProgress({
+        tty,
+        color: useColor(tty, io.env),
+        write: (line) => io.stderr.write(`deliver: build: ${line}\n`),
+        scheduler: intervalScheduler,
+        heartbeatMs: heartbeatMsFrom(io.env),
+      })
     let result: LocalDeliveryResult
     try {
       result = await deliverLocally(
@@ -90,6 +145,7 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
           registry: flag('registry', d.registry),
           imageName: flag('image-name', d.imageName),
           servicePath: flag('service', d.servicePath),
+          testCommand,
           testScript: flag('test-script', d.testScript),
           buildArgs: listFlag(values, 'build-arg'),
           scanFailOn: oneOf(
@@ -102,6 +158,8 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
           gitopsRepository: stringFlag(values, 'gitops-repo'),
           gitopsBranch: flag('gitops-branch', d.gitopsBranch),
           gitopsPath: flag('gitops-path', d.gitopsPath),
+          overlayImage: stringFlag(values, 'overlay-image'),
+          add: values.add === true,
           environment: flag('environment', d.environment),
           argocdServer: stringFlag(values, 'argocd-server'),
           argocdApp: stringFlag(values, 'argocd-app'),
@@ -109,7 +167,13 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
           argocdInsecure: values['argocd-insecure'] === true,
           verifyTimeoutSeconds: stringFlag(values, 'verify-timeout'),
         },
-        { runner: spawnRunner, clock: systemClock, logger, env: io.env },
+        {
+          runner: spawnRunner,
+          clock: systemClock,
+          logger,
+          env: io.env,
+          buildProgress,
+        },
       )
     } catch (error) {
       // Set-up that could not happen (registry, GitOps repository) is an input or I/O error.
@@ -132,6 +196,7 @@ function renderText(result: LocalDeliveryResult): string {
   const lines = [
     `registry  ${registry.address} (${registry.started ? 'started for this run' : 'already running'}; storage ${registry.storageDir})`,
     `gitops    ${gitops.path} branch ${gitops.branch}, overlay ${gitops.overlay}${gitops.seeded ? ' (seeded from manifests/)' : ''}`,
+    `image     ${report.state.image}, bumped as images[${gitops.target.name}] in ${gitops.target.file}${gitops.target.adding ? ' (entry added)' : ''}`,
     '',
     ...report.steps.map(
       (step) =>

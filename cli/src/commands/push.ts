@@ -35,7 +35,7 @@ every tag is in the registry with that digest.
   --attempts N           tries per tag (default 3)
   --output text|json     how to print the result (default text)
 
-Exit codes: 0 pushed, 2 usage error or push failure.`,
+Exit codes: 0 pushed, 1 the push failed (the registry refused it or is unreachable), 2 usage error.`,
   async run(args, io) {
     const { values } = parseFlags('push', args, {
       oci: { type: 'string' },
