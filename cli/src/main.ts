@@ -60,7 +60,14 @@ export async function main(
   try {
     return await command.run(rest, io)
   } catch (error) {
-    const exitCode = error instanceof UsageError ? error.exitCode : ExitCode.Usage
+    // Errors that name their own exit code (UsageError, a registry refusing credentials) keep it.
+    const declared = (error as { exitCode?: unknown } | undefined)?.exitCode
+    const exitCode =
+      error instanceof UsageError
+        ? error.exitCode
+        : declared === ExitCode.Failed
+          ? ExitCode.Failed
+          : ExitCode.Usage
     io.stderr.write(`golden-path ${command.name}: ${oneLine(error)}\n`)
     return exitCode
   }

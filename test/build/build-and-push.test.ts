@@ -337,7 +337,7 @@ describe('golden-path push from the OCI layout', () => {
     expect(sleeps).toEqual([500, 1000])
   })
 
-  it('exits 2 from the CLI when the registry cannot be reached', async () => {
+  it('exits 1 from the CLI when the registry cannot be reached', async () => {
     const port = await freeLoopbackPort()
     const run = await runCli(
       [
@@ -354,7 +354,7 @@ describe('golden-path push from the OCI layout', () => {
       project,
       env,
     )
-    expect(run.code).toBe(2)
+    expect(run.code).toBe(1)
     expect(run.stdout).toBe('')
     expect(run.stderr).toMatch(
       /^golden-path push: push of 127\.0\.0\.1:\d+\/app:main failed after 1 attempt\(s\)/,

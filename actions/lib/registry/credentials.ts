@@ -53,7 +53,10 @@ export interface AuthFileLocation {
  * The auth files, in the order podman/buildah/skopeo (containers-auth.json(5))
  * and then the docker CLI read them. A file that does not exist is skipped.
  */
-export function authFileLocations(env: NodeJS.ProcessEnv, homeDir = homedir()): AuthFileLocation[] {
+export function authFileLocations(
+  env: NodeJS.ProcessEnv,
+  homeDir = env.HOME || homedir(),
+): AuthFileLocation[] {
   const locations: AuthFileLocation[] = []
   if (env.REGISTRY_AUTH_FILE)
     locations.push({ path: env.REGISTRY_AUTH_FILE, origin: 'REGISTRY_AUTH_FILE' })

@@ -4,6 +4,13 @@ import { dirname, join } from 'node:path'
 import { UsageError } from '../errors'
 import { OciLayoutError, readLayoutImage } from '../oci/oci-layout'
 import type { Clock, CommandRunner, Logger } from '../ports'
+import { registryOf, resolveRegistryCredential, writeAuthFile } from '../registry/credentials'
+import { parseImageReference } from '../registry/image-reference'
+import {
+  RegistryClient,
+  RegistryUnreachableError,
+  repositoryPath,
+} from '../registry/registry-client'
 import { type CveGateResult, evaluateCveGate } from './cve-gate'
 import { type HardeningCheck, type HardeningPolicy, runHardeningChecks } from './hardening-checks'
 import { buildSarif } from './sarif'
@@ -32,6 +39,8 @@ export interface ScanRequest {
   skipCve: boolean
   /** TLS verification when copying `image` from its registry. */
   tlsVerify: boolean
+  /** Environment the registry auth files are found through; default process.env. */
+  env?: NodeJS.ProcessEnv
   hardening: HardeningPolicy
 }
 
@@ -70,16 +79,39 @@ async function writeAtomically(path: string, content: string): Promise<void> {
 
 async function copyImageToLayout(
   image: string,
-  tlsVerify: boolean,
-  runner: CommandRunner,
+  request: ScanRequest,
+  ports: ScanPorts,
 ): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const reference = parseImageReference(image, '--image')
+  const registry = registryOf(reference.repository)
+  const credential = await resolveRegistryCredential(reference.repository, {
+    env: request.env ?? process.env,
+    runner: ports.runner,
+    logger: ports.logger,
+  })
+  // A registry that wants credentials we do not have is told plainly, before skopeo runs.
+  await new RegistryClient(registry, credential, { tlsVerify: request.tlsVerify })
+    .checkAccess(repositoryPath(reference.repository, registry), 'pull')
+    .catch((error: unknown) => {
+      if (error instanceof RegistryUnreachableError) return
+      throw error
+    })
   const parent = await mkdtemp(join(tmpdir(), 'golden-path-scan-'))
   const dir = join(parent, 'oci')
   const cleanup = () => rm(parent, { recursive: true, force: true })
-  const result = await runner.run('skopeo', [
+  const authArgs: string[] = []
+  if (credential) {
+    const authFile = join(parent, 'auth.json')
+    await writeAuthFile(authFile, registry, credential)
+    authArgs.push('--src-authfile', authFile)
+  }
+  // --all keeps a multi-platform index whole, so every platform's image is judged.
+  const result = await ports.runner.run('skopeo', [
     'copy',
+    '--all',
     '--preserve-digests',
-    `--src-tls-verify=${tlsVerify}`,
+    `--src-tls-verify=${request.tlsVerify}`,
+    ...authArgs,
     `docker://${image}`,
     `oci:${dir}`,
   ])
@@ -115,7 +147,7 @@ export async function scanImage(request: ScanRequest, ports: ScanPorts): Promise
   try {
     if (request.image) {
       ports.logger.info(`copying ${request.image} to a local OCI layout`)
-      const copied = await copyImageToLayout(request.image, request.tlsVerify, ports.runner)
+      const copied = await copyImageToLayout(request.image, request, ports)
       layout = copied.dir
       cleanup = copied.cleanup
     }

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { oneLine } from '../../lib/errors'
 import { type Logger, spawnRunner, systemClock } from '../../lib/ports'
-import { pushImage } from '../../lib/registry/push-image'
+import { pushImage, RegistryPushError } from '../../lib/registry/push-image'
 import { parseInputs } from './inputs'
 
 const logger: Logger = {
@@ -19,6 +19,7 @@ export async function run(): Promise<void> {
       {
         ociLayout: inputs.oci,
         image: inputs.image,
+        additionalImages: inputs['additional-images'],
         tags: inputs.tags,
         tlsVerify: inputs['tls-verify'],
         username: inputs.username,
@@ -30,12 +31,16 @@ export async function run(): Promise<void> {
     )
     core.setOutput('digest', result.digest)
     core.setOutput('image-ref', result.imageRef)
+    core.setOutput('destinations', JSON.stringify(result.destinations))
     await core.summary
       .addHeading('Image pushed', 2)
       .addRaw(`<code>${result.imageRef}</code>`, true)
       .addList(result.references)
       .write()
   } catch (error) {
+    if (error instanceof RegistryPushError && error.result) {
+      core.setOutput('destinations', JSON.stringify(error.result.destinations))
+    }
     core.setFailed(`push-image: ${oneLine(error)}`)
   }
 }
