@@ -138,6 +138,8 @@ describe('push-image inputs', () => {
       runnerEnv('push-image', {
         oci: 'out/oci',
         image: 'ghcr.io/example-org/app',
+        'additional-images':
+          '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app\neurope-docker.pkg.dev/p/r/app\n',
         tags: 'main,sha-0123456',
       }),
       '/ws',
@@ -145,6 +147,10 @@ describe('push-image inputs', () => {
     expect(inputs).toEqual({
       oci: '/ws/out/oci',
       image: 'ghcr.io/example-org/app',
+      'additional-images': [
+        '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app',
+        'europe-docker.pkg.dev/p/r/app',
+      ],
       tags: ['main', 'sha-0123456'],
       'tls-verify': true,
       username: undefined,
