@@ -2,7 +2,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { UsageError } from '../errors'
-import { OciLayoutError, readLayoutImage } from '../oci/oci-layout'
+import { type LayoutImage, OciLayoutError, readLayoutImages } from '../oci/oci-layout'
 import type { Clock, CommandRunner, Logger } from '../ports'
 import { registryOf, resolveRegistryCredential, writeAuthFile } from '../registry/credentials'
 import { parseImageReference } from '../registry/image-reference'
@@ -60,6 +60,8 @@ export interface ScanResult {
   cveSource: 'trivy' | 'trivy-report' | 'skipped'
   cve?: CveGateResult
   hardening: HardeningCheck[]
+  /** Every platform's image judged (one for a single-platform image), with its own verdict. */
+  platforms: { platform: string; digest: string; passed: boolean }[]
   /** Findings and checks that fail the gate. */
   failing: number
   sarifFile?: string
@@ -124,6 +126,41 @@ async function copyImageToLayout(
 }
 
 /**
+ * One verdict per check over all platforms: a check passes only when it passes
+ * for every platform; with several platforms, each detail names its platform.
+ */
+function mergePlatformChecks(
+  perPlatform: HardeningCheck[][],
+  images: LayoutImage[],
+): HardeningCheck[] {
+  if (perPlatform.length === 1) return perPlatform[0]!
+  return perPlatform[0]!.map((check, index) => {
+    const all = perPlatform.map((checks) => checks[index]!)
+    return {
+      ...check,
+      passed: all.every((entry) => entry.passed),
+      details: all.flatMap((entry, i) =>
+        entry.details.map((detail) => `${images[i]!.platform}: ${detail}`),
+      ),
+    }
+  })
+}
+
+/** The same CVE in the same package and version, found on several platforms, is one finding. */
+function uniqueVulnerabilities(found: Vulnerability[]): Vulnerability[] {
+  const seen = new Map<string, Vulnerability>()
+  for (const vulnerability of found) {
+    const key = JSON.stringify([
+      vulnerability.id,
+      vulnerability.package,
+      vulnerability.installedVersion,
+    ])
+    if (!seen.has(key)) seen.set(key, vulnerability)
+  }
+  return [...seen.values()]
+}
+
+/**
  * The scan gate: judges one image (or one Trivy report) and returns whether it
  * may be pushed. Vulnerabilities come from a given Trivy report or from running
  * Trivy on the layout; hardening checks need the image itself and run whenever
@@ -153,11 +190,23 @@ export async function scanImage(request: ScanRequest, ports: ScanPorts): Promise
     }
     let digest: string | undefined
     let hardening: HardeningCheck[] = []
+    let images: LayoutImage[] = []
+    const platforms: ScanResult['platforms'] = []
     if (layout) {
       try {
-        const image = await readLayoutImage(layout)
-        digest = image.digest
-        hardening = await runHardeningChecks(layout, image, request.hardening)
+        images = await readLayoutImages(layout)
+        digest = images[0]!.digest
+        const perPlatform: HardeningCheck[][] = []
+        for (const image of images) {
+          const checks = await runHardeningChecks(layout, image, request.hardening)
+          perPlatform.push(checks)
+          platforms.push({
+            platform: image.platform,
+            digest: image.manifestDigest,
+            passed: checks.every((check) => check.passed),
+          })
+        }
+        hardening = mergePlatformChecks(perPlatform, images)
       } catch (error) {
         if (error instanceof OciLayoutError) throw new UsageError(error.message)
         throw error
@@ -169,8 +218,14 @@ export async function scanImage(request: ScanRequest, ports: ScanPorts): Promise
       vulnerabilities = await readTrivyReport(request.trivyReport)
       cveSource = 'trivy-report'
     } else if (!request.skipCve && layout) {
-      vulnerabilities = (await runTrivy({ oci: layout }, ports.runner, ports.logger))
-        .vulnerabilities
+      // Each platform's packages differ: Trivy scans every platform of an index.
+      const targets = images.length > 1 ? images.map((image) => image.platform) : [undefined]
+      vulnerabilities = []
+      for (const platform of targets) {
+        const found = await runTrivy({ oci: layout, platform }, ports.runner, ports.logger)
+        vulnerabilities.push(...found.vulnerabilities)
+      }
+      vulnerabilities = uniqueVulnerabilities(vulnerabilities)
       cveSource = 'trivy'
     }
     const cve = vulnerabilities
@@ -195,7 +250,17 @@ export async function scanImage(request: ScanRequest, ports: ScanPorts): Promise
       await writeAtomically(request.sarif, `${JSON.stringify(sarif, null, 2)}\n`)
       sarifFile = request.sarif
     }
-    return { passed: failing === 0, subject, digest, cveSource, cve, hardening, failing, sarifFile }
+    return {
+      passed: failing === 0,
+      subject,
+      digest,
+      cveSource,
+      cve,
+      hardening,
+      platforms,
+      failing,
+      sarifFile,
+    }
   } finally {
     await cleanup?.()
   }
