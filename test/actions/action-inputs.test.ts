@@ -31,6 +31,7 @@ describe('build-image inputs', () => {
       engine: 'auto',
       'build-args': [],
       secrets: [],
+      'build-secrets': '',
       target: undefined,
       platform: undefined,
       'cache-from': [],

@@ -11,6 +11,8 @@ export interface Inputs {
   engine: BuildEngine | 'auto'
   'build-args': string[]
   secrets: BuildSecret[]
+  /** id=value lines; each value is written to a file and mounted as a build secret. */
+  'build-secrets': string
   target?: string
   platform?: string
   'cache-from': string[]
@@ -35,6 +37,7 @@ export function parseInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
       .list('secrets', { commas: false })
       .map((spec) => parseBuildSecret(spec, "input 'secrets' line")),
     target: inputs.optional('target'),
+    'build-secrets': env['INPUT_BUILD-SECRETS'] ?? '',
     platform: inputs.optional('platform'),
     'cache-from': inputs.list('cache-from', { commas: false }),
     'cache-to': inputs.list('cache-to', { commas: false }),
