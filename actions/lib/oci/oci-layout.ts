@@ -33,6 +33,8 @@ export interface LayoutImage {
   /** The org.opencontainers.image.ref.name of that descriptor (the tag inside the layout). */
   referenceName?: string
   manifestDigest: string
+  /** Digest of the image config blob: what Trivy and docker call the image ID. */
+  configDigest: string
   config: ImageConfig
   layers: Descriptor[]
   /** Sum of the layer blob sizes as stored (compressed when the layer is). */
@@ -176,6 +178,7 @@ async function readManifestImage(
     digest: top.digest,
     referenceName: top.annotations?.['org.opencontainers.image.ref.name'],
     manifestDigest: descriptor.digest,
+    configDigest: manifest.config.digest,
     config,
     layers: manifest.layers,
     compressedSize: manifest.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0),

@@ -1,4 +1,4 @@
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { UsageError } from '../errors'
@@ -16,7 +16,7 @@ import { type HardeningCheck, type HardeningPolicy, runHardeningChecks } from '.
 import { buildSarif } from './sarif'
 import { readIgnoreFile } from './scan-ignore'
 import type { Severity } from './severity'
-import { readTrivyReport } from './trivy-report'
+import { assertReportMatches, readTrivyReport, trivyArtifact } from './trivy-report'
 import { runTrivy } from './trivy-scanner'
 import type { Vulnerability } from './vulnerability'
 
@@ -216,6 +216,19 @@ export async function scanImage(request: ScanRequest, ports: ScanPorts): Promise
     let cveSource: ScanResult['cveSource'] = 'skipped'
     if (request.trivyReport) {
       vulnerabilities = await readTrivyReport(request.trivyReport)
+      if (images.length > 0) {
+        const text = await readFile(request.trivyReport, 'utf8')
+        assertReportMatches(
+          trivyArtifact(text),
+          {
+            subject: request.image ?? request.oci ?? '',
+            digest: images[0]!.digest,
+            manifestDigests: images.map((image) => image.manifestDigest),
+            configDigests: images.map((image) => image.configDigest),
+          },
+          request.trivyReport,
+        )
+      }
       cveSource = 'trivy-report'
     } else if (!request.skipCve && layout) {
       // Each platform's packages differ: Trivy scans every platform of an index.
