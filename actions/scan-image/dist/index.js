@@ -28482,6 +28482,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 
 /***/ }),
 
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
 /***/ 7030:
 /***/ ((module) => {
 
@@ -37183,6 +37190,64 @@ exports.visitAsync = visitAsync;
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
 /******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/define property getters */
+/******/ (() => {
+/******/ 	// define getter functions for harmony exports
+/******/ 	__nccwpck_require__.d = (exports, definition) => {
+/******/ 		for(var key in definition) {
+/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 			}
+/******/ 		}
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/hasOwnProperty shorthand */
+/******/ (() => {
+/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
 /************************************************************************/
 var __webpack_exports__ = {};
 
@@ -40146,7 +40211,7 @@ const errors_ExitCode = {
  * A mistake in how golden-path was called or in the input it was given. The
  * message names the flag, input or file and what would be accepted, on one line.
  */
-class UsageError extends Error {
+class errors_UsageError extends Error {
     exitCode = errors_ExitCode.Usage;
     constructor(message) {
         super(message);
@@ -40320,6 +40385,14 @@ async function readLayoutImage(layoutDir, reference) {
         const nested = await readJson(blobPath(layoutDir, descriptor.digest), `image index ${descriptor.digest}`);
         descriptor = pickDescriptor(nested.manifests ?? [], layoutDir);
     }
+    return readManifestImage(layoutDir, top, descriptor);
+}
+function platformOf(config) {
+    return [config.os ?? 'unknown', config.architecture ?? 'unknown', config.variant]
+        .filter(Boolean)
+        .join('/');
+}
+async function readManifestImage(layoutDir, top, descriptor) {
     if (!manifestTypes.has(descriptor.mediaType)) {
         throw new OciLayoutError(`unsupported manifest media type '${descriptor.mediaType}'`);
     }
@@ -40332,10 +40405,32 @@ async function readLayoutImage(layoutDir, reference) {
         digest: top.digest,
         referenceName: top.annotations?.['org.opencontainers.image.ref.name'],
         manifestDigest: descriptor.digest,
+        configDigest: manifest.config.digest,
         config,
         layers: manifest.layers,
         compressedSize: manifest.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0),
+        platform: platformOf(config),
     };
+}
+/**
+ * Every platform's image in a layout: one for a single-platform image, one per
+ * manifest of a multi-platform index (attestations left out). Each carries the
+ * top-level digest (what is pushed) and its own manifest digest.
+ */
+async function readLayoutImages(layoutDir, reference) {
+    const first = await readLayoutImage(layoutDir, reference);
+    const index = await readJson((0,external_node_path_namespaceObject.join)(layoutDir, 'index.json'), 'index.json');
+    const top = pickDescriptor(index.manifests ?? [], layoutDir, reference);
+    if (!indexTypes.has(top.mediaType))
+        return [first];
+    const nested = await readJson(blobPath(layoutDir, top.digest), `image index ${top.digest}`);
+    const images = [];
+    for (const descriptor of nested.manifests ?? []) {
+        if (isAttestation(descriptor) || !manifestTypes.has(descriptor.mediaType))
+            continue;
+        images.push(await readManifestImage(layoutDir, top, descriptor));
+    }
+    return images.length > 0 ? images : [first];
 }
 /** The uncompressed tar stream of one layer. */
 async function readLayerTar(layoutDir, layer) {
@@ -40773,6 +40868,521 @@ async function runHardeningChecks(layoutDir, image, policy) {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./actions/lib/registry/credentials.ts
+
+
+
+
+
+/** A registry demanded credentials that were not found, or refused the ones given. */
+class RegistryAuthError extends Error {
+    exitCode = errors_ExitCode.Failed;
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryAuthError';
+    }
+}
+/**
+ * The auth files, in the order podman/buildah/skopeo (containers-auth.json(5))
+ * and then the docker CLI read them. A file that does not exist is skipped.
+ */
+function authFileLocations(env, homeDir = env.HOME || (0,external_node_os_namespaceObject.homedir)()) {
+    const locations = [];
+    if (env.REGISTRY_AUTH_FILE)
+        locations.push({ path: env.REGISTRY_AUTH_FILE, origin: 'REGISTRY_AUTH_FILE' });
+    if (env.XDG_RUNTIME_DIR) {
+        locations.push({
+            path: (0,external_node_path_namespaceObject.join)(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'),
+            origin: '$XDG_RUNTIME_DIR/containers/auth.json',
+        });
+    }
+    if (env.DOCKER_CONFIG) {
+        locations.push({
+            path: (0,external_node_path_namespaceObject.join)(env.DOCKER_CONFIG, 'config.json'),
+            origin: '$DOCKER_CONFIG/config.json',
+        });
+    }
+    locations.push({
+        path: (0,external_node_path_namespaceObject.join)(homeDir, '.docker', 'config.json'),
+        origin: '~/.docker/config.json',
+    });
+    return locations;
+}
+// Docker Hub is stored under its legacy v1 URL by `docker login`.
+const dockerHubNames = new Set([
+    'docker.io',
+    'index.docker.io',
+    'registry-1.docker.io',
+    'registry.hub.docker.com',
+]);
+/** The registry host a config key names: keys may carry a scheme and a path (`https://host/v1/`). */
+function normalizeRegistryKey(key) {
+    const withoutScheme = key.replace(/^[a-z]+:\/\//i, '');
+    const host = withoutScheme.split('/')[0].toLowerCase();
+    return dockerHubNames.has(host) ? 'docker.io' : host;
+}
+/**
+ * The entry for `repository` in an `auths` map: the most specific key wins, a
+ * key may name a namespace (`quay.io/org`, containers-auth.json) or the host.
+ */
+function matchingEntry(auths, registry, repository) {
+    const host = normalizeRegistryKey(registry);
+    let best;
+    for (const [key, entry] of Object.entries(auths)) {
+        const withoutScheme = key.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
+        const keyHost = normalizeRegistryKey(withoutScheme);
+        if (keyHost !== host)
+            continue;
+        const keyPath = withoutScheme.split('/').slice(1).join('/');
+        // Docker's "/v1/" suffix is an API path, not a namespace.
+        const namespace = /^v[12]$/.test(keyPath) ? '' : keyPath;
+        const repositoryPath = repository.split('/').slice(1).join('/');
+        if (namespace && repositoryPath !== namespace && !repositoryPath.startsWith(`${namespace}/`))
+            continue;
+        if (!best || namespace.length > best[2])
+            best = [key, entry, namespace.length];
+    }
+    return best ? [best[0], best[1]] : undefined;
+}
+function decodeEntry(entry, source) {
+    if (entry.identitytoken) {
+        return { identityToken: entry.identitytoken, username: entry.username, source };
+    }
+    if (entry.auth) {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon <= 0)
+            throw new errors_UsageError(`${source}: the 'auth' value is not base64 of user:password`);
+        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), source };
+    }
+    if (entry.username && entry.password) {
+        return { username: entry.username, password: entry.password, source };
+    }
+    return undefined;
+}
+async function readAuthFile(location) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(location.path, 'utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR')
+            return undefined;
+        throw new errors_UsageError(`cannot read ${location.origin} (${location.path}): ${code}`);
+    }
+    try {
+        const parsed = JSON.parse(text);
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+            throw new Error();
+        return parsed;
+    }
+    catch {
+        throw new errors_UsageError(`${location.origin} (${location.path}) is not valid JSON; fix it or log in again`);
+    }
+}
+/**
+ * Asks a credential helper with the docker-credential-helpers protocol:
+ * `docker-credential-<name> get`, the server on stdin, JSON
+ * {ServerURL, Username, Secret} on stdout. Username "<token>" marks an identity token.
+ */
+async function askHelper(helper, registry, lookup) {
+    const program = `docker-credential-${helper}`;
+    const source = `credential helper ${program}`;
+    let result;
+    try {
+        result = await lookup.runner.run(program, ['get'], {
+            input: `${registry}\n`,
+            env: lookup.env,
+            timeoutMs: 30_000,
+        });
+    }
+    catch (error) {
+        if (error instanceof CommandNotFoundError) {
+            lookup.logger.warning(`${program} is named for ${registry} but is not installed; skipping it`);
+            return undefined;
+        }
+        throw error;
+    }
+    // "credentials not found in native keychain" is the protocol's answer for no entry.
+    if (result.exitCode !== 0)
+        return undefined;
+    let answer;
+    try {
+        answer = JSON.parse(result.stdout);
+    }
+    catch {
+        // The output may contain the secret: it is not echoed.
+        throw new errors_UsageError(`${program} get answered something that is not JSON for ${registry}`);
+    }
+    if (!answer.Secret)
+        return undefined;
+    if (answer.Username === '<token>')
+        return { identityToken: answer.Secret, source };
+    return { username: answer.Username, password: answer.Secret, source };
+}
+async function fromFile(file, location, registry, repository, lookup) {
+    const host = normalizeRegistryKey(registry);
+    // The docker CLI order: a per-registry helper, then the default store, then inline auths.
+    const helperEntry = Object.entries(file.credHelpers ?? {}).find(([key]) => normalizeRegistryKey(key) === host);
+    const serverName = host === 'docker.io' ? 'https://index.docker.io/v1/' : registry;
+    if (helperEntry) {
+        const found = await askHelper(helperEntry[1], serverName, lookup);
+        if (found)
+            return found;
+    }
+    if (file.credsStore) {
+        const found = await askHelper(file.credsStore, serverName, lookup);
+        if (found)
+            return found;
+    }
+    const entry = matchingEntry(file.auths ?? {}, registry, repository);
+    return entry ? decodeEntry(entry[1], `${location.origin} (${entry[0]})`) : undefined;
+}
+/**
+ * The credential for a registry: --username/--password-stdin when given (what
+ * the user typed wins), else the first of the auth files that has an entry
+ * for the registry (a credential helper it names included). Undefined when
+ * nothing is found: the registry may not need any.
+ */
+async function resolveRegistryCredential(repository, lookup) {
+    const registry = registryOf(repository);
+    const explicit = lookup.explicit;
+    if (explicit?.username !== undefined || explicit?.password !== undefined) {
+        if (!explicit.username || !explicit.password) {
+            throw new errors_UsageError('give both --username and --password-stdin, or neither');
+        }
+        return { username: explicit.username, password: explicit.password, source: '--username' };
+    }
+    for (const location of authFileLocations(lookup.env, lookup.homeDir)) {
+        const file = await readAuthFile(location);
+        if (!file)
+            continue;
+        const found = await fromFile(file, location, registry, repository, lookup);
+        if (found)
+            return found;
+    }
+    return undefined;
+}
+/** The registry host of a repository, as container tools resolve it (docker.io by default). */
+function registryOf(repository) {
+    const first = repository.split('/')[0];
+    const isHost = repository.includes('/') &&
+        (first.includes('.') || first.includes(':') || first === 'localhost');
+    return isHost ? first : 'docker.io';
+}
+/** The ways to log in, for the one line printed when a registry wants credentials. */
+function loginHint(registry) {
+    return `log in with 'docker login ${registry}' or 'podman login ${registry}' (or set REGISTRY_AUTH_FILE to an auth.json), or pass --username USER --password-stdin`;
+}
+/**
+ * Writes the credential as a containers auth.json (mode 0600) for skopeo's
+ * --authfile, so that no secret ever reaches a process's argument list.
+ */
+async function writeAuthFile(path, registry, credential) {
+    const entry = credential.identityToken
+        ? {
+            identitytoken: credential.identityToken,
+            ...(credential.username ? { username: credential.username } : {}),
+        }
+        : { auth: Buffer.from(`${credential.username}:${credential.password}`).toString('base64') };
+    await (0,promises_namespaceObject.writeFile)(path, JSON.stringify({ auths: { [registry]: entry } }), { mode: 0o600 });
+}
+
+;// CONCATENATED MODULE: ./actions/lib/registry/image-reference.ts
+
+const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const domain = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?';
+const repositoryPattern = new RegExp(`^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*$`);
+const tagPattern = /^[\w][\w.-]{0,127}$/;
+const digestPattern = /^sha256:[a-f0-9]{64}$/;
+function isValidTag(tag) {
+    return tagPattern.test(tag);
+}
+/** Parses `repo[:tag][@digest]`, throwing a UsageError that names `what` (a flag or input). */
+function parseImageReference(value, what) {
+    const invalid = (why) => new errors_UsageError(`invalid ${what} '${value}': ${why}`);
+    let rest = value.trim();
+    let digest;
+    const at = rest.indexOf('@');
+    if (at !== -1) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        if (!digestPattern.test(digest))
+            throw invalid('the digest must be sha256: and 64 hex digits');
+    }
+    let tag;
+    const colon = rest.lastIndexOf(':');
+    if (colon > rest.lastIndexOf('/')) {
+        tag = rest.slice(colon + 1);
+        rest = rest.slice(0, colon);
+        if (!isValidTag(tag))
+            throw invalid(`tag '${tag}' may hold only letters, digits, '_', '.', '-' (at most 128)`);
+    }
+    if (rest.length > 255)
+        throw invalid('the repository name is longer than 255 characters');
+    if (!repositoryPattern.test(rest)) {
+        throw invalid('expected [registry[:port]/]path with lowercase letters, digits and . _ - separators');
+    }
+    return { repository: rest, tag, digest };
+}
+/** A repository with neither tag nor digest, as --image takes it. */
+function parseRepository(value, what) {
+    const reference = parseImageReference(value, what);
+    if (reference.tag || reference.digest) {
+        throw new UsageError(`invalid ${what} '${value}': give the repository only; tags go in --tag`);
+    }
+    return reference.repository;
+}
+
+;// CONCATENATED MODULE: ./actions/lib/registry/registry-client.ts
+
+const maxBody = 4 * 1024 * 1024;
+/** node:http(s) with a timeout and a cap on the body read, so a bad server cannot hang or flood. */
+const nodeHttpClient = {
+    async send(request) {
+        const isHttps = request.url.startsWith('https:');
+        const transport = isHttps ? await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4708, 23)) : await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7067, 23));
+        return new Promise((resolve, reject) => {
+            const outgoing = transport.request(request.url, {
+                method: request.method,
+                headers: request.headers,
+                timeout: 30_000,
+                ...(isHttps ? { rejectUnauthorized: request.tlsVerify } : {}),
+            }, (response) => {
+                const chunks = [];
+                let size = 0;
+                response.on('data', (chunk) => {
+                    size += chunk.length;
+                    if (size > maxBody) {
+                        response.destroy(new Error(`response from ${new URL(request.url).host} is too large`));
+                        return;
+                    }
+                    chunks.push(chunk);
+                });
+                response.on('error', reject);
+                response.on('end', () => {
+                    const headers = {};
+                    for (const [key, value] of Object.entries(response.headers)) {
+                        headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+                    }
+                    resolve({ status: response.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
+                });
+            });
+            outgoing.on('timeout', () => outgoing.destroy(new Error('timed out after 30 s')));
+            outgoing.on('error', reject);
+            outgoing.end(request.body);
+        });
+    },
+};
+/** Parses `Bearer realm="...",service="...",scope="a,b"` (quoted values may contain commas). */
+function parseChallenge(header) {
+    const match = /^\s*([A-Za-z]+)\s*(.*)$/.exec(header);
+    if (!match)
+        return undefined;
+    const params = {};
+    const pairs = /([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g;
+    for (const pair of match[2].matchAll(pairs)) {
+        params[pair[1].toLowerCase()] = (pair[2] ?? pair[3] ?? '').replace(/\\(.)/g, '$1');
+    }
+    return { scheme: match[1].toLowerCase(), params };
+}
+/** The registry answered plain HTTP where HTTPS was expected (or the reverse). */
+class RegistryProtocolError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryProtocolError';
+    }
+}
+/** The registry could not be reached at all (refused, reset, DNS, timeout). */
+class RegistryUnreachableError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryUnreachableError';
+    }
+}
+// OpenSSL's answer when a TLS client hello reaches a server that speaks plain HTTP.
+const plainHttpAnswer = /wrong version number|EPROTO|packet length too long|http_request/i;
+function basic(credential) {
+    return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
+}
+const manifestMediaTypes = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+];
+/**
+ * A client for the OCI distribution API of one registry, authenticating the
+ * way the distribution token spec describes: request, read the 401's
+ * WWW-Authenticate challenge, answer Basic with the credential, or fetch a
+ * Bearer token from the realm (service and scope as challenged) with the
+ * credential (or the identity token, as an OAuth2 refresh token) and retry.
+ */
+class RegistryClient {
+    registry;
+    credential;
+    options;
+    http;
+    scheme;
+    authorization;
+    constructor(registry, credential, options) {
+        this.registry = registry;
+        this.credential = credential;
+        this.options = options;
+        this.http = options.http ?? nodeHttpClient;
+    }
+    /**
+     * Which scheme the registry speaks. With TLS verification on, HTTPS only (a
+     * plain-HTTP registry is a clear error); off, HTTPS without verification and
+     * then plain HTTP, as containers/image does for an insecure registry.
+     */
+    async send(request) {
+        const schemes = this.scheme
+            ? [this.scheme]
+            : this.options.tlsVerify
+                ? ['https']
+                : ['https', 'http'];
+        let last;
+        for (const scheme of schemes) {
+            try {
+                const response = await this.http.send({
+                    method: request.method,
+                    headers: request.headers,
+                    body: request.body,
+                    // Docker Hub's API lives on registry-1.docker.io.
+                    url: `${scheme}://${this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry}${request.path}`,
+                    tlsVerify: this.options.tlsVerify,
+                });
+                this.scheme = scheme;
+                return response;
+            }
+            catch (error) {
+                last = error;
+            }
+        }
+        const message = last instanceof Error ? last.message : String(last);
+        const code = last?.code ?? '';
+        if (this.options.tlsVerify && plainHttpAnswer.test(`${code} ${message}`)) {
+            throw new RegistryProtocolError(`registry ${this.registry} answers plain HTTP, not HTTPS: serve it with TLS, or pass --tls-verify false (tls-verify: false) for a registry on a trusted network`);
+        }
+        throw new RegistryUnreachableError(`registry ${this.registry} cannot be reached: ${code || message}`);
+    }
+    async token(challenge, scope) {
+        const realm = challenge.params.realm;
+        if (!realm)
+            throw new RegistryAuthError(`registry ${this.registry} sent a Bearer challenge without a realm`);
+        const url = new URL(realm);
+        const service = challenge.params.service;
+        const credential = this.credential;
+        let response;
+        const tokenRequest = async (request) => this.http.send(request).catch((error) => {
+            throw new RegistryUnreachableError(`token service ${url.host} for ${this.registry} cannot be reached: ${error.code ?? error.message}`);
+        });
+        if (credential?.identityToken) {
+            // OAuth2 refresh-token grant (distribution docs: oauth.md).
+            const form = new URLSearchParams({
+                grant_type: 'refresh_token',
+                refresh_token: credential.identityToken,
+                client_id: 'golden-path',
+                scope,
+                ...(service ? { service } : {}),
+            });
+            response = await tokenRequest({
+                method: 'POST',
+                url: url.toString(),
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: form.toString(),
+                tlsVerify: this.options.tlsVerify,
+            });
+        }
+        else {
+            if (service)
+                url.searchParams.set('service', service);
+            url.searchParams.set('scope', scope);
+            response = await tokenRequest({
+                method: 'GET',
+                url: url.toString(),
+                headers: credential?.username ? { authorization: basic(credential) } : {},
+                tlsVerify: this.options.tlsVerify,
+            });
+        }
+        if (response.status === 401 || response.status === 403)
+            throw this.refused(response.status);
+        if (response.status !== 200) {
+            throw new RegistryUnreachableError(`token service ${url.host} for ${this.registry} answered HTTP ${response.status}`);
+        }
+        let body;
+        try {
+            body = JSON.parse(response.body.toString('utf8'));
+        }
+        catch {
+            throw new RegistryAuthError(`token service ${url.host} answered something that is not JSON`);
+        }
+        const token = body.token ?? body.access_token;
+        if (!token)
+            throw new RegistryAuthError(`token service ${url.host} sent no token`);
+        return token;
+    }
+    refused(status) {
+        if (!this.credential) {
+            return new RegistryAuthError(`registry ${this.registry} requires credentials and none were found: ${loginHint(this.registry)}`);
+        }
+        return new RegistryAuthError(`registry ${this.registry} refused the credentials from ${this.credential.source} (HTTP ${status}): check them, or ${loginHint(this.registry)}`);
+    }
+    /** Sends a request, answering the registry's challenge once. */
+    async request(method, path, scope, headers = {}) {
+        const withAuth = () => this.authorization ? { ...headers, authorization: this.authorization } : headers;
+        let response = await this.send({ method, path, headers: withAuth() });
+        if (response.status !== 401)
+            return response;
+        const challenge = parseChallenge(response.headers['www-authenticate'] ?? '');
+        if (challenge?.scheme === 'basic') {
+            if (!this.credential?.username || !this.credential.password)
+                throw this.refused(401);
+            this.authorization = basic(this.credential);
+        }
+        else if (challenge?.scheme === 'bearer') {
+            this.authorization = `Bearer ${await this.token(challenge, challenge.params.scope ?? scope)}`;
+        }
+        else {
+            throw this.refused(401);
+        }
+        response = await this.send({ method, path, headers: withAuth() });
+        if (response.status === 401)
+            throw this.refused(401);
+        return response;
+    }
+    /**
+     * Checks that the registry can be reached and accepts the credential for
+     * `repository` (pull and push), before any bytes are sent.
+     */
+    async checkAccess(repository, actions = 'pull,push') {
+        const scope = `repository:${repository}:${actions}`;
+        const response = await this.request('GET', '/v2/', scope);
+        if (response.status === 403)
+            throw this.refused(403);
+    }
+    /** The digest the registry serves for repository:reference, or undefined if it has none. */
+    async manifestDigest(repository, reference) {
+        const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, `repository:${repository}:pull`, { accept: manifestMediaTypes.join(', ') });
+        if (response.status === 404)
+            return undefined;
+        if (response.status !== 200) {
+            throw new RegistryUnreachableError(`registry ${this.registry} answered HTTP ${response.status} for ${repository}:${reference}`);
+        }
+        return response.headers['docker-content-digest'];
+    }
+}
+/** The repository path inside its registry: `ghcr.io/org/app` → `org/app` (docker.io adds library/). */
+function repositoryPath(repository, registry) {
+    if (!repository.startsWith(`${registry}/`)) {
+        const path = repository;
+        return registry === 'docker.io' && !path.includes('/') ? `library/${path}` : path;
+    }
+    return repository.slice(registry.length + 1);
+}
+
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./actions/lib/scan/scan-ignore.ts
@@ -40799,43 +41409,43 @@ function parseIgnoreFile(text, source) {
     }
     catch (error) {
         const line = error.linePos?.[0]?.line;
-        throw new UsageError(`ignore file ${source} is not valid YAML${line ? ` (line ${line})` : ''}`);
+        throw new errors_UsageError(`ignore file ${source} is not valid YAML${line ? ` (line ${line})` : ''}`);
     }
     if (document === null || document === undefined)
         return [];
     if (typeof document !== 'object' || Array.isArray(document)) {
-        throw new UsageError(`ignore file ${source} must be a mapping with a 'vulnerabilities' list`);
+        throw new errors_UsageError(`ignore file ${source} must be a mapping with a 'vulnerabilities' list`);
     }
     const list = document.vulnerabilities ?? [];
     if (!Array.isArray(list)) {
-        throw new UsageError(`ignore file ${source}: 'vulnerabilities' must be a list`);
+        throw new errors_UsageError(`ignore file ${source}: 'vulnerabilities' must be a list`);
     }
     return list.map((raw, index) => {
         const where = `ignore file ${source}: vulnerabilities[${index}]`;
         if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-            throw new UsageError(`${where} must be a mapping with id, expires and reason`);
+            throw new errors_UsageError(`${where} must be a mapping with id, expires and reason`);
         }
         const entry = raw;
         const unknown = Object.keys(entry).find((key) => !allowedKeys.has(key));
         if (unknown) {
-            throw new UsageError(`${where} has unknown key '${unknown}' (allowed: id, package, expires, reason)`);
+            throw new errors_UsageError(`${where} has unknown key '${unknown}' (allowed: id, package, expires, reason)`);
         }
         const label = typeof entry.id === 'string' && entry.id ? ` (${entry.id})` : '';
         if (typeof entry.id !== 'string' || entry.id.trim() === '') {
-            throw new UsageError(`${where} has no 'id'`);
+            throw new errors_UsageError(`${where} has no 'id'`);
         }
         if (entry.expires === undefined || entry.expires === null || entry.expires === '') {
-            throw new UsageError(`${where}${label} has no 'expires' date; every accepted risk must expire`);
+            throw new errors_UsageError(`${where}${label} has no 'expires' date; every accepted risk must expire`);
         }
         if (typeof entry.expires !== 'string' || !isCalendarDate(entry.expires)) {
-            throw new UsageError(`${where}${label}: expires '${String(entry.expires)}' is not a date (YYYY-MM-DD)`);
+            throw new errors_UsageError(`${where}${label}: expires '${String(entry.expires)}' is not a date (YYYY-MM-DD)`);
         }
         if (typeof entry.reason !== 'string' || entry.reason.trim() === '') {
-            throw new UsageError(`${where}${label} has no 'reason'; say why the risk is accepted`);
+            throw new errors_UsageError(`${where}${label} has no 'reason'; say why the risk is accepted`);
         }
         if (entry.package !== undefined &&
             (typeof entry.package !== 'string' || entry.package === '')) {
-            throw new UsageError(`${where}${label}: package must be a package name`);
+            throw new errors_UsageError(`${where}${label}: package must be a package name`);
         }
         return {
             id: entry.id.trim(),
@@ -40858,7 +41468,7 @@ async function readIgnoreFile(path, explicit) {
         const code = error.code;
         if (code === 'ENOENT' && !explicit)
             return [];
-        throw new UsageError(code === 'ENOENT'
+        throw new errors_UsageError(code === 'ENOENT'
             ? `ignore file ${path} not found`
             : `cannot read ignore file ${path}: ${code}`);
     }
@@ -41067,10 +41677,10 @@ function parseTrivyReport(text, source) {
         document = JSON.parse(text);
     }
     catch {
-        throw new UsageError(`Trivy report ${source} is not valid JSON`);
+        throw new errors_UsageError(`Trivy report ${source} is not valid JSON`);
     }
     const fail = (what) => {
-        throw new UsageError(`Trivy report ${source} is malformed: ${what}`);
+        throw new errors_UsageError(`Trivy report ${source} is malformed: ${what}`);
     };
     if (typeof document !== 'object' || document === null || Array.isArray(document)) {
         fail('expected a JSON object');
@@ -41128,11 +41738,48 @@ async function readTrivyReport(path) {
     }
     catch (error) {
         const code = error.code;
-        throw new UsageError(code === 'ENOENT'
+        throw new errors_UsageError(code === 'ENOENT'
             ? `Trivy report ${path} not found`
             : `cannot read Trivy report ${path}: ${code}`);
     }
     return parseTrivyReport(text, path);
+}
+function trivyArtifact(text) {
+    const report = JSON.parse(text);
+    const nonEmpty = (value) => (typeof value === 'string' && value ? value : undefined);
+    const repoDigests = Array.isArray(report.Metadata?.RepoDigests)
+        ? report.Metadata.RepoDigests
+            .map((entry) => (typeof entry === 'string' ? entry.slice(entry.indexOf('@') + 1) : ''))
+            .filter((digest) => digest.startsWith('sha256:'))
+        : [];
+    return {
+        name: nonEmpty(report.ArtifactName),
+        type: nonEmpty(report.ArtifactType),
+        imageId: nonEmpty(report.Metadata?.ImageID),
+        repoDigests,
+    };
+}
+/**
+ * Refuses a report about another image: its ImageID must be one of the judged
+ * image's config digests, or one of its RepoDigests the judged index or
+ * manifest digest. A report that names neither cannot be matched and is refused
+ * too: judging an image by a report about something else would pass it unseen.
+ */
+function assertReportMatches(artifact, judged, source) {
+    const digests = new Set([judged.digest, ...judged.manifestDigests]);
+    const matches = (artifact.imageId !== undefined && judged.configDigests.includes(artifact.imageId)) ||
+        artifact.repoDigests.some((digest) => digests.has(digest));
+    if (matches)
+        return;
+    const about = [
+        artifact.name ?? 'an unnamed artifact',
+        artifact.imageId ? `image ID ${artifact.imageId}` : undefined,
+        artifact.repoDigests.length ? `digest ${artifact.repoDigests.join(', ')}` : undefined,
+        artifact.type && artifact.type !== 'container_image' ? `type ${artifact.type}` : undefined,
+    ]
+        .filter(Boolean)
+        .join(', ');
+    throw new errors_UsageError(`Trivy report ${source} is about ${about}, not the image judged: ${judged.subject} (digest ${judged.digest}, image ID ${judged.configDigests.join(', ')}); scan that image or pass its own report`);
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/scan/trivy-scanner.ts
@@ -41154,6 +41801,7 @@ function trivyArguments(target, reportPath) {
         '--scanners',
         'vuln',
         '--quiet',
+        ...(target.platform ? ['--platform', target.platform] : []),
         ...subject,
     ];
 }
@@ -41170,13 +41818,13 @@ async function runTrivy(target, runner, logger) {
         logger.info(`trivy ${args.join(' ')}`);
         const result = await runner.run('trivy', args).catch((error) => {
             if (error instanceof CommandNotFoundError) {
-                throw new UsageError('trivy is not installed: install it (https://trivy.dev) or pass --trivy-report with a report made elsewhere');
+                throw new errors_UsageError('trivy is not installed: install it (https://trivy.dev) or pass --trivy-report with a report made elsewhere');
             }
             throw error;
         });
         if (result.exitCode !== 0) {
             const reason = result.stderr.trim().split('\n').pop() ?? '';
-            throw new UsageError(`trivy exited with ${result.exitCode}: ${reason}`);
+            throw new errors_UsageError(`trivy exited with ${result.exitCode}: ${reason}`);
         }
         return { vulnerabilities: await readTrivyReport(reportPath), arguments: args };
     }
@@ -41197,6 +41845,9 @@ async function runTrivy(target, runner, logger) {
 
 
 
+
+
+
 async function writeAtomically(path, content) {
     const temporary = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(path), `.${Date.now()}.${process.pid}.tmp`);
     try {
@@ -41206,26 +41857,80 @@ async function writeAtomically(path, content) {
     catch (error) {
         await (0,promises_namespaceObject.rm)(temporary, { force: true });
         const code = error.code;
-        throw new UsageError(`cannot write ${path}: ${code ?? String(error)}`);
+        throw new errors_UsageError(`cannot write ${path}: ${code ?? String(error)}`);
     }
 }
-async function copyImageToLayout(image, tlsVerify, runner) {
+async function copyImageToLayout(image, request, ports) {
+    const reference = parseImageReference(image, '--image');
+    const registry = registryOf(reference.repository);
+    const credential = await resolveRegistryCredential(reference.repository, {
+        env: request.env ?? process.env,
+        runner: ports.runner,
+        logger: ports.logger,
+    });
+    // A registry that wants credentials we do not have is told plainly, before skopeo runs.
+    await new RegistryClient(registry, credential, { tlsVerify: request.tlsVerify })
+        .checkAccess(repositoryPath(reference.repository, registry), 'pull')
+        .catch((error) => {
+        if (error instanceof RegistryUnreachableError)
+            return;
+        throw error;
+    });
     const parent = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'golden-path-scan-'));
     const dir = (0,external_node_path_namespaceObject.join)(parent, 'oci');
     const cleanup = () => (0,promises_namespaceObject.rm)(parent, { recursive: true, force: true });
-    const result = await runner.run('skopeo', [
+    const authArgs = [];
+    if (credential) {
+        const authFile = (0,external_node_path_namespaceObject.join)(parent, 'auth.json');
+        await writeAuthFile(authFile, registry, credential);
+        authArgs.push('--src-authfile', authFile);
+    }
+    // --all keeps a multi-platform index whole, so every platform's image is judged.
+    const result = await ports.runner.run('skopeo', [
         'copy',
+        '--all',
         '--preserve-digests',
-        `--src-tls-verify=${tlsVerify}`,
+        `--src-tls-verify=${request.tlsVerify}`,
+        ...authArgs,
         `docker://${image}`,
         `oci:${dir}`,
     ]);
     if (result.exitCode !== 0) {
         await cleanup();
         const reason = result.stderr.trim().split('\n').pop() ?? '';
-        throw new UsageError(`cannot copy ${image} for scanning: ${reason}`);
+        throw new errors_UsageError(`cannot copy ${image} for scanning: ${reason}`);
     }
     return { dir, cleanup };
+}
+/**
+ * One verdict per check over all platforms: a check passes only when it passes
+ * for every platform; with several platforms, each detail names its platform.
+ */
+function mergePlatformChecks(perPlatform, images) {
+    if (perPlatform.length === 1)
+        return perPlatform[0];
+    return perPlatform[0].map((check, index) => {
+        const all = perPlatform.map((checks) => checks[index]);
+        return {
+            ...check,
+            passed: all.every((entry) => entry.passed),
+            details: all.flatMap((entry, i) => entry.details.map((detail) => `${images[i].platform}: ${detail}`)),
+        };
+    });
+}
+/** The same CVE in the same package and version, found on several platforms, is one finding. */
+function uniqueVulnerabilities(found) {
+    const seen = new Map();
+    for (const vulnerability of found) {
+        const key = JSON.stringify([
+            vulnerability.id,
+            vulnerability.package,
+            vulnerability.installedVersion,
+        ]);
+        if (!seen.has(key))
+            seen.set(key, vulnerability);
+    }
+    return [...seen.values()];
 }
 /**
  * The scan gate: judges one image (or one Trivy report) and returns whether it
@@ -41236,15 +41941,15 @@ async function copyImageToLayout(image, tlsVerify, runner) {
 async function scanImage(request, ports) {
     const sources = [request.oci, request.image].filter(Boolean);
     if (sources.length > 1)
-        throw new UsageError('give either --oci or --image, not both');
+        throw new errors_UsageError('give either --oci or --image, not both');
     if (sources.length === 0 && !request.trivyReport) {
-        throw new UsageError('nothing to scan: give --oci DIR, --image REF or --trivy-report FILE');
+        throw new errors_UsageError('nothing to scan: give --oci DIR, --image REF or --trivy-report FILE');
     }
     if (request.skipCve && request.trivyReport) {
-        throw new UsageError('--skip-cve and --trivy-report contradict each other');
+        throw new errors_UsageError('--skip-cve and --trivy-report contradict each other');
     }
     if (request.skipCve && sources.length === 0) {
-        throw new UsageError('--skip-cve leaves nothing to check without --oci or --image');
+        throw new errors_UsageError('--skip-cve leaves nothing to check without --oci or --image');
     }
     const ignores = await readIgnoreFile(request.ignoreFile, request.ignoreFileExplicit);
     let layout = request.oci;
@@ -41252,21 +41957,33 @@ async function scanImage(request, ports) {
     try {
         if (request.image) {
             ports.logger.info(`copying ${request.image} to a local OCI layout`);
-            const copied = await copyImageToLayout(request.image, request.tlsVerify, ports.runner);
+            const copied = await copyImageToLayout(request.image, request, ports);
             layout = copied.dir;
             cleanup = copied.cleanup;
         }
         let digest;
         let hardening = [];
+        let images = [];
+        const platforms = [];
         if (layout) {
             try {
-                const image = await readLayoutImage(layout);
-                digest = image.digest;
-                hardening = await runHardeningChecks(layout, image, request.hardening);
+                images = await readLayoutImages(layout);
+                digest = images[0].digest;
+                const perPlatform = [];
+                for (const image of images) {
+                    const checks = await runHardeningChecks(layout, image, request.hardening);
+                    perPlatform.push(checks);
+                    platforms.push({
+                        platform: image.platform,
+                        digest: image.manifestDigest,
+                        passed: checks.every((check) => check.passed),
+                    });
+                }
+                hardening = mergePlatformChecks(perPlatform, images);
             }
             catch (error) {
                 if (error instanceof OciLayoutError)
-                    throw new UsageError(error.message);
+                    throw new errors_UsageError(error.message);
                 throw error;
             }
         }
@@ -41274,11 +41991,26 @@ async function scanImage(request, ports) {
         let cveSource = 'skipped';
         if (request.trivyReport) {
             vulnerabilities = await readTrivyReport(request.trivyReport);
+            if (images.length > 0) {
+                const text = await (0,promises_namespaceObject.readFile)(request.trivyReport, 'utf8');
+                assertReportMatches(trivyArtifact(text), {
+                    subject: request.image ?? request.oci ?? '',
+                    digest: images[0].digest,
+                    manifestDigests: images.map((image) => image.manifestDigest),
+                    configDigests: images.map((image) => image.configDigest),
+                }, request.trivyReport);
+            }
             cveSource = 'trivy-report';
         }
         else if (!request.skipCve && layout) {
-            vulnerabilities = (await runTrivy({ oci: layout }, ports.runner, ports.logger))
-                .vulnerabilities;
+            // Each platform's packages differ: Trivy scans every platform of an index.
+            const targets = images.length > 1 ? images.map((image) => image.platform) : [undefined];
+            vulnerabilities = [];
+            for (const platform of targets) {
+                const found = await runTrivy({ oci: layout, platform }, ports.runner, ports.logger);
+                vulnerabilities.push(...found.vulnerabilities);
+            }
+            vulnerabilities = uniqueVulnerabilities(vulnerabilities);
             cveSource = 'trivy';
         }
         const cve = vulnerabilities
@@ -41301,7 +42033,17 @@ async function scanImage(request, ports) {
             await writeAtomically(request.sarif, `${JSON.stringify(sarif, null, 2)}\n`);
             sarifFile = request.sarif;
         }
-        return { passed: failing === 0, subject, digest, cveSource, cve, hardening, failing, sarifFile };
+        return {
+            passed: failing === 0,
+            subject,
+            digest,
+            cveSource,
+            cve,
+            hardening,
+            platforms,
+            failing,
+            sarifFile,
+        };
     }
     finally {
         await cleanup?.();
@@ -41430,7 +42172,7 @@ class ActionInputs {
     required(name, example) {
         const value = this.optional(name);
         if (value === undefined)
-            throw new UsageError(`input '${name}' is required (e.g. ${example})`);
+            throw new errors_UsageError(`input '${name}' is required (e.g. ${example})`);
         return value;
     }
     /** Newline-separated values; with `commas`, commas separate values too. */
@@ -41447,7 +42189,7 @@ class ActionInputs {
             return fallback;
         if (value === 'true' || value === 'false')
             return value === 'true';
-        throw new UsageError(`input '${name}' is '${value}': expected true or false`);
+        throw new errors_UsageError(`input '${name}' is '${value}': expected true or false`);
     }
     oneOf(name, allowed, fallback) {
         const value = this.optional(name);
@@ -41455,7 +42197,7 @@ class ActionInputs {
             return fallback;
         if (allowed.includes(value))
             return value;
-        throw new UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
+        throw new errors_UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
     }
     /** A whole number of at least `min`. */
     integer(name, fallback, min) {
@@ -41463,7 +42205,7 @@ class ActionInputs {
         if (value === undefined)
             return fallback;
         if (!/^\d+$/.test(value) || Number(value) < min) {
-            throw new UsageError(`input '${name}' is '${value}': expected a whole number from ${min}`);
+            throw new errors_UsageError(`input '${name}' is '${value}': expected a whole number from ${min}`);
         }
         return Number(value);
     }
@@ -41484,7 +42226,7 @@ function parseInputs(env = process.env, workspace = process.cwd()) {
     const ignoreFile = inputs.optional('ignore-file') ?? defaultIgnoreFile;
     const budget = inputs.optional('size-budget') ?? '300';
     if (!/^\d+(\.\d+)?$/.test(budget) || Number(budget) <= 0) {
-        throw new UsageError(`input 'size-budget' is '${budget}': expected a size in MiB, e.g. 200`);
+        throw new errors_UsageError(`input 'size-budget' is '${budget}': expected a size in MiB, e.g. 200`);
     }
     return {
         oci: path('oci'),
