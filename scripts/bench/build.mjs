@@ -233,7 +233,9 @@ async function benchTwoPlatforms(work, proxy, counter) {
       blobs: counter.blobUploads - before.blobUploads,
     }
   }
-  console.log('\nbench:build: two-platform image (linux/amd64 + linux/arm64, buildah, no emulation)')
+  console.log(
+    '\nbench:build: two-platform image (linux/amd64 + linux/arm64, buildah, no emulation)',
+  )
   const first = await build('two-first')
   const firstPush = await push('two-first', 'first')
   const second = await build('two-second')
@@ -242,7 +244,9 @@ async function benchTwoPlatforms(work, proxy, counter) {
     ['first two-platform build', first, firstPush],
     ['unchanged rebuild', second, secondPush],
   ]
-  console.log('build                          time      index digest     pushed (blobs + manifests)')
+  console.log(
+    'build                          time      index digest     pushed (blobs + manifests)',
+  )
   for (const [label, result, pushed] of rows) {
     console.log(
       `${label.padEnd(30)} ${seconds(result.ms).padStart(7)}   ${result.digest.slice(7, 19)}     ${mib(pushed.blobBytes)} in ${pushed.blobs} blob(s) + ${pushed.manifestBytes} B of manifests, ${seconds(pushed.ms)}`,
@@ -252,7 +256,9 @@ async function benchTwoPlatforms(work, proxy, counter) {
   console.log(
     `platforms: ${first.platforms.map((entry) => `${entry.platform} ${entry.digest.slice(7, 19)}`).join(', ')}`,
   )
-  console.log(`unchanged rebuild has the same index digest: ${identical ? 'yes' : 'NO'} (${first.digest})`)
+  console.log(
+    `unchanged rebuild has the same index digest: ${identical ? 'yes' : 'NO'} (${first.digest})`,
+  )
   console.log(
     JSON.stringify({
       twoPlatform: {
