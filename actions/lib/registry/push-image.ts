@@ -235,7 +235,7 @@ export async function pushImage(request: PushRequest, ports: PushPorts): Promise
         }
         // Unreachable now may be reachable in a moment: the push below retries.
         if (!(error instanceof RegistryUnreachableError)) throw error
-        ports.logger.warning(error.message)
+        ports.logger.debug(error.message)
       }
       if (destination.credential) {
         destination.authFile = join(work, `auth-${destinations.indexOf(destination)}.json`)
