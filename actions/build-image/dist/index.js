@@ -32610,7 +32610,7 @@ async function pushImage(request, ports) {
                 // Unreachable now may be reachable in a moment: the push below retries.
                 if (!(error instanceof RegistryUnreachableError))
                     throw error;
-                ports.logger.warning(error.message);
+                ports.logger.debug(error.message);
             }
             if (destination.credential) {
                 destination.authFile = (0,external_node_path_.join)(work, `auth-${destinations.indexOf(destination)}.json`);
