@@ -28,7 +28,11 @@ async function bundle(entry, outDir) {
 
 const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
   .filter(
-    (entry) => entry.isDirectory() && existsSync(join(root, 'actions', entry.name, 'action.yml')),
+    // Composite actions (no src/index.ts) have nothing to bundle.
+    (entry) =>
+      entry.isDirectory() &&
+      existsSync(join(root, 'actions', entry.name, 'action.yml')) &&
+      existsSync(join(root, 'actions', entry.name, 'src', 'index.ts')),
   )
   .map((entry) => entry.name)
   .sort()

@@ -22,6 +22,7 @@ APT_TOOLS=(
   # The Python fixture service's tests run as `python -m pytest`.
   python:python-is-python3
   pytest:python3-pytest
+  htpasswd:apache2-utils
 )
 # name-on-PATH:module@version
 GO_TOOLS=(

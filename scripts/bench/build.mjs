@@ -2,9 +2,13 @@
 // after a one-line application change, and once from scratch (--no-cache); push each
 // build to a loopback registry through a proxy that counts the bytes the registry
 // receives. Prints build times, bytes pushed and whether identical commits gave
-// identical digests. Needs root, buildah, skopeo and docker-registry (scripts/setup.sh).
+// identical digests. Then a two-platform image (linux/amd64 + linux/arm64: a Go program
+// cross-compiled per TARGETARCH, FROM scratch, no emulation) built twice and pushed twice:
+// the index digest must repeat and the second push send only the index.
+// Needs root, buildah, skopeo, docker-registry and go (scripts/setup.sh).
 //
 //   npm run bench:build
+//   npm run bench:build -- --only two-platform
 import { spawn, spawnSync } from 'node:child_process'
 import {
   appendFileSync,
@@ -142,8 +146,150 @@ function imageBytes(layout) {
 const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`
 
+// The cross-build pattern: the binaries are compiled outside the image for each TARGETARCH.
+const twoPlatformDockerfile = `FROM scratch
+ARG TARGETARCH
+COPY bin/\${TARGETARCH}/server /app/server
+USER 65532:65532
+ENTRYPOINT ["/app/server"]
+`
+
+async function benchTwoPlatforms(work, proxy, counter) {
+  const project = join(work, 'two-platform')
+  mkdirSync(project, { recursive: true })
+  writeFileSync(join(project, 'go.mod'), 'module example.org/bench\n\ngo 1.22\n')
+  writeFileSync(
+    join(project, 'main.go'),
+    'package main\n\nimport (\n\t"fmt"\n\t"net/http"\n\t"runtime"\n)\n\nfunc main() {\n\thttp.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, runtime.GOARCH) })\n\t_ = http.ListenAndServe(":8080", nil)\n}\n',
+  )
+  writeFileSync(join(project, 'Dockerfile'), twoPlatformDockerfile)
+  for (const arch of ['amd64', 'arm64']) {
+    run('go', ['build', '-trimpath', '-ldflags=-s -w -buildid=', '-o', `bin/${arch}/server`, '.'], {
+      cwd: project,
+      env: { ...process.env, GOOS: 'linux', GOARCH: arch, CGO_ENABLED: '0', GOTOOLCHAIN: 'local' },
+    })
+  }
+  const date = '2026-11-02T10:00:00Z'
+  const gitEnv = {
+    ...process.env,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_AUTHOR_NAME: 'bench',
+    GIT_AUTHOR_EMAIL: 'bench@example.org',
+    GIT_COMMITTER_NAME: 'bench',
+    GIT_COMMITTER_EMAIL: 'bench@example.org',
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+  }
+  run('git', ['init', '-q', '-b', 'main'], { cwd: project, env: gitEnv })
+  run('git', ['add', '-A'], { cwd: project, env: gitEnv })
+  run('git', ['commit', '-q', '-m', 'two-platform service'], { cwd: project, env: gitEnv })
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('GITHUB_')),
+  )
+  const repository = `127.0.0.1:${proxy.port}/example-org/two-platform`
+  const build = async (name) => {
+    const started = performance.now()
+    const output = await runAsync(
+      'node',
+      [
+        cli,
+        'build',
+        '--image',
+        repository,
+        '--engine',
+        'buildah',
+        '--platform',
+        'linux/amd64,linux/arm64',
+        '--output',
+        `oci:${join(work, name)}`,
+        '--output-json',
+      ],
+      { cwd: project, env },
+    )
+    return { ms: performance.now() - started, ...JSON.parse(output) }
+  }
+  const push = async (name, tag) => {
+    const before = { ...counter }
+    const started = performance.now()
+    const output = await runAsync('node', [
+      cli,
+      'push',
+      '--oci',
+      join(work, name),
+      '--image',
+      repository,
+      '--tag',
+      tag,
+      '--tls-verify',
+      'false',
+      '--output',
+      'json',
+    ])
+    return {
+      ms: performance.now() - started,
+      digest: JSON.parse(output).digest,
+      blobBytes: counter.blobBytes - before.blobBytes,
+      manifestBytes: counter.manifestBytes - before.manifestBytes,
+      blobs: counter.blobUploads - before.blobUploads,
+    }
+  }
+  console.log(
+    '\nbench:build: two-platform image (linux/amd64 + linux/arm64, buildah, no emulation)',
+  )
+  const first = await build('two-first')
+  const firstPush = await push('two-first', 'first')
+  const second = await build('two-second')
+  const secondPush = await push('two-second', 'second')
+  const rows = [
+    ['first two-platform build', first, firstPush],
+    ['unchanged rebuild', second, secondPush],
+  ]
+  console.log(
+    'build                          time      index digest     pushed (blobs + manifests)',
+  )
+  for (const [label, result, pushed] of rows) {
+    console.log(
+      `${label.padEnd(30)} ${seconds(result.ms).padStart(7)}   ${result.digest.slice(7, 19)}     ${mib(pushed.blobBytes)} in ${pushed.blobs} blob(s) + ${pushed.manifestBytes} B of manifests, ${seconds(pushed.ms)}`,
+    )
+  }
+  const identical = first.digest === second.digest && firstPush.digest === first.digest
+  console.log(
+    `platforms: ${first.platforms.map((entry) => `${entry.platform} ${entry.digest.slice(7, 19)}`).join(', ')}`,
+  )
+  console.log(
+    `unchanged rebuild has the same index digest: ${identical ? 'yes' : 'NO'} (${first.digest})`,
+  )
+  console.log(
+    JSON.stringify({
+      twoPlatform: {
+        buildMs: { first: Math.round(first.ms), second: Math.round(second.ms) },
+        pushedBytes: {
+          first: firstPush.blobBytes + firstPush.manifestBytes,
+          second: secondPush.blobBytes + secondPush.manifestBytes,
+        },
+        identicalIndexDigest: identical,
+      },
+    }),
+  )
+  if (!identical) process.exitCode = 1
+}
+
 async function main() {
+  const onlyTwoPlatform = process.argv.includes('two-platform')
   run('node', [join(root, 'scripts/build.mjs'), 'cli'], { stdio: 'inherit' })
+  if (onlyTwoPlatform) {
+    const work = mkdtempSync(join(tmpdir(), 'golden-path-bench-build-'))
+    const registry = await startRegistry(work)
+    const proxy = await startCountingProxy(registry.port)
+    try {
+      await benchTwoPlatforms(work, proxy, proxy.counter)
+    } finally {
+      proxy.server.close()
+      registry.child.kill()
+      rmSync(work, { recursive: true, force: true })
+    }
+    return
+  }
   const [buildImage, runtimeImage] = run('bash', [join(root, 'scripts/standin-bases.sh')])
     .trim()
     .split('\n')
@@ -299,6 +445,7 @@ async function main() {
       }),
     )
     if (!identical || !scratchIdentical) process.exitCode = 1
+    await benchTwoPlatforms(work, proxy, proxy.counter)
   } finally {
     proxy.server.close()
     registry.child.kill()

@@ -31,6 +31,7 @@ describe('build-image inputs', () => {
       engine: 'auto',
       'build-args': [],
       secrets: [],
+      'build-secrets': '',
       target: undefined,
       platforms: undefined,
       'cache-from': [],
@@ -67,14 +68,12 @@ describe('build-image inputs', () => {
     ])
   })
 
-  it('builds one platform per run and says so for a list', () => {
-    expect(() =>
+  it('takes a comma-separated list of platforms for one image index', () => {
+    expect(
       parseBuildInputs(
         runnerEnv('build-image', { image: 'x', platforms: 'linux/amd64,linux/arm64' }),
-      ),
-    ).toThrow(
-      "input 'platforms' is 'linux/amd64,linux/arm64': build-image builds one platform per run; run it once per platform",
-    )
+      ).platforms,
+    ).toBe('linux/amd64,linux/arm64')
   })
 
   it('splits multi-value inputs on newlines (and tags on commas too)', () => {
@@ -185,6 +184,8 @@ describe('push-image inputs', () => {
       runnerEnv('push-image', {
         oci: 'out/oci',
         image: 'ghcr.io/example-org/app',
+        'additional-images':
+          '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app\neurope-docker.pkg.dev/p/r/app\n',
         tags: 'main,sha-0123456',
       }),
       '/ws',
@@ -192,6 +193,10 @@ describe('push-image inputs', () => {
     expect(inputs).toEqual({
       oci: '/ws/out/oci',
       image: 'ghcr.io/example-org/app',
+      'additional-images': [
+        '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app',
+        'europe-docker.pkg.dev/p/r/app',
+      ],
       tags: ['main', 'sha-0123456'],
       'tls-verify': true,
       username: undefined,

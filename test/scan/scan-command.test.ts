@@ -185,16 +185,52 @@ describe('golden-path scan', () => {
     expect(withTrivy.stderr).toContain('trivy is not installed')
   })
 
-  it('combines hardening checks on the layout with a report made elsewhere', async () => {
+  it('combines hardening checks on the layout with a report made elsewhere about that image', async () => {
+    // The recorded report, as Trivy would write it for this layout: its ImageID is the config digest.
+    const index = JSON.parse(readFileSync(join(workspace, 'oci/index.json'), 'utf8'))
+    const manifest = JSON.parse(
+      readFileSync(join(workspace, 'oci/blobs/sha256', index.manifests[0].digest.slice(7)), 'utf8'),
+    )
+    const report = JSON.parse(readFileSync(join(workspace, 'debian-buster.json'), 'utf8'))
+    report.ArtifactName = 'oci'
+    report.Metadata.ImageID = manifest.config.digest
+    report.Metadata.RepoTags = []
+    writeFileSync(join(workspace, 'this-image.json'), JSON.stringify(report))
     const run = await runCli(
-      ['scan', '--oci', 'oci', '--trivy-report', 'debian-buster.json', '--output', 'json'],
+      ['scan', '--oci', 'oci', '--trivy-report', 'this-image.json', '--output', 'json'],
       workspace,
     )
-    expect(run.code).toBe(1)
+    expect(run.code, run.stderr).toBe(1)
     const result = JSON.parse(run.stdout)
     expect(result.digest).toMatch(/^sha256:[a-f0-9]{64}$/)
     expect(result.hardening.every((check: { passed: boolean }) => check.passed)).toBe(true)
     expect(result.failing).toBe(1)
+  })
+
+  it('refuses a report about another image, naming both', async () => {
+    const run = await runCli(
+      ['scan', '--oci', 'oci', '--trivy-report', 'debian-buster.json', '--output', 'json'],
+      workspace,
+    )
+    expect(run.code).toBe(2)
+    expect(run.stdout).toBe('')
+    expect(run.stderr.trim().split('\n')).toHaveLength(1)
+    expect(run.stderr).toMatch(
+      /Trivy report .*debian-buster\.json is about testdata\/fixtures\/images\/debian-buster\.tar\.gz, image ID sha256:c2c03a29[0-9a-f]+, not the image judged: .*oci \(digest sha256:[0-9a-f]{64}, image ID sha256:[0-9a-f]{64}\)/,
+    )
+  })
+
+  it('matches a report by RepoDigests, as Trivy writes them for an image from a registry', async () => {
+    const index = JSON.parse(readFileSync(join(workspace, 'oci/index.json'), 'utf8'))
+    const report = JSON.parse(readFileSync(join(workspace, 'alpine-310.json'), 'utf8'))
+    report.Metadata.RepoDigests = [`ghcr.io/example-org/app@${index.manifests[0].digest}`]
+    writeFileSync(join(workspace, 'by-digest.json'), JSON.stringify(report))
+    const run = await runCli(
+      ['scan', '--oci', 'oci', '--trivy-report', 'by-digest.json', '--output', 'json'],
+      workspace,
+    )
+    expect([0, 1]).toContain(run.code)
+    expect(JSON.parse(run.stdout).cveSource).toBe('trivy-report')
   })
 })
 

@@ -13,6 +13,8 @@ export async function runCli(
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv = process.env,
+  /** What the command reads on stdin (e.g. a password for --password-stdin). */
+  stdinText = '',
 ): Promise<CliRun> {
   const stdout = new PassThrough()
   const stderr = new PassThrough()
@@ -20,7 +22,9 @@ export async function runCli(
   const err: string[] = []
   stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()))
   stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()))
-  const io: CliIO = { stdout, stderr, stdin: new PassThrough(), env, cwd }
+  const stdin = new PassThrough()
+  stdin.end(stdinText)
+  const io: CliIO = { stdout, stderr, stdin, env, cwd }
   const code = await main(args, io)
   return { code, stdout: out.join(''), stderr: err.join('') }
 }

@@ -28461,6 +28461,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events"
 
 /***/ }),
 
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -28475,10 +28482,24 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 
 /***/ }),
 
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
 /***/ 7030:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 
@@ -28602,9 +28623,69 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
 /******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/define property getters */
+/******/ (() => {
+/******/ 	// define getter functions for harmony exports
+/******/ 	__nccwpck_require__.d = (exports, definition) => {
+/******/ 		for(var key in definition) {
+/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 			}
+/******/ 		}
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/hasOwnProperty shorthand */
+/******/ (() => {
+/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
 /************************************************************************/
 var __webpack_exports__ = {};
 
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -31310,7 +31391,7 @@ function exportVariable(name, val) {
  * ```
  */
 function core_setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
+    command_issueCommand('add-mask', {}, secret);
 }
 /**
  * Prepends inputPath to the PATH (for this action and future actions)
@@ -31550,87 +31631,11 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./actions/lib/redaction.ts
-/*
- * One place that keeps secrets out of everything golden-path prints: URL userinfo, the tokens
- * and passwords in use, and what servers send back. Messages reach users through oneLine()
- * (errors.ts), which applies redact() to every one of them.
- */
-const masked = '***';
-/** Secret values in use by this process, longest first so a longer one is masked whole. */
-const secrets = [];
-/**
- * Registers a secret so no message shows it: the value itself and each of its lines (a
- * multi-line value shows up line by line in logs). Values shorter than 4 characters would
- * mask ordinary text and are left out.
- */
-function registerSecret(value) {
-    if (!value)
-        return;
-    for (const part of secretParts(value)) {
-        if (part.length >= 4 && !secrets.includes(part))
-            secrets.push(part);
-    }
-    secrets.sort((a, b) => b.length - a.length);
-}
-/**
- * The value and each of its non-blank lines: what `core.setSecret` needs, since the runner
- * masks log output line by line and would miss the lines of a multi-line value.
- */
-function secretParts(value) {
-    const parts = new Set();
-    if (value.trim() !== '')
-        parts.add(value);
-    for (const line of value.split(/\r?\n|\r/)) {
-        const part = line.trim();
-        if (part !== '')
-            parts.add(part);
-    }
-    return [...parts];
-}
-// scheme://user[:password]@host — the userinfo ends at the last `@` before the path.
-const urlUserinfo = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@]*(?::[^\s/?#]*)?@)+/g;
-/** Removes the userinfo (user and password) of every URL in a text. */
-function redactUrls(text) {
-    return text.replace(urlUserinfo, `$1${masked}@`);
-}
-/** Masks every registered secret in a text. */
-function scrubSecrets(text, extra = []) {
-    let result = text;
-    for (const secret of extra.length > 0 ? [...extra, ...secrets] : secrets) {
-        if (secret && result.includes(secret))
-            result = result.split(secret).join(masked);
-    }
-    return result;
-}
-/** Both: what every message goes through before anyone sees it. */
-function redact(text) {
-    return scrubSecrets(redactUrls(text));
-}
-/**
- * A server's answer quoted in a message: at most `limit` characters on one line, with URL
- * userinfo and the secrets in use masked.
- */
-function serverExcerpt(body, limit = 200) {
-    const line = redact(body).replace(/\s+/g, ' ').trim();
-    return line.length > limit ? `${line.slice(0, limit)}…` : line;
-}
-/**
- * Whether a value may travel in an HTTP header: no control characters (a line break would
- * split the header, and the HTTP client's own error would print the value).
- */
-function hasControlCharacters(value) {
-    return /[\x00-\x1f\x7f]/.test(value);
-}
-
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./actions/lib/errors.ts
-
 /**
  * Exit codes shared by every golden-path command and action:
  * 0 success, 1 the check ran and failed (findings, gate, verification),
@@ -31652,13 +31657,10 @@ class UsageError extends Error {
         this.name = 'UsageError';
     }
 }
-/**
- * The message of anything thrown, on a single line, for a one-line report, with URL userinfo
- * and the secrets in use masked (every command and action reports errors through here).
- */
+/** The message of anything thrown, on a single line, for a one-line report. */
 function oneLine(error) {
     const message = error instanceof Error ? error.message : String(error);
-    return redact(message.replace(/\s*\n\s*/g, ' ').trim());
+    return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -31688,12 +31690,12 @@ function blobPath(layoutDir, digest) {
     const match = /^(sha256|sha512):([a-f0-9]{64,128})$/.exec(digest);
     if (!match)
         throw new OciLayoutError(`invalid digest '${digest}' in ${layoutDir}`);
-    return (0,external_node_path_namespaceObject.join)(layoutDir, 'blobs', match[1], match[2]);
+    return (0,external_node_path_.join)(layoutDir, 'blobs', match[1], match[2]);
 }
 async function readJson(path, what) {
     let text;
     try {
-        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
+        text = await (0,promises_.readFile)(path, 'utf8');
     }
     catch (error) {
         const code = error.code;
@@ -31740,14 +31742,14 @@ function pickDescriptor(descriptors, layoutDir, reference) {
  * stays the top-level one, because that is what is pushed and pulled.
  */
 async function readLayoutImage(layoutDir, reference) {
-    const info = await (0,promises_namespaceObject.stat)(layoutDir).catch(() => undefined);
+    const info = await (0,promises_.stat)(layoutDir).catch(() => undefined);
     if (!info?.isDirectory())
         throw new OciLayoutError(`OCI layout directory ${layoutDir} not found`);
-    const layoutMarker = await readJson((0,external_node_path_namespaceObject.join)(layoutDir, 'oci-layout'), 'oci-layout file');
+    const layoutMarker = await readJson((0,external_node_path_.join)(layoutDir, 'oci-layout'), 'oci-layout file');
     if (typeof layoutMarker.imageLayoutVersion !== 'string') {
         throw new OciLayoutError(`${layoutDir}/oci-layout has no imageLayoutVersion`);
     }
-    const index = await readJson((0,external_node_path_namespaceObject.join)(layoutDir, 'index.json'), 'index.json');
+    const index = await readJson((0,external_node_path_.join)(layoutDir, 'index.json'), 'index.json');
     if (!Array.isArray(index.manifests)) {
         throw new OciLayoutError(`${layoutDir}/index.json has no manifests list`);
     }
@@ -31759,6 +31761,14 @@ async function readLayoutImage(layoutDir, reference) {
         const nested = await readJson(blobPath(layoutDir, descriptor.digest), `image index ${descriptor.digest}`);
         descriptor = pickDescriptor(nested.manifests ?? [], layoutDir);
     }
+    return readManifestImage(layoutDir, top, descriptor);
+}
+function platformOf(config) {
+    return [config.os ?? 'unknown', config.architecture ?? 'unknown', config.variant]
+        .filter(Boolean)
+        .join('/');
+}
+async function readManifestImage(layoutDir, top, descriptor) {
     if (!manifestTypes.has(descriptor.mediaType)) {
         throw new OciLayoutError(`unsupported manifest media type '${descriptor.mediaType}'`);
     }
@@ -31771,10 +31781,32 @@ async function readLayoutImage(layoutDir, reference) {
         digest: top.digest,
         referenceName: top.annotations?.['org.opencontainers.image.ref.name'],
         manifestDigest: descriptor.digest,
+        configDigest: manifest.config.digest,
         config,
         layers: manifest.layers,
         compressedSize: manifest.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0),
+        platform: platformOf(config),
     };
+}
+/**
+ * Every platform's image in a layout: one for a single-platform image, one per
+ * manifest of a multi-platform index (attestations left out). Each carries the
+ * top-level digest (what is pushed) and its own manifest digest.
+ */
+async function readLayoutImages(layoutDir, reference) {
+    const first = await readLayoutImage(layoutDir, reference);
+    const index = await readJson((0,external_node_path_.join)(layoutDir, 'index.json'), 'index.json');
+    const top = pickDescriptor(index.manifests ?? [], layoutDir, reference);
+    if (!indexTypes.has(top.mediaType))
+        return [first];
+    const nested = await readJson(blobPath(layoutDir, top.digest), `image index ${top.digest}`);
+    const images = [];
+    for (const descriptor of nested.manifests ?? []) {
+        if (isAttestation(descriptor) || !manifestTypes.has(descriptor.mediaType))
+            continue;
+        images.push(await readManifestImage(layoutDir, top, descriptor));
+    }
+    return images.length > 0 ? images : [first];
 }
 /** The uncompressed tar stream of one layer. */
 async function readLayerTar(layoutDir, layer) {
@@ -31806,7 +31838,7 @@ const image_created_manifestTypes = new Set([
 async function writeBlob(layoutDir, content) {
     const bytes = Buffer.from(content, 'utf8');
     const digest = `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
-    await (0,promises_namespaceObject.writeFile)(blobPath(layoutDir, digest), bytes);
+    await (0,promises_.writeFile)(blobPath(layoutDir, digest), bytes);
     return { digest, size: bytes.length };
 }
 /**
@@ -31817,14 +31849,14 @@ async function writeBlob(layoutDir, content) {
  * here, where it changes only the small config and manifest.
  */
 async function setImageCreated(layoutDir, epoch) {
-    const indexPath = (0,external_node_path_namespaceObject.join)(layoutDir, 'index.json');
-    const index = JSON.parse(await (0,promises_namespaceObject.readFile)(indexPath, 'utf8'));
+    const indexPath = (0,external_node_path_.join)(layoutDir, 'index.json');
+    const index = JSON.parse(await (0,promises_.readFile)(indexPath, 'utf8'));
     const top = index.manifests?.[0];
     if (index.manifests?.length !== 1 || !top || !image_created_manifestTypes.has(top.mediaType)) {
         throw new OciLayoutError(`${layoutDir}: expected one image manifest to date`);
     }
-    const manifest = JSON.parse(await (0,promises_namespaceObject.readFile)(blobPath(layoutDir, top.digest), 'utf8'));
-    const config = JSON.parse(await (0,promises_namespaceObject.readFile)(blobPath(layoutDir, manifest.config.digest), 'utf8'));
+    const manifest = JSON.parse(await (0,promises_.readFile)(blobPath(layoutDir, top.digest), 'utf8'));
+    const config = JSON.parse(await (0,promises_.readFile)(blobPath(layoutDir, manifest.config.digest), 'utf8'));
     const created = new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
     config.created = created;
     for (const entry of config.history ?? [])
@@ -31836,11 +31868,11 @@ async function setImageCreated(layoutDir, epoch) {
     const oldManifest = top.digest;
     index.manifests = [{ ...top, digest: newManifest.digest, size: newManifest.size }];
     const temporary = `${indexPath}.tmp`;
-    await (0,promises_namespaceObject.writeFile)(temporary, JSON.stringify(index));
-    await (0,promises_namespaceObject.rename)(temporary, indexPath);
+    await (0,promises_.writeFile)(temporary, JSON.stringify(index));
+    await (0,promises_.rename)(temporary, indexPath);
     for (const digest of [oldConfig, oldManifest]) {
         if (digest !== newConfig.digest && digest !== newManifest.digest) {
-            await (0,promises_namespaceObject.rm)(blobPath(layoutDir, digest), { force: true });
+            await (0,promises_.rm)(blobPath(layoutDir, digest), { force: true });
         }
     }
     return newManifest.digest;
@@ -31880,15 +31912,8 @@ const spawnRunner = {
             if (options.timeoutMs !== undefined) {
                 timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
             }
-            const { onOutput } = options;
-            child.stdout.on('data', (chunk) => {
-                stdout.push(chunk);
-                onOutput?.(chunk.toString('utf8'));
-            });
-            child.stderr.on('data', (chunk) => {
-                stderr.push(chunk);
-                onOutput?.(chunk.toString('utf8'));
-            });
+            child.stdout.on('data', (chunk) => stdout.push(chunk));
+            child.stderr.on('data', (chunk) => stderr.push(chunk));
             child.on('error', (error) => {
                 if (timer)
                     clearTimeout(timer);
@@ -31960,6 +31985,475 @@ function parseRepository(value, what) {
     return reference.repository;
 }
 
+;// CONCATENATED MODULE: ./actions/lib/registry/credentials.ts
+
+
+
+
+
+/** A registry demanded credentials that were not found, or refused the ones given. */
+class RegistryAuthError extends Error {
+    exitCode = errors_ExitCode.Failed;
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryAuthError';
+    }
+}
+/**
+ * The auth files, in the order podman/buildah/skopeo (containers-auth.json(5))
+ * and then the docker CLI read them. A file that does not exist is skipped.
+ */
+function authFileLocations(env, homeDir = env.HOME || (0,external_node_os_namespaceObject.homedir)()) {
+    const locations = [];
+    if (env.REGISTRY_AUTH_FILE)
+        locations.push({ path: env.REGISTRY_AUTH_FILE, origin: 'REGISTRY_AUTH_FILE' });
+    if (env.XDG_RUNTIME_DIR) {
+        locations.push({
+            path: (0,external_node_path_.join)(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'),
+            origin: '$XDG_RUNTIME_DIR/containers/auth.json',
+        });
+    }
+    if (env.DOCKER_CONFIG) {
+        locations.push({
+            path: (0,external_node_path_.join)(env.DOCKER_CONFIG, 'config.json'),
+            origin: '$DOCKER_CONFIG/config.json',
+        });
+    }
+    locations.push({
+        path: (0,external_node_path_.join)(homeDir, '.docker', 'config.json'),
+        origin: '~/.docker/config.json',
+    });
+    return locations;
+}
+// Docker Hub is stored under its legacy v1 URL by `docker login`.
+const dockerHubNames = new Set([
+    'docker.io',
+    'index.docker.io',
+    'registry-1.docker.io',
+    'registry.hub.docker.com',
+]);
+/** The registry host a config key names: keys may carry a scheme and a path (`https://host/v1/`). */
+function normalizeRegistryKey(key) {
+    const withoutScheme = key.replace(/^[a-z]+:\/\//i, '');
+    const host = withoutScheme.split('/')[0].toLowerCase();
+    return dockerHubNames.has(host) ? 'docker.io' : host;
+}
+/**
+ * The entry for `repository` in an `auths` map: the most specific key wins, a
+ * key may name a namespace (`quay.io/org`, containers-auth.json) or the host.
+ */
+function matchingEntry(auths, registry, repository) {
+    const host = normalizeRegistryKey(registry);
+    let best;
+    for (const [key, entry] of Object.entries(auths)) {
+        const withoutScheme = key.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
+        const keyHost = normalizeRegistryKey(withoutScheme);
+        if (keyHost !== host)
+            continue;
+        const keyPath = withoutScheme.split('/').slice(1).join('/');
+        // Docker's "/v1/" suffix is an API path, not a namespace.
+        const namespace = /^v[12]$/.test(keyPath) ? '' : keyPath;
+        const repositoryPath = repository.split('/').slice(1).join('/');
+        if (namespace && repositoryPath !== namespace && !repositoryPath.startsWith(`${namespace}/`))
+            continue;
+        if (!best || namespace.length > best[2])
+            best = [key, entry, namespace.length];
+    }
+    return best ? [best[0], best[1]] : undefined;
+}
+function decodeEntry(entry, source) {
+    if (entry.identitytoken) {
+        return { identityToken: entry.identitytoken, username: entry.username, source };
+    }
+    if (entry.auth) {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon <= 0)
+            throw new UsageError(`${source}: the 'auth' value is not base64 of user:password`);
+        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), source };
+    }
+    if (entry.username && entry.password) {
+        return { username: entry.username, password: entry.password, source };
+    }
+    return undefined;
+}
+async function readAuthFile(location) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(location.path, 'utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR')
+            return undefined;
+        throw new UsageError(`cannot read ${location.origin} (${location.path}): ${code}`);
+    }
+    try {
+        const parsed = JSON.parse(text);
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+            throw new Error();
+        return parsed;
+    }
+    catch {
+        throw new UsageError(`${location.origin} (${location.path}) is not valid JSON; fix it or log in again`);
+    }
+}
+/**
+ * Asks a credential helper with the docker-credential-helpers protocol:
+ * `docker-credential-<name> get`, the server on stdin, JSON
+ * {ServerURL, Username, Secret} on stdout. Username "<token>" marks an identity token.
+ */
+async function askHelper(helper, registry, lookup) {
+    const program = `docker-credential-${helper}`;
+    const source = `credential helper ${program}`;
+    let result;
+    try {
+        result = await lookup.runner.run(program, ['get'], {
+            input: `${registry}\n`,
+            env: lookup.env,
+            timeoutMs: 30_000,
+        });
+    }
+    catch (error) {
+        if (error instanceof CommandNotFoundError) {
+            lookup.logger.warning(`${program} is named for ${registry} but is not installed; skipping it`);
+            return undefined;
+        }
+        throw error;
+    }
+    // "credentials not found in native keychain" is the protocol's answer for no entry.
+    if (result.exitCode !== 0)
+        return undefined;
+    let answer;
+    try {
+        answer = JSON.parse(result.stdout);
+    }
+    catch {
+        // The output may contain the secret: it is not echoed.
+        throw new UsageError(`${program} get answered something that is not JSON for ${registry}`);
+    }
+    if (!answer.Secret)
+        return undefined;
+    if (answer.Username === '<token>')
+        return { identityToken: answer.Secret, source };
+    return { username: answer.Username, password: answer.Secret, source };
+}
+async function fromFile(file, location, registry, repository, lookup) {
+    const host = normalizeRegistryKey(registry);
+    // The docker CLI order: a per-registry helper, then the default store, then inline auths.
+    const helperEntry = Object.entries(file.credHelpers ?? {}).find(([key]) => normalizeRegistryKey(key) === host);
+    const serverName = host === 'docker.io' ? 'https://index.docker.io/v1/' : registry;
+    if (helperEntry) {
+        const found = await askHelper(helperEntry[1], serverName, lookup);
+        if (found)
+            return found;
+    }
+    if (file.credsStore) {
+        const found = await askHelper(file.credsStore, serverName, lookup);
+        if (found)
+            return found;
+    }
+    const entry = matchingEntry(file.auths ?? {}, registry, repository);
+    return entry ? decodeEntry(entry[1], `${location.origin} (${entry[0]})`) : undefined;
+}
+/**
+ * The credential for a registry: --username/--password-stdin when given (what
+ * the user typed wins), else the first of the auth files that has an entry
+ * for the registry (a credential helper it names included). Undefined when
+ * nothing is found: the registry may not need any.
+ */
+async function resolveRegistryCredential(repository, lookup) {
+    const registry = credentials_registryOf(repository);
+    const explicit = lookup.explicit;
+    if (explicit?.username !== undefined || explicit?.password !== undefined) {
+        if (!explicit.username || !explicit.password) {
+            throw new UsageError('give both --username and --password-stdin, or neither');
+        }
+        return { username: explicit.username, password: explicit.password, source: '--username' };
+    }
+    for (const location of authFileLocations(lookup.env, lookup.homeDir)) {
+        const file = await readAuthFile(location);
+        if (!file)
+            continue;
+        const found = await fromFile(file, location, registry, repository, lookup);
+        if (found)
+            return found;
+    }
+    return undefined;
+}
+/** The registry host of a repository, as container tools resolve it (docker.io by default). */
+function credentials_registryOf(repository) {
+    const first = repository.split('/')[0];
+    const isHost = repository.includes('/') &&
+        (first.includes('.') || first.includes(':') || first === 'localhost');
+    return isHost ? first : 'docker.io';
+}
+/** The ways to log in, for the one line printed when a registry wants credentials. */
+function loginHint(registry) {
+    return `log in with 'docker login ${registry}' or 'podman login ${registry}' (or set REGISTRY_AUTH_FILE to an auth.json), or pass --username USER --password-stdin`;
+}
+/**
+ * Writes the credential as a containers auth.json (mode 0600) for skopeo's
+ * --authfile, so that no secret ever reaches a process's argument list.
+ */
+async function writeAuthFile(path, registry, credential) {
+    const entry = credential.identityToken
+        ? {
+            identitytoken: credential.identityToken,
+            ...(credential.username ? { username: credential.username } : {}),
+        }
+        : { auth: Buffer.from(`${credential.username}:${credential.password}`).toString('base64') };
+    await (0,promises_.writeFile)(path, JSON.stringify({ auths: { [registry]: entry } }), { mode: 0o600 });
+}
+
+;// CONCATENATED MODULE: ./actions/lib/registry/registry-client.ts
+
+const maxBody = 4 * 1024 * 1024;
+/** node:http(s) with a timeout and a cap on the body read, so a bad server cannot hang or flood. */
+const nodeHttpClient = {
+    async send(request) {
+        const isHttps = request.url.startsWith('https:');
+        const transport = isHttps ? await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4708, 23)) : await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7067, 23));
+        return new Promise((resolve, reject) => {
+            const outgoing = transport.request(request.url, {
+                method: request.method,
+                headers: request.headers,
+                timeout: 30_000,
+                ...(isHttps ? { rejectUnauthorized: request.tlsVerify } : {}),
+            }, (response) => {
+                const chunks = [];
+                let size = 0;
+                response.on('data', (chunk) => {
+                    size += chunk.length;
+                    if (size > maxBody) {
+                        response.destroy(new Error(`response from ${new URL(request.url).host} is too large`));
+                        return;
+                    }
+                    chunks.push(chunk);
+                });
+                response.on('error', reject);
+                response.on('end', () => {
+                    const headers = {};
+                    for (const [key, value] of Object.entries(response.headers)) {
+                        headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+                    }
+                    resolve({ status: response.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
+                });
+            });
+            outgoing.on('timeout', () => outgoing.destroy(new Error('timed out after 30 s')));
+            outgoing.on('error', reject);
+            outgoing.end(request.body);
+        });
+    },
+};
+/** Parses `Bearer realm="...",service="...",scope="a,b"` (quoted values may contain commas). */
+function parseChallenge(header) {
+    const match = /^\s*([A-Za-z]+)\s*(.*)$/.exec(header);
+    if (!match)
+        return undefined;
+    const params = {};
+    const pairs = /([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g;
+    for (const pair of match[2].matchAll(pairs)) {
+        params[pair[1].toLowerCase()] = (pair[2] ?? pair[3] ?? '').replace(/\\(.)/g, '$1');
+    }
+    return { scheme: match[1].toLowerCase(), params };
+}
+/** The registry answered plain HTTP where HTTPS was expected (or the reverse). */
+class RegistryProtocolError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryProtocolError';
+    }
+}
+/** The registry could not be reached at all (refused, reset, DNS, timeout). */
+class RegistryUnreachableError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryUnreachableError';
+    }
+}
+// OpenSSL's answer when a TLS client hello reaches a server that speaks plain HTTP.
+const plainHttpAnswer = /wrong version number|EPROTO|packet length too long|http_request/i;
+function basic(credential) {
+    return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
+}
+const manifestMediaTypes = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+];
+/**
+ * A client for the OCI distribution API of one registry, authenticating the
+ * way the distribution token spec describes: request, read the 401's
+ * WWW-Authenticate challenge, answer Basic with the credential, or fetch a
+ * Bearer token from the realm (service and scope as challenged) with the
+ * credential (or the identity token, as an OAuth2 refresh token) and retry.
+ */
+class RegistryClient {
+    registry;
+    credential;
+    options;
+    http;
+    scheme;
+    authorization;
+    constructor(registry, credential, options) {
+        this.registry = registry;
+        this.credential = credential;
+        this.options = options;
+        this.http = options.http ?? nodeHttpClient;
+    }
+    /**
+     * Which scheme the registry speaks. With TLS verification on, HTTPS only (a
+     * plain-HTTP registry is a clear error); off, HTTPS without verification and
+     * then plain HTTP, as containers/image does for an insecure registry.
+     */
+    async send(request) {
+        const schemes = this.scheme
+            ? [this.scheme]
+            : this.options.tlsVerify
+                ? ['https']
+                : ['https', 'http'];
+        let last;
+        for (const scheme of schemes) {
+            try {
+                const response = await this.http.send({
+                    method: request.method,
+                    headers: request.headers,
+                    body: request.body,
+                    // Docker Hub's API lives on registry-1.docker.io.
+                    url: `${scheme}://${this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry}${request.path}`,
+                    tlsVerify: this.options.tlsVerify,
+                });
+                this.scheme = scheme;
+                return response;
+            }
+            catch (error) {
+                last = error;
+            }
+        }
+        const message = last instanceof Error ? last.message : String(last);
+        const code = last?.code ?? '';
+        if (this.options.tlsVerify && plainHttpAnswer.test(`${code} ${message}`)) {
+            throw new RegistryProtocolError(`registry ${this.registry} answers plain HTTP, not HTTPS: serve it with TLS, or pass --tls-verify false (tls-verify: false) for a registry on a trusted network`);
+        }
+        throw new RegistryUnreachableError(`registry ${this.registry} cannot be reached: ${code || message}`);
+    }
+    async token(challenge, scope) {
+        const realm = challenge.params.realm;
+        if (!realm)
+            throw new RegistryAuthError(`registry ${this.registry} sent a Bearer challenge without a realm`);
+        const url = new URL(realm);
+        const service = challenge.params.service;
+        const credential = this.credential;
+        let response;
+        const tokenRequest = async (request) => this.http.send(request).catch((error) => {
+            throw new RegistryUnreachableError(`token service ${url.host} for ${this.registry} cannot be reached: ${error.code ?? error.message}`);
+        });
+        if (credential?.identityToken) {
+            // OAuth2 refresh-token grant (distribution docs: oauth.md).
+            const form = new URLSearchParams({
+                grant_type: 'refresh_token',
+                refresh_token: credential.identityToken,
+                client_id: 'golden-path',
+                scope,
+                ...(service ? { service } : {}),
+            });
+            response = await tokenRequest({
+                method: 'POST',
+                url: url.toString(),
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: form.toString(),
+                tlsVerify: this.options.tlsVerify,
+            });
+        }
+        else {
+            if (service)
+                url.searchParams.set('service', service);
+            url.searchParams.set('scope', scope);
+            response = await tokenRequest({
+                method: 'GET',
+                url: url.toString(),
+                headers: credential?.username ? { authorization: basic(credential) } : {},
+                tlsVerify: this.options.tlsVerify,
+            });
+        }
+        if (response.status === 401 || response.status === 403)
+            throw this.refused(response.status);
+        if (response.status !== 200) {
+            throw new RegistryUnreachableError(`token service ${url.host} for ${this.registry} answered HTTP ${response.status}`);
+        }
+        let body;
+        try {
+            body = JSON.parse(response.body.toString('utf8'));
+        }
+        catch {
+            throw new RegistryAuthError(`token service ${url.host} answered something that is not JSON`);
+        }
+        const token = body.token ?? body.access_token;
+        if (!token)
+            throw new RegistryAuthError(`token service ${url.host} sent no token`);
+        return token;
+    }
+    refused(status) {
+        if (!this.credential) {
+            return new RegistryAuthError(`registry ${this.registry} requires credentials and none were found: ${loginHint(this.registry)}`);
+        }
+        return new RegistryAuthError(`registry ${this.registry} refused the credentials from ${this.credential.source} (HTTP ${status}): check them, or ${loginHint(this.registry)}`);
+    }
+    /** Sends a request, answering the registry's challenge once. */
+    async request(method, path, scope, headers = {}) {
+        const withAuth = () => this.authorization ? { ...headers, authorization: this.authorization } : headers;
+        let response = await this.send({ method, path, headers: withAuth() });
+        if (response.status !== 401)
+            return response;
+        const challenge = parseChallenge(response.headers['www-authenticate'] ?? '');
+        if (challenge?.scheme === 'basic') {
+            if (!this.credential?.username || !this.credential.password)
+                throw this.refused(401);
+            this.authorization = basic(this.credential);
+        }
+        else if (challenge?.scheme === 'bearer') {
+            this.authorization = `Bearer ${await this.token(challenge, challenge.params.scope ?? scope)}`;
+        }
+        else {
+            throw this.refused(401);
+        }
+        response = await this.send({ method, path, headers: withAuth() });
+        if (response.status === 401)
+            throw this.refused(401);
+        return response;
+    }
+    /**
+     * Checks that the registry can be reached and accepts the credential for
+     * `repository` (pull and push), before any bytes are sent.
+     */
+    async checkAccess(repository, actions = 'pull,push') {
+        const scope = `repository:${repository}:${actions}`;
+        const response = await this.request('GET', '/v2/', scope);
+        if (response.status === 403)
+            throw this.refused(403);
+    }
+    /** The digest the registry serves for repository:reference, or undefined if it has none. */
+    async manifestDigest(repository, reference) {
+        const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, `repository:${repository}:pull`, { accept: manifestMediaTypes.join(', ') });
+        if (response.status === 404)
+            return undefined;
+        if (response.status !== 200) {
+            throw new RegistryUnreachableError(`registry ${this.registry} answered HTTP ${response.status} for ${repository}:${reference}`);
+        }
+        return response.headers['docker-content-digest'];
+    }
+}
+/** The repository path inside its registry: `ghcr.io/org/app` → `org/app` (docker.io adds library/). */
+function repositoryPath(repository, registry) {
+    if (!repository.startsWith(`${registry}/`)) {
+        const path = repository;
+        return registry === 'docker.io' && !path.includes('/') ? `library/${path}` : path;
+    }
+    return repository.slice(registry.length + 1);
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/registry/push-image.ts
 
 
@@ -31968,36 +32462,43 @@ function parseRepository(value, what) {
 
 
 
-/** The push did not complete; the message says what was and was not pushed. */
+
+
+/**
+ * The push did not complete at every destination; the message says which did
+ * not, and `result` lists each destination's outcome.
+ */
 class RegistryPushError extends Error {
-    /** The push ran and the registry did not take it: an operation that failed, not a usage error. */
+    result;
     exitCode = errors_ExitCode.Failed;
-    constructor(message) {
+    constructor(message, result) {
         super(message);
+        this.result = result;
         this.name = 'RegistryPushError';
     }
 }
-/** skopeo's last line, with the fix where the cause is a known one. */
-function explainRegistryFailure(line) {
-    if (/server gave HTTP response to HTTPS client/i.test(line)) {
-        return `${line} (the registry speaks plain HTTP: pass --tls-verify false, tls-verify: false in the action)`;
-    }
-    if (/certificate signed by unknown authority|x509:/i.test(line)) {
-        return `${line} (the registry's certificate is not trusted here: add its CA to the system trust store, or pass --tls-verify false for a test registry)`;
-    }
-    return line;
-}
 /** The registry host of a repository, as container tools resolve it (docker.io by default). */
-function registryHost(repository) {
-    const first = repository.split('/')[0];
-    const isHost = repository.includes('/') &&
-        (first.includes('.') || first.includes(':') || first === 'localhost');
-    return isHost ? first : 'docker.io';
-}
-// Errors that another try cannot fix: credentials, permissions, a bad name.
-const permanent = /unauthorized|authentication required|denied|forbidden|invalid reference|name unknown|manifest invalid|HTTP response to HTTPS client|x509:/i;
+const registryHost = (/* unused pure expression or super */ null && (registryOf));
+// Failures another try can fix: the server or the network hiccuped.
+const retryable = /connection refused|connection reset|broken pipe|unexpected EOF|\bEOF\b|i\/o timeout|timeout|timed out|too many requests|\b429\b|\b50[0-4]\b|internal server error|bad gateway|service unavailable|gateway time-?out/i;
+const plainHttp = /server gave HTTP response to HTTPS client/i;
+const httpsToHttp = /http: server gave|malformed HTTP response|tls: first record does not look like a TLS handshake/i;
+const unauthorized = /unauthorized|authentication required|\b401\b/i;
 function lastLine(text) {
     return text.trim().split('\n').filter(Boolean).pop()?.trim() ?? 'no output';
+}
+/** Says what to do about a failure that is not retried. */
+function explain(failure, registry) {
+    if (plainHttp.test(failure) || httpsToHttp.test(failure)) {
+        return `registry ${registry} answers plain HTTP, not HTTPS: serve it with TLS, or pass --tls-verify false (tls-verify: false) for a registry on a trusted network`;
+    }
+    if (unauthorized.test(failure)) {
+        return `registry ${registry} refused the push (unauthorized): ${loginHint(registry)}`;
+    }
+    if (/denied|forbidden|\b403\b/i.test(failure)) {
+        return `registry ${registry} denied the push: the credential may not write to this repository (${failure})`;
+    }
+    return failure;
 }
 /**
  * A tag to push, given either alone ("main") or as a full reference to the same
@@ -32013,17 +32514,26 @@ function tagOf(entry, repository) {
     return reference.tag;
 }
 /**
- * Pushes the exact bytes of an OCI layout to a registry with skopeo, tag by tag.
- * Digests are preserved (no recompression), so the digest pushed is the digest
- * that was built and scanned; the registry's answer is checked against it.
- * Failures are retried with backoff; a push that does not finish for every tag
- * is an error, never a success.
+ * Pushes the exact bytes of an OCI layout (an image or a multi-platform index
+ * with all its manifests) to one or more repositories with skopeo. Digests are
+ * preserved (no recompression), so every destination serves the digest that was
+ * built and scanned; each registry's answer is checked against it. Every
+ * destination is checked for access before any bytes move; only retryable
+ * failures (5xx, resets, timeouts) are retried. Anything less than every tag at
+ * every destination is an error, never a success.
  */
 async function pushImage(request, ports) {
-    const requested = request.tags.map((entry) => tagOf(entry, request.image));
-    let image;
+    const images = [...new Set([request.image, ...(request.additionalImages ?? [])])];
+    // One set of tags for every destination; a tag may be written as any destination's image:tag.
+    const requested = request.tags.map((entry) => {
+        if (isValidTag(entry))
+            return entry;
+        const owner = images.find((image) => entry.startsWith(`${image}:`));
+        return tagOf(entry, owner ?? request.image);
+    });
+    let layoutImage;
     try {
-        image = await readLayoutImage(request.ociLayout);
+        layoutImage = await readLayoutImage(request.ociLayout);
     }
     catch (error) {
         if (error instanceof OciLayoutError)
@@ -32032,87 +32542,140 @@ async function pushImage(request, ports) {
     }
     // Without tags, the tag the build stored inside the layout is pushed.
     const tags = [
-        ...new Set(requested.length > 0 ? requested : image.referenceName ? [image.referenceName] : []),
+        ...new Set(requested.length > 0
+            ? requested
+            : layoutImage.referenceName
+                ? [layoutImage.referenceName]
+                : []),
     ];
     if (tags.length === 0)
         throw new UsageError('nothing to push: give at least one tag');
-    const work = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'golden-path-push-'));
+    const env = request.env ?? process.env;
+    const work = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'golden-path-push-'));
+    const destinations = [];
+    const result = {
+        digest: layoutImage.digest,
+        imageRef: `${request.image}@${layoutImage.digest}`,
+        references: [],
+        attempts: 0,
+        destinations: [],
+    };
+    const fail = (destination, message) => {
+        destination.outcome.result = 'failed';
+        destination.outcome.error = message;
+        const done = destinations.filter((entry) => entry.outcome.result === 'pushed');
+        const already = done.length ? ` (pushed: ${done.map((entry) => entry.image).join(', ')})` : '';
+        const others = destinations.filter((entry) => entry.outcome.result === 'skipped');
+        const notTried = others.length
+            ? ` (not pushed: ${others.map((entry) => entry.image).join(', ')})`
+            : '';
+        throw new RegistryPushError(`${message}${already}${notTried}`, result);
+    };
     try {
-        const credentials = [];
-        if (request.username || request.password) {
-            if (!request.username || !request.password) {
-                throw new UsageError('give both a username and a password, or neither');
-            }
-            // An auth file keeps the password out of the process list.
-            const authFile = (0,external_node_path_namespaceObject.join)(work, 'auth.json');
-            const auth = Buffer.from(`${request.username}:${request.password}`).toString('base64');
-            await (0,promises_namespaceObject.writeFile)(authFile, JSON.stringify({ auths: { [registryHost(request.image)]: { auth } } }), {
-                mode: 0o600,
+        for (const [index, image] of images.entries()) {
+            const registry = credentials_registryOf(image);
+            const explicit = index === 0 || credentials_registryOf(request.image) === registry
+                ? { username: request.username, password: request.password }
+                : undefined;
+            const credential = await resolveRegistryCredential(image, {
+                env,
+                runner: ports.runner,
+                logger: ports.logger,
+                homeDir: request.homeDir,
+                explicit,
             });
-            credentials.push('--authfile', authFile);
+            const outcome = {
+                image,
+                registry,
+                result: 'skipped',
+                references: [],
+                ...(credential ? { credentialSource: credential.source } : {}),
+            };
+            result.destinations.push(outcome);
+            destinations.push({ image, registry, credential, outcome });
         }
-        const source = `oci:${request.ociLayout}${image.referenceName ? `:${image.referenceName}` : ''}`;
-        const pushed = [];
-        let attempts = 0;
-        for (const tag of tags) {
-            const destination = `${request.image}:${tag}`;
-            const digestFile = (0,external_node_path_namespaceObject.join)(work, `digest-${pushed.length}`);
-            const args = [
-                'copy',
-                '--all',
-                '--preserve-digests',
-                `--dest-tls-verify=${request.tlsVerify}`,
-                '--digestfile',
-                digestFile,
-                ...credentials,
-                source,
-                `docker://${destination}`,
-            ];
-            let failure = '';
-            let done = false;
-            let tries = 0;
-            for (let attempt = 1; attempt <= request.attempts && !done; attempt++) {
-                attempts++;
-                tries++;
-                if (attempt > 1) {
-                    const delay = request.retryDelayMs * 2 ** (attempt - 2);
-                    ports.logger.warning(`push of ${destination} failed (${failure}); retrying in ${delay} ms`);
-                    await ports.clock.sleep(delay);
+        // Every destination must accept the credential before any of them gets bytes.
+        for (const destination of destinations) {
+            const client = new RegistryClient(destination.registry, destination.credential, {
+                tlsVerify: request.tlsVerify,
+                http: ports.http,
+            });
+            try {
+                await client.checkAccess(repositoryPath(destination.image, destination.registry));
+            }
+            catch (error) {
+                if (error instanceof RegistryAuthError || error instanceof RegistryProtocolError) {
+                    fail(destination, error.message);
                 }
-                ports.logger.info(`skopeo copy ${source} docker://${destination}`);
-                const result = await ports.runner.run('skopeo', args).catch((error) => {
-                    if (error instanceof CommandNotFoundError) {
-                        throw new UsageError('skopeo is not installed; run: apt-get install -y skopeo');
-                    }
+                // Unreachable now may be reachable in a moment: the push below retries.
+                if (!(error instanceof RegistryUnreachableError))
                     throw error;
-                });
-                if (result.exitCode === 0) {
-                    done = true;
-                    break;
-                }
-                failure = explainRegistryFailure(lastLine(result.stderr));
-                if (permanent.test(failure))
-                    break;
+                ports.logger.debug(error.message);
             }
-            if (!done) {
-                const already = pushed.length ? ` (already pushed: ${pushed.join(', ')})` : '';
-                throw new RegistryPushError(`push of ${destination} failed after ${tries} attempt(s): ${failure}${already}`);
+            if (destination.credential) {
+                destination.authFile = (0,external_node_path_.join)(work, `auth-${destinations.indexOf(destination)}.json`);
+                await writeAuthFile(destination.authFile, destination.registry, destination.credential);
             }
-            const stored = (await (0,promises_namespaceObject.readFile)(digestFile, 'utf8').catch(() => '')).trim();
-            if (stored !== image.digest) {
-                throw new RegistryPushError(`registry reported digest ${stored || '(none)'} for ${destination}, but the layout holds ${image.digest}`);
-            }
-            pushed.push(destination);
         }
-        return {
-            digest: image.digest,
-            imageRef: `${request.image}@${image.digest}`,
-            references: pushed,
-            attempts,
-        };
+        const source = `oci:${request.ociLayout}${layoutImage.referenceName ? `:${layoutImage.referenceName}` : ''}`;
+        for (const destination of destinations) {
+            for (const tag of tags) {
+                const target = `${destination.image}:${tag}`;
+                const digestFile = (0,external_node_path_.join)(work, `digest-${result.attempts}`);
+                const args = [
+                    'copy',
+                    '--all',
+                    '--preserve-digests',
+                    `--dest-tls-verify=${request.tlsVerify}`,
+                    '--digestfile',
+                    digestFile,
+                    ...(destination.authFile ? ['--dest-authfile', destination.authFile] : []),
+                    source,
+                    `docker://${target}`,
+                ];
+                let failure = '';
+                let done = false;
+                let tries = 0;
+                for (let attempt = 1; attempt <= request.attempts; attempt++) {
+                    result.attempts++;
+                    tries++;
+                    if (attempt > 1) {
+                        const delay = request.retryDelayMs * 2 ** (attempt - 2);
+                        ports.logger.warning(`push of ${target} failed (${failure}); retrying in ${delay} ms`);
+                        await ports.clock.sleep(delay);
+                    }
+                    ports.logger.info(`skopeo copy ${source} docker://${target}`);
+                    const run = await ports.runner.run('skopeo', args).catch((error) => {
+                        if (error instanceof CommandNotFoundError) {
+                            throw new UsageError('skopeo is not installed; run: apt-get install -y skopeo');
+                        }
+                        throw error;
+                    });
+                    if (run.exitCode === 0) {
+                        done = true;
+                        break;
+                    }
+                    failure = lastLine(run.stderr);
+                    if (!retryable.test(failure) || plainHttp.test(failure) || unauthorized.test(failure))
+                        break;
+                }
+                if (!done) {
+                    fail(destination, `push of ${target} failed after ${tries} attempt(s): ${explain(failure, destination.registry)}`);
+                }
+                const stored = (await (0,promises_.readFile)(digestFile, 'utf8').catch(() => '')).trim();
+                if (stored !== layoutImage.digest) {
+                    fail(destination, `registry reported digest ${stored || '(none)'} for ${target}, but the layout holds ${layoutImage.digest}`);
+                }
+                destination.outcome.references.push(target);
+                result.references.push(target);
+            }
+            destination.outcome.result = 'pushed';
+            destination.outcome.digest = layoutImage.digest;
+        }
+        return result;
     }
     finally {
-        await (0,promises_namespaceObject.rm)(work, { recursive: true, force: true });
+        await (0,promises_.rm)(work, { recursive: true, force: true });
     }
 }
 
@@ -32364,7 +32927,182 @@ function imageMetadata(request) {
     };
 }
 
+;// CONCATENATED MODULE: ./actions/lib/build/platforms.ts
+
+
+
+
+
+const platformPattern = /^([a-z0-9]+)\/([a-z0-9_]+)(?:\/([a-z0-9]+))?$/;
+function formatPlatform(platform) {
+    return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+}
+/** Parses `linux/amd64,linux/arm64` (commas or newlines), keeping the order given, without repeats. */
+function parsePlatforms(value, what) {
+    const entries = value
+        .split(/[,\n]/)
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+    const platforms = [];
+    const seen = new Set();
+    for (const entry of entries) {
+        const match = platformPattern.exec(entry);
+        if (!match) {
+            throw new UsageError(`invalid ${what} '${entry}': expected os/architecture[/variant], e.g. linux/amd64,linux/arm64`);
+        }
+        if (seen.has(entry))
+            continue;
+        seen.add(entry);
+        platforms.push({ os: match[1], architecture: match[2], variant: match[3] });
+    }
+    if (platforms.length === 0)
+        throw new UsageError(`invalid ${what} '${value}': no platform given`);
+    return platforms;
+}
+/** The architecture this machine runs natively, in OCI's names. */
+function hostArchitecture(nodeArch = process.arch) {
+    const names = {
+        x64: 'amd64',
+        arm64: 'arm64',
+        arm: 'arm',
+        ppc64: 'ppc64le',
+        s390x: 's390x',
+        riscv64: 'riscv64',
+        ia32: '386',
+    };
+    return names[nodeArch] ?? nodeArch;
+}
+/** The binfmt_misc handler name qemu-user-static (and tonistiigi/binfmt) registers per architecture. */
+const qemuHandlers = {
+    amd64: 'qemu-x86_64',
+    arm64: 'qemu-aarch64',
+    arm: 'qemu-arm',
+    ppc64le: 'qemu-ppc64le',
+    s390x: 'qemu-s390x',
+    riscv64: 'qemu-riscv64',
+    '386': 'qemu-i386',
+};
+/**
+ * Architectures whose RUN steps the Dockerfile executes for the target
+ * platform. A stage `FROM --platform=$BUILDPLATFORM` runs natively (the
+ * cross-build pattern); a stage FROM another stage inherits that stage's
+ * platform; every other stage with a RUN step runs for the target.
+ */
+function stagesNeedingTargetRuns(dockerfile) {
+    const lines = dockerfile.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
+    const nativeStages = new Set();
+    let currentNative = false;
+    let targetRuns = false;
+    for (const raw of lines) {
+        const line = raw.trim();
+        const from = /^FROM\s+(.*)$/i.exec(line);
+        if (from) {
+            const words = from[1].split(/\s+/);
+            const platformFlag = words.find((word) => word.toLowerCase().startsWith('--platform='));
+            const image = words.find((word) => !word.startsWith('--'))?.toLowerCase() ?? '';
+            const asIndex = words.findIndex((word) => word.toLowerCase() === 'as');
+            const name = asIndex >= 0 ? words[asIndex + 1]?.toLowerCase() : undefined;
+            currentNative = platformFlag
+                ? /\$\{?BUILDPLATFORM\}?/.test(platformFlag)
+                : nativeStages.has(image);
+            if (name && currentNative)
+                nativeStages.add(name);
+            continue;
+        }
+        if (/^RUN\s/i.test(line) && !currentNative)
+            targetRuns = true;
+    }
+    return targetRuns;
+}
+async function handlerEnabled(binfmtDir, handler) {
+    const text = await (0,promises_.readFile)((0,external_node_path_.join)(binfmtDir, handler), 'utf8').catch(() => '');
+    return text.split('\n')[0]?.trim() === 'enabled';
+}
+/**
+ * Whether RUN steps for foreign platforms can run here: the kernel runs a
+ * foreign binary only through a binfmt_misc handler (qemu-user-static).
+ */
+async function checkEmulation(dockerfile, platforms, hostArch, binfmtDir = '/proc/sys/fs/binfmt_misc') {
+    const result = { missing: [], emulated: [] };
+    if (!stagesNeedingTargetRuns(dockerfile))
+        return result;
+    for (const platform of platforms) {
+        if (platform.architecture === hostArch)
+            continue;
+        const handler = qemuHandlers[platform.architecture];
+        const enabled = handler ? await handlerEnabled(binfmtDir, handler) : false;
+        (enabled ? result.emulated : result.missing).push(formatPlatform(platform));
+    }
+    return result;
+}
+const indexMediaType = 'application/vnd.oci.image.index.v1+json';
+function sha256(bytes) {
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
+}
+async function placeBlob(fromLayout, toLayout, digest) {
+    const target = blobPath(toLayout, digest);
+    if (await (0,promises_.stat)(target).catch(() => undefined))
+        return;
+    const source = blobPath(fromLayout, digest);
+    // A hard link costs nothing; a copy when the layouts are on different filesystems.
+    await (0,promises_.link)(source, target).catch(() => (0,promises_.copyFile)(source, target));
+}
+/**
+ * Writes one OCI layout holding an image index over single-platform layouts
+ * (each written by one build). The index lists the manifests in the order the
+ * platforms were given, with only the fields the spec requires, so the same
+ * manifests always give the same index digest.
+ */
+async function assembleIndex(parts, outputDir, referenceName) {
+    await (0,promises_.mkdir)((0,external_node_path_.join)(outputDir, 'blobs', 'sha256'), { recursive: true });
+    const manifests = [];
+    for (const part of parts) {
+        const index = JSON.parse(await (0,promises_.readFile)((0,external_node_path_.join)(part.layoutDir, 'index.json'), 'utf8'));
+        const top = index.manifests?.[0];
+        if (index.manifests?.length !== 1 || !top) {
+            throw new OciLayoutError(`${part.layoutDir}: expected one image manifest`);
+        }
+        const manifest = JSON.parse(await (0,promises_.readFile)(blobPath(part.layoutDir, top.digest), 'utf8'));
+        for (const digest of [
+            top.digest,
+            manifest.config.digest,
+            ...manifest.layers.map((l) => l.digest),
+        ]) {
+            await placeBlob(part.layoutDir, outputDir, digest);
+        }
+        const platform = {
+            architecture: part.platform.architecture,
+            os: part.platform.os,
+            ...(part.platform.variant ? { variant: part.platform.variant } : {}),
+        };
+        manifests.push({ mediaType: top.mediaType, digest: top.digest, size: top.size, platform });
+    }
+    const indexBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: indexMediaType, manifests }), 'utf8');
+    const digest = sha256(indexBytes);
+    await (0,promises_.writeFile)(blobPath(outputDir, digest), indexBytes);
+    await (0,promises_.writeFile)((0,external_node_path_.join)(outputDir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    await (0,promises_.writeFile)((0,external_node_path_.join)(outputDir, 'index.json'), JSON.stringify({
+        schemaVersion: 2,
+        manifests: [
+            {
+                mediaType: indexMediaType,
+                digest,
+                size: indexBytes.length,
+                annotations: { 'org.opencontainers.image.ref.name': referenceName },
+            },
+        ],
+    }));
+    return {
+        digest,
+        manifests: manifests.map((descriptor, i) => ({
+            platform: formatPlatform(parts[i].platform),
+            digest: descriptor.digest,
+        })),
+    };
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/build/build-image.ts
+
 
 
 
@@ -32393,17 +33131,17 @@ function keyValue(flag, entry) {
     return [entry.slice(0, equals), entry.slice(equals + 1)];
 }
 function isInside(parent, child) {
-    const path = (0,external_node_path_namespaceObject.relative)(parent, child);
-    return path === '' || (!path.startsWith('..') && !(0,external_node_path_namespaceObject.isAbsolute)(path));
+    const path = (0,external_node_path_.relative)(parent, child);
+    return path === '' || (!path.startsWith('..') && !(0,external_node_path_.isAbsolute)(path));
 }
 async function existingPath(path, kind, what) {
-    const info = await (0,promises_namespaceObject.stat)(path).catch(() => undefined);
+    const info = await (0,promises_.stat)(path).catch(() => undefined);
     if (!info)
         throw new UsageError(`${what} ${path} not found`);
     if (kind === 'file' ? !info.isFile() : !info.isDirectory()) {
         throw new UsageError(`${what} ${path} is not a ${kind}`);
     }
-    return (0,promises_namespaceObject.realpath)(path);
+    return (0,promises_.realpath)(path);
 }
 async function succeeds(runner, command, args) {
     const result = await runner.run(command, args, { timeoutMs: 15_000 }).catch(() => undefined);
@@ -32433,9 +33171,14 @@ async function detectEngine(choice, runner) {
         return 'buildah';
     throw new UsageError('no build engine: install docker with buildx, or buildah (apt-get install -y buildah)');
 }
+function tagOfReference(reference) {
+    const slash = reference.lastIndexOf('/');
+    const colon = reference.lastIndexOf(':');
+    return colon > slash ? reference.slice(colon + 1) : 'latest';
+}
 function defaultOutput(image, env) {
     const base = env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-    return (0,external_node_path_namespaceObject.join)(base, 'golden-path', 'oci', image.replace(/[^a-zA-Z0-9._-]+/g, '_'));
+    return (0,external_node_path_.join)(base, 'golden-path', 'oci', image.replace(/[^a-zA-Z0-9._-]+/g, '_'));
 }
 /**
  * Builds an image into an OCI layout directory (and pushes it from there only
@@ -32444,24 +33187,34 @@ function defaultOutput(image, env) {
  */
 async function buildImage(request, ports) {
     const image = parseRepository(request.image, '--image');
-    const workspace = await (0,promises_namespaceObject.realpath)(request.workspace);
-    const contextDir = await existingPath((0,external_node_path_namespaceObject.resolve)(workspace, request.context), 'directory', 'build context');
+    const workspace = await (0,promises_.realpath)(request.workspace);
+    const contextDir = await existingPath((0,external_node_path_.resolve)(workspace, request.context), 'directory', 'build context');
     if (!isInside(workspace, contextDir)) {
         throw new UsageError(`build context ${contextDir} is outside the workspace ${workspace}`);
     }
-    const dockerfile = await existingPath((0,external_node_path_namespaceObject.resolve)(contextDir, request.file ?? 'Dockerfile'), 'file', 'Dockerfile');
+    const dockerfile = await existingPath((0,external_node_path_.resolve)(contextDir, request.file ?? 'Dockerfile'), 'file', 'Dockerfile');
     if (!isInside(workspace, dockerfile)) {
         throw new UsageError(`Dockerfile ${dockerfile} is outside the workspace ${workspace}`);
     }
     const buildArgs = request.buildArgs.map((entry) => keyValue('--build-arg', entry));
     const extraLabels = Object.fromEntries(request.labels.map((entry) => keyValue('--label', entry)));
-    const outputDir = (0,external_node_path_namespaceObject.resolve)(workspace, request.output ?? defaultOutput(image, request.env));
+    const outputDir = (0,external_node_path_.resolve)(workspace, request.output ?? defaultOutput(image, request.env));
     if (isInside(contextDir, outputDir)) {
         throw new UsageError(`output ${outputDir} is inside the build context: the layout would be copied into the next build`);
     }
     for (const secret of request.secrets) {
         if ('src' in secret)
-            await existingPath((0,external_node_path_namespaceObject.resolve)(workspace, secret.src), 'file', `secret ${secret.id}`);
+            await existingPath((0,external_node_path_.resolve)(workspace, secret.src), 'file', `secret ${secret.id}`);
+    }
+    const platforms = request.platform ? parsePlatforms(request.platform, '--platform') : [];
+    if (platforms.length > 0) {
+        const emulation = await checkEmulation(await (0,promises_.readFile)(dockerfile, 'utf8'), platforms, hostArchitecture());
+        if (emulation.missing.length > 0) {
+            throw new UsageError(`RUN steps for ${emulation.missing.join(', ')} need emulation and no qemu binfmt_misc handler is registered on this ${hostArchitecture()} machine: build those steps in a stage FROM --platform=$BUILDPLATFORM (cross-compile), or register qemu (apt-get install -y qemu-user-static binfmt-support)`);
+        }
+        for (const platform of emulation.emulated) {
+            ports.logger.warning(`RUN steps for ${platform} run under qemu emulation: expect a slow build`);
+        }
     }
     const engine = await detectEngine(request.engine, ports.runner);
     const revision = await readGitRevision(contextDir, request.env, ports.runner);
@@ -32480,20 +33233,20 @@ async function buildImage(request, ports) {
         ports.logger.warning('not in a git repository and SOURCE_DATE_EPOCH is unset: timestamps are the build time, so rebuilds will differ');
     }
     if (engine === 'buildah' && (request.cacheFrom.length || request.cacheTo.length)) {
-        ports.logger.warning('cache-from/cache-to are docker buildx settings; buildah uses its local layer cache');
+        ports.logger.warning('cache-from/cache-to are not used with buildah: golden-path builds with --no-cache there, because buildah 1.28 reuses cached layers without keying on --timestamp and the digest would stop being reproducible; use the docker engine (buildx) for type=gha or registry cache');
     }
-    const staging = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(outputDir), `.${(0,external_node_path_namespaceObject.basename)(outputDir)}.partial-${process.pid}`);
-    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(outputDir), { recursive: true });
-    await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+    const staging = (0,external_node_path_.join)((0,external_node_path_.dirname)(outputDir), `.${(0,external_node_path_.basename)(outputDir)}.partial-${process.pid}`);
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(outputDir), { recursive: true });
+    await (0,promises_.rm)(staging, { recursive: true, force: true });
     const plan = {
         contextDir,
         dockerfile,
         references: metadata.references,
         labels: metadata.labels,
         buildArgs,
-        secrets: request.secrets.map((secret) => 'src' in secret ? { id: secret.id, src: (0,external_node_path_namespaceObject.resolve)(workspace, secret.src) } : secret),
+        secrets: request.secrets.map((secret) => 'src' in secret ? { id: secret.id, src: (0,external_node_path_.resolve)(workspace, secret.src) } : secret),
         target: request.target,
-        platform: request.platform,
+        platform: platforms.length > 0 ? platforms.map(formatPlatform).join(',') : undefined,
         cacheFrom: request.cacheFrom,
         cacheTo: request.cacheTo,
         noCache: request.noCache,
@@ -32504,15 +33257,12 @@ async function buildImage(request, ports) {
         // (buildah's own variable) chooses another.
         isolation: request.env.BUILDAH_ISOLATION || 'chroot',
     };
-    const [command, args] = engine === 'docker' ? ['docker', buildxArguments(plan)] : ['buildah', buildahArguments(plan)];
-    ports.logger.info(`${command} ${args.join(' ')}`);
-    try {
+    const command = engine === 'docker' ? 'docker' : 'buildah';
+    const runEngine = async (enginePlan) => {
+        const args = engine === 'docker' ? buildxArguments(enginePlan) : buildahArguments(enginePlan);
+        ports.logger.info(`${command} ${args.join(' ')}`);
         const result = await ports.runner
-            .run(command, args, {
-            cwd: contextDir,
-            env: engineEnvironment(plan, request.env),
-            onOutput: ports.onBuilderOutput,
-        })
+            .run(command, args, { cwd: contextDir, env: engineEnvironment(enginePlan, request.env) })
             .catch((error) => {
             if (error instanceof CommandNotFoundError)
                 throw new UsageError(error.message);
@@ -32523,11 +33273,32 @@ async function buildImage(request, ports) {
             const reason = result.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${result.exitCode}`;
             throw new BuildFailedError(`${command} build failed: ${reason}`, output);
         }
+    };
+    const partDirs = [];
+    try {
         let built;
         try {
-            if (engine === 'buildah')
-                await setImageCreated(staging, metadata.sourceDateEpoch);
-            built = await readLayoutImage(staging);
+            if (engine === 'buildah' && platforms.length > 1) {
+                // One build per platform, each dated like a single-platform build, then one index
+                // over them written here: its digest depends only on the manifests, so a rebuild
+                // of the same commit gives the same index digest.
+                const parts = [];
+                for (const platform of platforms) {
+                    const partDir = `${staging}-${platform.architecture}${platform.variant ?? ''}`;
+                    partDirs.push(partDir);
+                    await (0,promises_.rm)(partDir, { recursive: true, force: true });
+                    await runEngine({ ...plan, platform: formatPlatform(platform), outputDir: partDir });
+                    await setImageCreated(partDir, metadata.sourceDateEpoch);
+                    parts.push({ platform, layoutDir: partDir });
+                }
+                await assembleIndex(parts, staging, tagOfReference(metadata.references[0]));
+            }
+            else {
+                await runEngine(plan);
+                if (engine === 'buildah')
+                    await setImageCreated(staging, metadata.sourceDateEpoch);
+            }
+            built = await readLayoutImages(staging);
         }
         catch (error) {
             if (error instanceof OciLayoutError) {
@@ -32535,9 +33306,16 @@ async function buildImage(request, ports) {
             }
             throw error;
         }
-        await (0,promises_namespaceObject.rm)(outputDir, { recursive: true, force: true });
-        await (0,promises_namespaceObject.rename)(staging, outputDir);
-        const digest = built.digest;
+        // A base image without the requested architecture can leave another one's config behind.
+        const builtPlatforms = built.map((entry) => entry.platform);
+        for (const platform of platforms.map(formatPlatform)) {
+            if (!builtPlatforms.includes(platform)) {
+                throw new BuildFailedError(`${command} built no image for ${platform} (built: ${builtPlatforms.join(', ')}): does every base image have that platform?`, '');
+            }
+        }
+        await (0,promises_.rm)(outputDir, { recursive: true, force: true });
+        await (0,promises_.rename)(staging, outputDir);
+        const digest = built[0].digest;
         const buildResult = {
             engine,
             digest,
@@ -32545,6 +33323,7 @@ async function buildImage(request, ports) {
             tags: metadata.references,
             ociLayout: outputDir,
             metadata: { ...metadata, image, digest, engine, revision: revision?.sha },
+            platforms: built.map((entry) => ({ platform: entry.platform, digest: entry.manifestDigest })),
         };
         if (request.push) {
             buildResult.push = await pushImage({
@@ -32559,7 +33338,75 @@ async function buildImage(request, ports) {
         return buildResult;
     }
     finally {
-        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+        await (0,promises_.rm)(staging, { recursive: true, force: true });
+        for (const dir of partDirs)
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./actions/lib/build/build-secret.ts
+
+/**
+ * Parses a secret in the form docker and buildah take on their command lines:
+ * `id=NAME,src=PATH` (also `source=`) or `id=NAME,env=VARIABLE`.
+ */
+function parseBuildSecret(spec, what) {
+    const fields = Object.fromEntries(spec.split(',').map((part) => {
+        const equals = part.indexOf('=');
+        return equals === -1 ? [part, ''] : [part.slice(0, equals), part.slice(equals + 1)];
+    }));
+    const id = fields.id;
+    const src = fields.src ?? fields.source;
+    const env = fields.env;
+    if (!id ||
+        !/^[A-Za-z0-9_.-]+$/.test(id) ||
+        (src === undefined) === (env === undefined) ||
+        src === '' ||
+        env === '') {
+        throw new UsageError(`invalid ${what} '${spec}': expected id=NAME,src=PATH or id=NAME,env=VARIABLE`);
+    }
+    return src !== undefined ? { id, src } : { id, env: env };
+}
+/**
+ * Turns `id=value` lines (a workflow secret such as `NPM_TOKEN=...`) into one
+ * file per secret (mode 0600, in a fresh directory under `parent`), so the
+ * engine mounts each with --secret id=…,src=… for RUN --mount=type=secret: the
+ * value never enters a layer, a build arg or a command line. A malformed line
+ * is reported by number only: it may hold a secret.
+ */
+async function writeSecretFiles(lines, parent) {
+    const { chmod, mkdtemp, rm, writeFile } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1455, 23));
+    const { join } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6760, 23));
+    const entries = [];
+    const seen = new Set();
+    for (const [index, raw] of lines.split(/\r?\n/).entries()) {
+        if (raw.trim() === '')
+            continue;
+        const equals = raw.indexOf('=');
+        const id = equals > 0 ? raw.slice(0, equals).trim() : '';
+        if (!/^[A-Za-z0-9_.-]+$/.test(id)) {
+            throw new UsageError(`build-secrets line ${index + 1}: expected id=value with an id of letters, digits, '_', '.', '-'`);
+        }
+        if (seen.has(id))
+            throw new UsageError(`build-secrets: id '${id}' is given twice`);
+        seen.add(id);
+        entries.push([id, raw.slice(equals + 1)]);
+    }
+    const dir = await mkdtemp(join(parent, 'golden-path-secrets-'));
+    await chmod(dir, 0o700);
+    const remove = () => rm(dir, { recursive: true, force: true });
+    try {
+        const secrets = [];
+        for (const [id, value] of entries) {
+            const src = join(dir, id);
+            await writeFile(src, value, { mode: 0o600 });
+            secrets.push({ id, src });
+        }
+        return { secrets, values: entries.map(([, value]) => value).filter(Boolean), remove };
+    }
+    catch (error) {
+        await remove();
+        throw error;
     }
 }
 
@@ -32611,21 +33458,6 @@ class ActionInputs {
             return value;
         throw new UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
     }
-    /**
-     * An input that replaced `formerName`: its value, else the former input's, in which
-     * case (and whenever the former name is set) a deprecation message is added to
-     * `deprecations` for the action to print as a warning.
-     */
-    renamed(name, formerName, deprecations) {
-        const value = this.optional(name);
-        const former = this.optional(formerName);
-        if (former !== undefined) {
-            deprecations.push(value === undefined
-                ? `input '${formerName}' is deprecated and will be removed in the next major release; rename it to '${name}'`
-                : `input '${formerName}' is deprecated and ignored because '${name}' is set; remove it`);
-        }
-        return value ?? former;
-    }
     /** A whole number of at least `min`. */
     integer(name, fallback, min) {
         const value = this.optional(name);
@@ -32638,41 +33470,11 @@ class ActionInputs {
     }
 }
 
-;// CONCATENATED MODULE: ./actions/lib/build/build-secret.ts
-
-/**
- * Parses a secret in the form docker and buildah take on their command lines:
- * `id=NAME,src=PATH` (also `source=`) or `id=NAME,env=VARIABLE`.
- */
-function parseBuildSecret(spec, what) {
-    const fields = Object.fromEntries(spec.split(',').map((part) => {
-        const equals = part.indexOf('=');
-        return equals === -1 ? [part, ''] : [part.slice(0, equals), part.slice(equals + 1)];
-    }));
-    const id = fields.id;
-    const src = fields.src ?? fields.source;
-    const env = fields.env;
-    if (!id ||
-        !/^[A-Za-z0-9_.-]+$/.test(id) ||
-        (src === undefined) === (env === undefined) ||
-        src === '' ||
-        env === '') {
-        throw new UsageError(`invalid ${what} '${spec}': expected id=NAME,src=PATH or id=NAME,env=VARIABLE`);
-    }
-    return src !== undefined ? { id, src } : { id, env: env };
-}
-
 ;// CONCATENATED MODULE: ./actions/build-image/src/inputs.ts
-
 
 
 function parseInputs(env = process.env) {
     const inputs = new ActionInputs(env);
-    const deprecations = [];
-    const platforms = inputs.renamed('platforms', 'platform', deprecations);
-    if (platforms !== undefined && platforms.split(',').filter((item) => item.trim()).length > 1) {
-        throw new UsageError(`input 'platforms' is '${platforms}': build-image builds one platform per run; run it once per platform`);
-    }
     return {
         context: inputs.optional('context') ?? '.',
         file: inputs.optional('file') ?? 'Dockerfile',
@@ -32684,7 +33486,8 @@ function parseInputs(env = process.env) {
             .list('secrets', { commas: false })
             .map((spec) => parseBuildSecret(spec, "input 'secrets' line")),
         target: inputs.optional('target'),
-        platforms: platforms?.replace(/,\s*$/, '').trim(),
+        'build-secrets': env['INPUT_BUILD-SECRETS'] ?? '',
+        platform: inputs.optional('platform'),
         'cache-from': inputs.list('cache-from', { commas: false }),
         'cache-to': inputs.list('cache-to', { commas: false }),
         'no-cache': inputs.boolean('no-cache', false),
@@ -32692,11 +33495,12 @@ function parseInputs(env = process.env) {
         output: inputs.optional('output'),
         push: inputs.boolean('push', false),
         'tls-verify': inputs.boolean('tls-verify', true),
-        deprecations,
     };
 }
 
 ;// CONCATENATED MODULE: ./actions/build-image/src/main.ts
+
+
 
 
 
@@ -32709,10 +33513,12 @@ const logger = {
     error: (message) => error(message),
 };
 async function run() {
+    let secretFiles;
     try {
         const inputs = parseInputs();
-        for (const deprecation of inputs.deprecations)
-            warning(deprecation);
+        secretFiles = await writeSecretFiles(inputs['build-secrets'], process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)());
+        for (const value of secretFiles.values)
+            core_setSecret(value);
         const result = await buildImage({
             context: inputs.context,
             file: inputs.file,
@@ -32720,9 +33526,9 @@ async function run() {
             tags: inputs.tags,
             engine: inputs.engine,
             buildArgs: inputs['build-args'],
-            secrets: inputs.secrets,
+            secrets: [...inputs.secrets, ...secretFiles.secrets],
             target: inputs.target,
-            platform: inputs.platforms,
+            platform: inputs.platform,
             cacheFrom: inputs['cache-from'],
             cacheTo: inputs['cache-to'],
             noCache: inputs['no-cache'],
@@ -32738,6 +33544,7 @@ async function run() {
         setOutput('tags', result.tags.join('\n'));
         setOutput('oci-layout', result.ociLayout);
         setOutput('metadata', JSON.stringify(result.metadata));
+        setOutput('platforms', JSON.stringify(result.platforms));
         await summary
             .addHeading('Image built', 2)
             .addRaw(`<code>${result.imageRef}</code> (${result.engine})`, true)
@@ -32751,6 +33558,9 @@ async function run() {
         if (error instanceof BuildFailedError)
             info(error.output);
         setFailed(`build-image: ${oneLine(error)}`);
+    }
+    finally {
+        await secretFiles?.remove();
     }
 }
 

@@ -1,7 +1,6 @@
 import { ActionInputs } from '../../lib/action-input'
 import type { BuildEngine, BuildSecret } from '../../lib/build/build-plan'
 import { parseBuildSecret } from '../../lib/build/build-secret'
-import { UsageError } from '../../lib/errors'
 
 /** The build-image inputs, keyed as in action.yml. */
 export interface Inputs {
@@ -12,6 +11,8 @@ export interface Inputs {
   engine: BuildEngine | 'auto'
   'build-args': string[]
   secrets: BuildSecret[]
+  /** id=value lines; each value is written to a file and mounted as a build secret. */
+  'build-secrets': string
   target?: string
   platforms?: string
   'cache-from': string[]
@@ -29,11 +30,6 @@ export function parseInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   const inputs = new ActionInputs(env)
   const deprecations: string[] = []
   const platforms = inputs.renamed('platforms', 'platform', deprecations)
-  if (platforms !== undefined && platforms.split(',').filter((item) => item.trim()).length > 1) {
-    throw new UsageError(
-      `input 'platforms' is '${platforms}': build-image builds one platform per run; run it once per platform`,
-    )
-  }
   return {
     context: inputs.optional('context') ?? '.',
     file: inputs.optional('file') ?? 'Dockerfile',
@@ -46,6 +42,7 @@ export function parseInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
       .map((spec) => parseBuildSecret(spec, "input 'secrets' line")),
     target: inputs.optional('target'),
     platforms: platforms?.replace(/,\s*$/, '').trim(),
+    'build-secrets': env['INPUT_BUILD-SECRETS'] ?? '',
     'cache-from': inputs.list('cache-from', { commas: false }),
     'cache-to': inputs.list('cache-to', { commas: false }),
     'no-cache': inputs.boolean('no-cache', false),

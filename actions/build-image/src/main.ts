@@ -1,5 +1,7 @@
+import { tmpdir } from 'node:os'
 import * as core from '@actions/core'
 import { BuildFailedError, buildImage } from '../../lib/build/build-image'
+import { type SecretFiles, writeSecretFiles } from '../../lib/build/build-secret'
 import { oneLine } from '../../lib/errors'
 import { type Logger, spawnRunner, systemClock } from '../../lib/ports'
 import { parseInputs } from './inputs'
@@ -12,9 +14,15 @@ const logger: Logger = {
 }
 
 export async function run(): Promise<void> {
+  let secretFiles: SecretFiles | undefined
   try {
     const inputs = parseInputs()
     for (const deprecation of inputs.deprecations) core.warning(deprecation)
+    secretFiles = await writeSecretFiles(
+      inputs['build-secrets'],
+      process.env.RUNNER_TEMP || tmpdir(),
+    )
+    for (const value of secretFiles.values) core.setSecret(value)
     const result = await buildImage(
       {
         context: inputs.context,
@@ -23,7 +31,7 @@ export async function run(): Promise<void> {
         tags: inputs.tags,
         engine: inputs.engine,
         buildArgs: inputs['build-args'],
-        secrets: inputs.secrets,
+        secrets: [...inputs.secrets, ...secretFiles.secrets],
         target: inputs.target,
         platform: inputs.platforms,
         cacheFrom: inputs['cache-from'],
@@ -43,6 +51,7 @@ export async function run(): Promise<void> {
     core.setOutput('tags', result.tags.join('\n'))
     core.setOutput('oci-layout', result.ociLayout)
     core.setOutput('metadata', JSON.stringify(result.metadata))
+    core.setOutput('platforms', JSON.stringify(result.platforms))
     await core.summary
       .addHeading('Image built', 2)
       .addRaw(`<code>${result.imageRef}</code> (${result.engine})`, true)
@@ -57,5 +66,7 @@ export async function run(): Promise<void> {
   } catch (error) {
     if (error instanceof BuildFailedError) core.info(error.output)
     core.setFailed(`build-image: ${oneLine(error)}`)
+  } finally {
+    await secretFiles?.remove()
   }
 }

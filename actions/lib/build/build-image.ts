@@ -1,9 +1,9 @@
-import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { UsageError } from '../errors'
 import { setImageCreated } from '../oci/image-created'
-import { OciLayoutError, readLayoutImage } from '../oci/oci-layout'
+import { OciLayoutError, readLayoutImages } from '../oci/oci-layout'
 import type { Clock, CommandRunner, Logger } from '../ports'
 import { CommandNotFoundError } from '../ports'
 import { parseRepository } from '../registry/image-reference'
@@ -12,6 +12,14 @@ import type { BuildEngine, BuildPlan, BuildSecret } from './build-plan'
 import { buildahArguments, buildxArguments, engineEnvironment } from './engine-arguments'
 import { readGitRevision } from './git-revision'
 import { type ImageMetadata, imageMetadata } from './image-metadata'
+import {
+  assembleIndex,
+  checkEmulation,
+  formatPlatform,
+  hostArchitecture,
+  type Platform,
+  parsePlatforms,
+} from './platforms'
 
 export interface BuildRequest {
   context: string
@@ -66,6 +74,8 @@ export interface BuildResult {
     revision?: string
   }
   push?: PushResult
+  /** Each platform's manifest in the index (one entry for a single-platform image). */
+  platforms: { platform: string; digest: string }[]
 }
 
 /** The engine ran and the build failed (a Dockerfile step, a missing base image). */
@@ -137,6 +147,12 @@ export async function detectEngine(
   )
 }
 
+function tagOfReference(reference: string): string {
+  const slash = reference.lastIndexOf('/')
+  const colon = reference.lastIndexOf(':')
+  return colon > slash ? reference.slice(colon + 1) : 'latest'
+}
+
 function defaultOutput(image: string, env: NodeJS.ProcessEnv): string {
   const base = env.RUNNER_TEMP || tmpdir()
   return join(base, 'golden-path', 'oci', image.replace(/[^a-zA-Z0-9._-]+/g, '_'))
@@ -178,6 +194,24 @@ export async function buildImage(request: BuildRequest, ports: BuildPorts): Prom
     if ('src' in secret)
       await existingPath(resolve(workspace, secret.src), 'file', `secret ${secret.id}`)
   }
+  const platforms = request.platform ? parsePlatforms(request.platform, '--platform') : []
+  if (platforms.length > 0) {
+    const emulation = await checkEmulation(
+      await readFile(dockerfile, 'utf8'),
+      platforms,
+      hostArchitecture(),
+    )
+    if (emulation.missing.length > 0) {
+      throw new UsageError(
+        `RUN steps for ${emulation.missing.join(', ')} need emulation and no qemu binfmt_misc handler is registered on this ${hostArchitecture()} machine: build those steps in a stage FROM --platform=$BUILDPLATFORM (cross-compile), or register qemu (apt-get install -y qemu-user-static binfmt-support)`,
+      )
+    }
+    for (const platform of emulation.emulated) {
+      ports.logger.warning(
+        `RUN steps for ${platform} run under qemu emulation: expect a slow build`,
+      )
+    }
+  }
   const engine = await detectEngine(request.engine, ports.runner)
   const revision = await readGitRevision(contextDir, request.env, ports.runner)
   const metadata = imageMetadata({
@@ -198,7 +232,7 @@ export async function buildImage(request: BuildRequest, ports: BuildPorts): Prom
   }
   if (engine === 'buildah' && (request.cacheFrom.length || request.cacheTo.length)) {
     ports.logger.warning(
-      'cache-from/cache-to are docker buildx settings; buildah uses its local layer cache',
+      'cache-from/cache-to are not used with buildah: golden-path builds with --no-cache there, because buildah 1.28 reuses cached layers without keying on --timestamp and the digest would stop being reproducible; use the docker engine (buildx) for type=gha or registry cache',
     )
   }
   const staging = join(dirname(outputDir), `.${basename(outputDir)}.partial-${process.pid}`)
@@ -214,7 +248,7 @@ export async function buildImage(request: BuildRequest, ports: BuildPorts): Prom
       'src' in secret ? { id: secret.id, src: resolve(workspace, secret.src) } : secret,
     ),
     target: request.target,
-    platform: request.platform,
+    platform: platforms.length > 0 ? platforms.map(formatPlatform).join(',') : undefined,
     cacheFrom: request.cacheFrom,
     cacheTo: request.cacheTo,
     noCache: request.noCache,
@@ -225,14 +259,14 @@ export async function buildImage(request: BuildRequest, ports: BuildPorts): Prom
     // (buildah's own variable) chooses another.
     isolation: request.env.BUILDAH_ISOLATION || 'chroot',
   }
-  const [command, args] =
-    engine === 'docker' ? ['docker', buildxArguments(plan)] : ['buildah', buildahArguments(plan)]
-  ports.logger.info(`${command} ${args.join(' ')}`)
-  try {
+  const command = engine === 'docker' ? 'docker' : 'buildah'
+  const runEngine = async (enginePlan: BuildPlan) => {
+    const args = engine === 'docker' ? buildxArguments(enginePlan) : buildahArguments(enginePlan)
+    ports.logger.info(`${command} ${args.join(' ')}`)
     const result = await ports.runner
       .run(command, args, {
         cwd: contextDir,
-        env: engineEnvironment(plan, request.env),
+        env: engineEnvironment(enginePlan, request.env),
         onOutput: ports.onBuilderOutput,
       })
       .catch((error: unknown) => {
@@ -245,19 +279,49 @@ export async function buildImage(request: BuildRequest, ports: BuildPorts): Prom
         result.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${result.exitCode}`
       throw new BuildFailedError(`${command} build failed: ${reason}`, output)
     }
-    let built: Awaited<ReturnType<typeof readLayoutImage>>
+  }
+  const partDirs: string[] = []
+  try {
+    let built: Awaited<ReturnType<typeof readLayoutImages>>
     try {
-      if (engine === 'buildah') await setImageCreated(staging, metadata.sourceDateEpoch)
-      built = await readLayoutImage(staging)
+      if (engine === 'buildah' && platforms.length > 1) {
+        // One build per platform, each dated like a single-platform build, then one index
+        // over them written here: its digest depends only on the manifests, so a rebuild
+        // of the same commit gives the same index digest.
+        const parts: { platform: Platform; layoutDir: string }[] = []
+        for (const platform of platforms) {
+          const partDir = `${staging}-${platform.architecture}${platform.variant ?? ''}`
+          partDirs.push(partDir)
+          await rm(partDir, { recursive: true, force: true })
+          await runEngine({ ...plan, platform: formatPlatform(platform), outputDir: partDir })
+          await setImageCreated(partDir, metadata.sourceDateEpoch)
+          parts.push({ platform, layoutDir: partDir })
+        }
+        await assembleIndex(parts, staging, tagOfReference(metadata.references[0]!))
+      } else {
+        await runEngine(plan)
+        if (engine === 'buildah') await setImageCreated(staging, metadata.sourceDateEpoch)
+      }
+      built = await readLayoutImages(staging)
     } catch (error) {
       if (error instanceof OciLayoutError) {
         throw new BuildFailedError(`${command} wrote no usable OCI layout: ${error.message}`, '')
       }
       throw error
     }
+    // A base image without the requested architecture can leave another one's config behind.
+    const builtPlatforms = built.map((entry) => entry.platform)
+    for (const platform of platforms.map(formatPlatform)) {
+      if (!builtPlatforms.includes(platform)) {
+        throw new BuildFailedError(
+          `${command} built no image for ${platform} (built: ${builtPlatforms.join(', ')}): does every base image have that platform?`,
+          '',
+        )
+      }
+    }
     await rm(outputDir, { recursive: true, force: true })
     await rename(staging, outputDir)
-    const digest = built.digest
+    const digest = built[0]!.digest
     const buildResult: BuildResult = {
       engine,
       digest,
@@ -265,6 +329,7 @@ export async function buildImage(request: BuildRequest, ports: BuildPorts): Prom
       tags: metadata.references,
       ociLayout: outputDir,
       metadata: { ...metadata, image, digest, engine, revision: revision?.sha },
+      platforms: built.map((entry) => ({ platform: entry.platform, digest: entry.manifestDigest })),
     }
     if (request.push) {
       buildResult.push = await pushImage(
@@ -282,5 +347,6 @@ export async function buildImage(request: BuildRequest, ports: BuildPorts): Prom
     return buildResult
   } finally {
     await rm(staging, { recursive: true, force: true })
+    for (const dir of partDirs) await rm(dir, { recursive: true, force: true })
   }
 }

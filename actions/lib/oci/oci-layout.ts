@@ -33,10 +33,14 @@ export interface LayoutImage {
   /** The org.opencontainers.image.ref.name of that descriptor (the tag inside the layout). */
   referenceName?: string
   manifestDigest: string
+  /** Digest of the image config blob: what Trivy and docker call the image ID. */
+  configDigest: string
   config: ImageConfig
   layers: Descriptor[]
   /** Sum of the layer blob sizes as stored (compressed when the layer is). */
   compressedSize: number
+  /** os/architecture[/variant] from the image config, e.g. linux/arm64. */
+  platform: string
 }
 
 /** The layout is missing, unreadable or not what the OCI image-layout spec describes. */
@@ -142,6 +146,20 @@ export async function readLayoutImage(layoutDir: string, reference?: string): Pr
     )
     descriptor = pickDescriptor(nested.manifests ?? [], layoutDir)
   }
+  return readManifestImage(layoutDir, top, descriptor)
+}
+
+function platformOf(config: ImageConfig & { variant?: string }): string {
+  return [config.os ?? 'unknown', config.architecture ?? 'unknown', config.variant]
+    .filter(Boolean)
+    .join('/')
+}
+
+async function readManifestImage(
+  layoutDir: string,
+  top: Descriptor,
+  descriptor: Descriptor,
+): Promise<LayoutImage> {
   if (!manifestTypes.has(descriptor.mediaType)) {
     throw new OciLayoutError(`unsupported manifest media type '${descriptor.mediaType}'`)
   }
@@ -160,10 +178,40 @@ export async function readLayoutImage(layoutDir: string, reference?: string): Pr
     digest: top.digest,
     referenceName: top.annotations?.['org.opencontainers.image.ref.name'],
     manifestDigest: descriptor.digest,
+    configDigest: manifest.config.digest,
     config,
     layers: manifest.layers,
     compressedSize: manifest.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0),
+    platform: platformOf(config),
   }
+}
+
+/**
+ * Every platform's image in a layout: one for a single-platform image, one per
+ * manifest of a multi-platform index (attestations left out). Each carries the
+ * top-level digest (what is pushed) and its own manifest digest.
+ */
+export async function readLayoutImages(
+  layoutDir: string,
+  reference?: string,
+): Promise<LayoutImage[]> {
+  const first = await readLayoutImage(layoutDir, reference)
+  const index = await readJson<{ manifests?: Descriptor[] }>(
+    join(layoutDir, 'index.json'),
+    'index.json',
+  )
+  const top = pickDescriptor(index.manifests ?? [], layoutDir, reference)
+  if (!indexTypes.has(top.mediaType)) return [first]
+  const nested = await readJson<{ manifests?: Descriptor[] }>(
+    blobPath(layoutDir, top.digest),
+    `image index ${top.digest}`,
+  )
+  const images: LayoutImage[] = []
+  for (const descriptor of nested.manifests ?? []) {
+    if (isAttestation(descriptor) || !manifestTypes.has(descriptor.mediaType)) continue
+    images.push(await readManifestImage(layoutDir, top, descriptor))
+  }
+  return images.length > 0 ? images : [first]
 }
 
 /** The uncompressed tar stream of one layer. */

@@ -1,16 +1,23 @@
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { UsageError } from '../errors'
-import { OciLayoutError, readLayoutImage } from '../oci/oci-layout'
+import { type LayoutImage, OciLayoutError, readLayoutImages } from '../oci/oci-layout'
 import type { Clock, CommandRunner, Logger } from '../ports'
 import { explainRegistryFailure } from '../registry/push-image'
+import { registryOf, resolveRegistryCredential, writeAuthFile } from '../registry/credentials'
+import { parseImageReference } from '../registry/image-reference'
+import {
+  RegistryClient,
+  RegistryUnreachableError,
+  repositoryPath,
+} from '../registry/registry-client'
 import { type CveGateResult, evaluateCveGate } from './cve-gate'
 import { type HardeningCheck, type HardeningPolicy, runHardeningChecks } from './hardening-checks'
 import { buildSarif } from './sarif'
 import { readIgnoreFile } from './scan-ignore'
 import type { Severity } from './severity'
-import { readTrivyReport } from './trivy-report'
+import { assertReportMatches, readTrivyReport, trivyArtifact } from './trivy-report'
 import { runTrivy } from './trivy-scanner'
 import type { Vulnerability } from './vulnerability'
 
@@ -33,6 +40,8 @@ export interface ScanRequest {
   skipCve: boolean
   /** TLS verification when copying `image` from its registry. */
   tlsVerify: boolean
+  /** Environment the registry auth files are found through; default process.env. */
+  env?: NodeJS.ProcessEnv
   hardening: HardeningPolicy
 }
 
@@ -52,6 +61,8 @@ export interface ScanResult {
   cveSource: 'trivy' | 'trivy-report' | 'skipped'
   cve?: CveGateResult
   hardening: HardeningCheck[]
+  /** Every platform's image judged (one for a single-platform image), with its own verdict. */
+  platforms: { platform: string; digest: string; passed: boolean }[]
   /** Findings and checks that fail the gate. */
   failing: number
   sarifFile?: string
@@ -71,16 +82,39 @@ async function writeAtomically(path: string, content: string): Promise<void> {
 
 async function copyImageToLayout(
   image: string,
-  tlsVerify: boolean,
-  runner: CommandRunner,
+  request: ScanRequest,
+  ports: ScanPorts,
 ): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const reference = parseImageReference(image, '--image')
+  const registry = registryOf(reference.repository)
+  const credential = await resolveRegistryCredential(reference.repository, {
+    env: request.env ?? process.env,
+    runner: ports.runner,
+    logger: ports.logger,
+  })
+  // A registry that wants credentials we do not have is told plainly, before skopeo runs.
+  await new RegistryClient(registry, credential, { tlsVerify: request.tlsVerify })
+    .checkAccess(repositoryPath(reference.repository, registry), 'pull')
+    .catch((error: unknown) => {
+      if (error instanceof RegistryUnreachableError) return
+      throw error
+    })
   const parent = await mkdtemp(join(tmpdir(), 'golden-path-scan-'))
   const dir = join(parent, 'oci')
   const cleanup = () => rm(parent, { recursive: true, force: true })
-  const result = await runner.run('skopeo', [
+  const authArgs: string[] = []
+  if (credential) {
+    const authFile = join(parent, 'auth.json')
+    await writeAuthFile(authFile, registry, credential)
+    authArgs.push('--src-authfile', authFile)
+  }
+  // --all keeps a multi-platform index whole, so every platform's image is judged.
+  const result = await ports.runner.run('skopeo', [
     'copy',
+    '--all',
     '--preserve-digests',
-    `--src-tls-verify=${tlsVerify}`,
+    `--src-tls-verify=${request.tlsVerify}`,
+    ...authArgs,
     `docker://${image}`,
     `oci:${dir}`,
   ])
@@ -90,6 +124,41 @@ async function copyImageToLayout(
     throw new UsageError(`cannot copy ${image} for scanning: ${reason}`)
   }
   return { dir, cleanup }
+}
+
+/**
+ * One verdict per check over all platforms: a check passes only when it passes
+ * for every platform; with several platforms, each detail names its platform.
+ */
+function mergePlatformChecks(
+  perPlatform: HardeningCheck[][],
+  images: LayoutImage[],
+): HardeningCheck[] {
+  if (perPlatform.length === 1) return perPlatform[0]!
+  return perPlatform[0]!.map((check, index) => {
+    const all = perPlatform.map((checks) => checks[index]!)
+    return {
+      ...check,
+      passed: all.every((entry) => entry.passed),
+      details: all.flatMap((entry, i) =>
+        entry.details.map((detail) => `${images[i]!.platform}: ${detail}`),
+      ),
+    }
+  })
+}
+
+/** The same CVE in the same package and version, found on several platforms, is one finding. */
+function uniqueVulnerabilities(found: Vulnerability[]): Vulnerability[] {
+  const seen = new Map<string, Vulnerability>()
+  for (const vulnerability of found) {
+    const key = JSON.stringify([
+      vulnerability.id,
+      vulnerability.package,
+      vulnerability.installedVersion,
+    ])
+    if (!seen.has(key)) seen.set(key, vulnerability)
+  }
+  return [...seen.values()]
 }
 
 /**
@@ -116,17 +185,29 @@ export async function scanImage(request: ScanRequest, ports: ScanPorts): Promise
   try {
     if (request.image) {
       ports.logger.info(`copying ${request.image} to a local OCI layout`)
-      const copied = await copyImageToLayout(request.image, request.tlsVerify, ports.runner)
+      const copied = await copyImageToLayout(request.image, request, ports)
       layout = copied.dir
       cleanup = copied.cleanup
     }
     let digest: string | undefined
     let hardening: HardeningCheck[] = []
+    let images: LayoutImage[] = []
+    const platforms: ScanResult['platforms'] = []
     if (layout) {
       try {
-        const image = await readLayoutImage(layout)
-        digest = image.digest
-        hardening = await runHardeningChecks(layout, image, request.hardening)
+        images = await readLayoutImages(layout)
+        digest = images[0]!.digest
+        const perPlatform: HardeningCheck[][] = []
+        for (const image of images) {
+          const checks = await runHardeningChecks(layout, image, request.hardening)
+          perPlatform.push(checks)
+          platforms.push({
+            platform: image.platform,
+            digest: image.manifestDigest,
+            passed: checks.every((check) => check.passed),
+          })
+        }
+        hardening = mergePlatformChecks(perPlatform, images)
       } catch (error) {
         if (error instanceof OciLayoutError) throw new UsageError(error.message)
         throw error
@@ -136,10 +217,29 @@ export async function scanImage(request: ScanRequest, ports: ScanPorts): Promise
     let cveSource: ScanResult['cveSource'] = 'skipped'
     if (request.trivyReport) {
       vulnerabilities = await readTrivyReport(request.trivyReport)
+      if (images.length > 0) {
+        const text = await readFile(request.trivyReport, 'utf8')
+        assertReportMatches(
+          trivyArtifact(text),
+          {
+            subject: request.image ?? request.oci ?? '',
+            digest: images[0]!.digest,
+            manifestDigests: images.map((image) => image.manifestDigest),
+            configDigests: images.map((image) => image.configDigest),
+          },
+          request.trivyReport,
+        )
+      }
       cveSource = 'trivy-report'
     } else if (!request.skipCve && layout) {
-      vulnerabilities = (await runTrivy({ oci: layout }, ports.runner, ports.logger))
-        .vulnerabilities
+      // Each platform's packages differ: Trivy scans every platform of an index.
+      const targets = images.length > 1 ? images.map((image) => image.platform) : [undefined]
+      vulnerabilities = []
+      for (const platform of targets) {
+        const found = await runTrivy({ oci: layout, platform }, ports.runner, ports.logger)
+        vulnerabilities.push(...found.vulnerabilities)
+      }
+      vulnerabilities = uniqueVulnerabilities(vulnerabilities)
       cveSource = 'trivy'
     }
     const cve = vulnerabilities
@@ -164,7 +264,17 @@ export async function scanImage(request: ScanRequest, ports: ScanPorts): Promise
       await writeAtomically(request.sarif, `${JSON.stringify(sarif, null, 2)}\n`)
       sarifFile = request.sarif
     }
-    return { passed: failing === 0, subject, digest, cveSource, cve, hardening, failing, sarifFile }
+    return {
+      passed: failing === 0,
+      subject,
+      digest,
+      cveSource,
+      cve,
+      hardening,
+      platforms,
+      failing,
+      sarifFile,
+    }
   } finally {
     await cleanup?.()
   }

@@ -80,3 +80,70 @@ export async function readTrivyReport(path: string): Promise<Vulnerability[]> {
   }
   return parseTrivyReport(text, path)
 }
+
+/** What a Trivy report says it scanned (its ArtifactName and Metadata). */
+export interface TrivyArtifact {
+  name?: string
+  type?: string
+  /** Metadata.ImageID: the image config's digest. */
+  imageId?: string
+  /** Digests from Metadata.RepoDigests (repo@sha256:...): manifest or index digests. */
+  repoDigests: string[]
+}
+
+export function trivyArtifact(text: string): TrivyArtifact {
+  const report = JSON.parse(text) as {
+    ArtifactName?: unknown
+    ArtifactType?: unknown
+    Metadata?: { ImageID?: unknown; RepoDigests?: unknown }
+  }
+  const nonEmpty = (value: unknown) => (typeof value === 'string' && value ? value : undefined)
+  const repoDigests = Array.isArray(report.Metadata?.RepoDigests)
+    ? (report.Metadata.RepoDigests as unknown[])
+        .map((entry) => (typeof entry === 'string' ? entry.slice(entry.indexOf('@') + 1) : ''))
+        .filter((digest) => digest.startsWith('sha256:'))
+    : []
+  return {
+    name: nonEmpty(report.ArtifactName),
+    type: nonEmpty(report.ArtifactType),
+    imageId: nonEmpty(report.Metadata?.ImageID),
+    repoDigests,
+  }
+}
+
+/** The identities of the image judged: top-level digest, each manifest's and each config's. */
+export interface JudgedImage {
+  subject: string
+  digest: string
+  manifestDigests: string[]
+  configDigests: string[]
+}
+
+/**
+ * Refuses a report about another image: its ImageID must be one of the judged
+ * image's config digests, or one of its RepoDigests the judged index or
+ * manifest digest. A report that names neither cannot be matched and is refused
+ * too: judging an image by a report about something else would pass it unseen.
+ */
+export function assertReportMatches(
+  artifact: TrivyArtifact,
+  judged: JudgedImage,
+  source: string,
+): void {
+  const digests = new Set([judged.digest, ...judged.manifestDigests])
+  const matches =
+    (artifact.imageId !== undefined && judged.configDigests.includes(artifact.imageId)) ||
+    artifact.repoDigests.some((digest) => digests.has(digest))
+  if (matches) return
+  const about = [
+    artifact.name ?? 'an unnamed artifact',
+    artifact.imageId ? `image ID ${artifact.imageId}` : undefined,
+    artifact.repoDigests.length ? `digest ${artifact.repoDigests.join(', ')}` : undefined,
+    artifact.type && artifact.type !== 'container_image' ? `type ${artifact.type}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ')
+  throw new UsageError(
+    `Trivy report ${source} is about ${about}, not the image judged: ${judged.subject} (digest ${judged.digest}, image ID ${judged.configDigests.join(', ')}); scan that image or pass its own report`,
+  )
+}

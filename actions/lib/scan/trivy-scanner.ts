@@ -7,7 +7,7 @@ import { readTrivyReport } from './trivy-report'
 import type { Vulnerability } from './vulnerability'
 
 /** What Trivy should scan: an OCI layout on disk or an image in a registry. */
-export type TrivyTarget = { oci: string } | { image: string }
+export type TrivyTarget = { oci: string; platform?: string } | { image: string; platform?: string }
 
 /** The argument vector for one Trivy run; every finding is kept, the gate filters. */
 export function trivyArguments(target: TrivyTarget, reportPath: string): string[] {
@@ -21,6 +21,7 @@ export function trivyArguments(target: TrivyTarget, reportPath: string): string[
     '--scanners',
     'vuln',
     '--quiet',
+    ...(target.platform ? ['--platform', target.platform] : []),
     ...subject,
   ]
 }

@@ -7,6 +7,7 @@ import { parseRepository } from '../../lib/registry/image-reference'
 export interface Inputs {
   oci: string
   image: string
+  'additional-images': string[]
   tags: string[]
   'tls-verify': boolean
   username?: string
@@ -27,6 +28,9 @@ export function parseInputs(
   return {
     oci: resolve(workspace, inputs.required('oci', "build-image's oci-layout output")),
     image: parseRepository(inputs.required('image', 'ghcr.io/example-org/app'), "input 'image'"),
+    'additional-images': inputs
+      .list('additional-images', { commas: false })
+      .map((entry) => parseRepository(entry, "input 'additional-images'")),
     tags: inputs.list('tags', { commas: true }),
     'tls-verify': inputs.boolean('tls-verify', true),
     username,

@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { oneLine } from '../../lib/errors'
 import { type Logger, spawnRunner, systemClock } from '../../lib/ports'
 import { registerSecret, secretParts } from '../../lib/redaction'
-import { pushImage } from '../../lib/registry/push-image'
+import { pushImage, RegistryPushError } from '../../lib/registry/push-image'
 import { parseInputs } from './inputs'
 
 const logger: Logger = {
@@ -15,13 +15,13 @@ const logger: Logger = {
 export async function run(): Promise<void> {
   try {
     const inputs = parseInputs(process.env, process.env.GITHUB_WORKSPACE || process.cwd())
-    // Each line too: the runner masks a multi-line secret line by line.
     for (const part of secretParts(inputs.password ?? '')) core.setSecret(part)
     registerSecret(inputs.password)
     const result = await pushImage(
       {
         ociLayout: inputs.oci,
         image: inputs.image,
+        additionalImages: inputs['additional-images'],
         tags: inputs.tags,
         tlsVerify: inputs['tls-verify'],
         username: inputs.username,
@@ -33,12 +33,16 @@ export async function run(): Promise<void> {
     )
     core.setOutput('digest', result.digest)
     core.setOutput('image-ref', result.imageRef)
+    core.setOutput('destinations', JSON.stringify(result.destinations))
     await core.summary
       .addHeading('Image pushed', 2)
       .addRaw(`<code>${result.imageRef}</code>`, true)
       .addList(result.references)
       .write()
   } catch (error) {
+    if (error instanceof RegistryPushError && error.result) {
+      core.setOutput('destinations', JSON.stringify(error.result.destinations))
+    }
     core.setFailed(`push-image: ${oneLine(error)}`)
   }
 }

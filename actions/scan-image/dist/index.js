@@ -28482,6 +28482,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 
 /***/ }),
 
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
 /***/ 7030:
 /***/ ((module) => {
 
@@ -37183,6 +37190,64 @@ exports.visitAsync = visitAsync;
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
 /******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/define property getters */
+/******/ (() => {
+/******/ 	// define getter functions for harmony exports
+/******/ 	__nccwpck_require__.d = (exports, definition) => {
+/******/ 		for(var key in definition) {
+/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 			}
+/******/ 		}
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/hasOwnProperty shorthand */
+/******/ (() => {
+/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
 /************************************************************************/
 var __webpack_exports__ = {};
 
@@ -38315,7 +38380,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access, appendFile, writeFile: summary_writeFile } = external_fs_namespaceObject.promises;
+const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -38376,7 +38441,7 @@ class Summary {
         return summary_awaiter(this, void 0, void 0, function* () {
             const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
             const filePath = yield this.filePath();
-            const writeFunc = overwrite ? summary_writeFile : appendFile;
+            const writeFunc = overwrite ? writeFile : appendFile;
             yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
             return this.emptyBuffer();
         });
@@ -38638,7 +38703,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -40131,81 +40196,7 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./actions/lib/redaction.ts
-/*
- * One place that keeps secrets out of everything golden-path prints: URL userinfo, the tokens
- * and passwords in use, and what servers send back. Messages reach users through oneLine()
- * (errors.ts), which applies redact() to every one of them.
- */
-const masked = '***';
-/** Secret values in use by this process, longest first so a longer one is masked whole. */
-const secrets = [];
-/**
- * Registers a secret so no message shows it: the value itself and each of its lines (a
- * multi-line value shows up line by line in logs). Values shorter than 4 characters would
- * mask ordinary text and are left out.
- */
-function registerSecret(value) {
-    if (!value)
-        return;
-    for (const part of secretParts(value)) {
-        if (part.length >= 4 && !secrets.includes(part))
-            secrets.push(part);
-    }
-    secrets.sort((a, b) => b.length - a.length);
-}
-/**
- * The value and each of its non-blank lines: what `core.setSecret` needs, since the runner
- * masks log output line by line and would miss the lines of a multi-line value.
- */
-function secretParts(value) {
-    const parts = new Set();
-    if (value.trim() !== '')
-        parts.add(value);
-    for (const line of value.split(/\r?\n|\r/)) {
-        const part = line.trim();
-        if (part !== '')
-            parts.add(part);
-    }
-    return [...parts];
-}
-// scheme://user[:password]@host — the userinfo ends at the last `@` before the path.
-const urlUserinfo = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@]*(?::[^\s/?#]*)?@)+/g;
-/** Removes the userinfo (user and password) of every URL in a text. */
-function redactUrls(text) {
-    return text.replace(urlUserinfo, `$1${masked}@`);
-}
-/** Masks every registered secret in a text. */
-function scrubSecrets(text, extra = []) {
-    let result = text;
-    for (const secret of extra.length > 0 ? [...extra, ...secrets] : secrets) {
-        if (secret && result.includes(secret))
-            result = result.split(secret).join(masked);
-    }
-    return result;
-}
-/** Both: what every message goes through before anyone sees it. */
-function redact(text) {
-    return scrubSecrets(redactUrls(text));
-}
-/**
- * A server's answer quoted in a message: at most `limit` characters on one line, with URL
- * userinfo and the secrets in use masked.
- */
-function serverExcerpt(body, limit = 200) {
-    const line = redact(body).replace(/\s+/g, ' ').trim();
-    return line.length > limit ? `${line.slice(0, limit)}…` : line;
-}
-/**
- * Whether a value may travel in an HTTP header: no control characters (a line break would
- * split the header, and the HTTP client's own error would print the value).
- */
-function hasControlCharacters(value) {
-    return /[\x00-\x1f\x7f]/.test(value);
-}
-
 ;// CONCATENATED MODULE: ./actions/lib/errors.ts
-
 /**
  * Exit codes shared by every golden-path command and action:
  * 0 success, 1 the check ran and failed (findings, gate, verification),
@@ -40227,13 +40218,10 @@ class errors_UsageError extends Error {
         this.name = 'UsageError';
     }
 }
-/**
- * The message of anything thrown, on a single line, for a one-line report, with URL userinfo
- * and the secrets in use masked (every command and action reports errors through here).
- */
+/** The message of anything thrown, on a single line, for a one-line report. */
 function oneLine(error) {
     const message = error instanceof Error ? error.message : String(error);
-    return redact(message.replace(/\s*\n\s*/g, ' ').trim());
+    return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/ports.ts
@@ -40245,7 +40233,7 @@ const nullLogger = {
     error() { },
 };
 /** Raised when a program cannot be started at all (not installed, not executable). */
-class ports_CommandNotFoundError extends Error {
+class CommandNotFoundError extends Error {
     command;
     constructor(command) {
         super(`'${command}' is not installed or not on PATH`);
@@ -40270,19 +40258,12 @@ const spawnRunner = {
             if (options.timeoutMs !== undefined) {
                 timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
             }
-            const { onOutput } = options;
-            child.stdout.on('data', (chunk) => {
-                stdout.push(chunk);
-                onOutput?.(chunk.toString('utf8'));
-            });
-            child.stderr.on('data', (chunk) => {
-                stderr.push(chunk);
-                onOutput?.(chunk.toString('utf8'));
-            });
+            child.stdout.on('data', (chunk) => stdout.push(chunk));
+            child.stderr.on('data', (chunk) => stderr.push(chunk));
             child.on('error', (error) => {
                 if (timer)
                     clearTimeout(timer);
-                reject(error.code === 'ENOENT' ? new ports_CommandNotFoundError(command) : error);
+                reject(error.code === 'ENOENT' ? new CommandNotFoundError(command) : error);
             });
             child.on('close', (code, signal) => {
                 if (timer)
@@ -40315,7 +40296,7 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 
 
 /** The layout is missing, unreadable or not what the OCI image-layout spec describes. */
-class oci_layout_OciLayoutError extends Error {
+class OciLayoutError extends Error {
     constructor(message) {
         super(message);
         this.name = 'OciLayoutError';
@@ -40332,7 +40313,7 @@ const manifestTypes = new Set([
 function blobPath(layoutDir, digest) {
     const match = /^(sha256|sha512):([a-f0-9]{64,128})$/.exec(digest);
     if (!match)
-        throw new oci_layout_OciLayoutError(`invalid digest '${digest}' in ${layoutDir}`);
+        throw new OciLayoutError(`invalid digest '${digest}' in ${layoutDir}`);
     return (0,external_node_path_namespaceObject.join)(layoutDir, 'blobs', match[1], match[2]);
 }
 async function readJson(path, what) {
@@ -40342,13 +40323,13 @@ async function readJson(path, what) {
     }
     catch (error) {
         const code = error.code;
-        throw new oci_layout_OciLayoutError(`cannot read ${what} (${path}): ${code ?? String(error)}`);
+        throw new OciLayoutError(`cannot read ${what} (${path}): ${code ?? String(error)}`);
     }
     try {
         return JSON.parse(text);
     }
     catch {
-        throw new oci_layout_OciLayoutError(`${what} (${path}) is not valid JSON`);
+        throw new OciLayoutError(`${what} (${path}) is not valid JSON`);
     }
 }
 async function readBlob(layoutDir, descriptor) {
@@ -40357,7 +40338,7 @@ async function readBlob(layoutDir, descriptor) {
         return await (0,promises_namespaceObject.readFile)(path);
     }
     catch {
-        throw new oci_layout_OciLayoutError(`blob ${descriptor.digest} is missing from ${layoutDir}`);
+        throw new OciLayoutError(`blob ${descriptor.digest} is missing from ${layoutDir}`);
     }
 }
 // Buildx writes attestation manifests next to the image in an index; they are not images.
@@ -40369,13 +40350,13 @@ function pickDescriptor(descriptors, layoutDir, reference) {
         ? descriptors.filter((d) => d.annotations?.['org.opencontainers.image.ref.name'] === reference)
         : descriptors;
     if (reference && named.length === 0) {
-        throw new oci_layout_OciLayoutError(`no image tagged '${reference}' in ${layoutDir}`);
+        throw new OciLayoutError(`no image tagged '${reference}' in ${layoutDir}`);
     }
     const images = named.filter((d) => !isAttestation(d));
     const linux = images.filter((d) => !d.platform || d.platform.os === 'linux');
     const chosen = linux[0] ?? images[0];
     if (!chosen)
-        throw new oci_layout_OciLayoutError(`${layoutDir} holds no image manifest`);
+        throw new OciLayoutError(`${layoutDir} holds no image manifest`);
     return chosen;
 }
 /**
@@ -40384,42 +40365,72 @@ function pickDescriptor(descriptors, layoutDir, reference) {
  * linux image in it is the one whose config and layers are read; the digest
  * stays the top-level one, because that is what is pushed and pulled.
  */
-async function oci_layout_readLayoutImage(layoutDir, reference) {
+async function readLayoutImage(layoutDir, reference) {
     const info = await (0,promises_namespaceObject.stat)(layoutDir).catch(() => undefined);
     if (!info?.isDirectory())
-        throw new oci_layout_OciLayoutError(`OCI layout directory ${layoutDir} not found`);
+        throw new OciLayoutError(`OCI layout directory ${layoutDir} not found`);
     const layoutMarker = await readJson((0,external_node_path_namespaceObject.join)(layoutDir, 'oci-layout'), 'oci-layout file');
     if (typeof layoutMarker.imageLayoutVersion !== 'string') {
-        throw new oci_layout_OciLayoutError(`${layoutDir}/oci-layout has no imageLayoutVersion`);
+        throw new OciLayoutError(`${layoutDir}/oci-layout has no imageLayoutVersion`);
     }
     const index = await readJson((0,external_node_path_namespaceObject.join)(layoutDir, 'index.json'), 'index.json');
     if (!Array.isArray(index.manifests)) {
-        throw new oci_layout_OciLayoutError(`${layoutDir}/index.json has no manifests list`);
+        throw new OciLayoutError(`${layoutDir}/index.json has no manifests list`);
     }
     const top = pickDescriptor(index.manifests, layoutDir, reference);
     let descriptor = top;
     for (let depth = 0; indexTypes.has(descriptor.mediaType); depth++) {
         if (depth > 4)
-            throw new oci_layout_OciLayoutError(`${layoutDir}: image indexes nested too deeply`);
+            throw new OciLayoutError(`${layoutDir}: image indexes nested too deeply`);
         const nested = await readJson(blobPath(layoutDir, descriptor.digest), `image index ${descriptor.digest}`);
         descriptor = pickDescriptor(nested.manifests ?? [], layoutDir);
     }
+    return readManifestImage(layoutDir, top, descriptor);
+}
+function platformOf(config) {
+    return [config.os ?? 'unknown', config.architecture ?? 'unknown', config.variant]
+        .filter(Boolean)
+        .join('/');
+}
+async function readManifestImage(layoutDir, top, descriptor) {
     if (!manifestTypes.has(descriptor.mediaType)) {
-        throw new oci_layout_OciLayoutError(`unsupported manifest media type '${descriptor.mediaType}'`);
+        throw new OciLayoutError(`unsupported manifest media type '${descriptor.mediaType}'`);
     }
     const manifest = await readJson(blobPath(layoutDir, descriptor.digest), `manifest ${descriptor.digest}`);
     if (!manifest.config || !Array.isArray(manifest.layers)) {
-        throw new oci_layout_OciLayoutError(`manifest ${descriptor.digest} lacks a config or layers`);
+        throw new OciLayoutError(`manifest ${descriptor.digest} lacks a config or layers`);
     }
     const config = await readJson(blobPath(layoutDir, manifest.config.digest), `image config ${manifest.config.digest}`);
     return {
         digest: top.digest,
         referenceName: top.annotations?.['org.opencontainers.image.ref.name'],
         manifestDigest: descriptor.digest,
+        configDigest: manifest.config.digest,
         config,
         layers: manifest.layers,
         compressedSize: manifest.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0),
+        platform: platformOf(config),
     };
+}
+/**
+ * Every platform's image in a layout: one for a single-platform image, one per
+ * manifest of a multi-platform index (attestations left out). Each carries the
+ * top-level digest (what is pushed) and its own manifest digest.
+ */
+async function readLayoutImages(layoutDir, reference) {
+    const first = await readLayoutImage(layoutDir, reference);
+    const index = await readJson((0,external_node_path_namespaceObject.join)(layoutDir, 'index.json'), 'index.json');
+    const top = pickDescriptor(index.manifests ?? [], layoutDir, reference);
+    if (!indexTypes.has(top.mediaType))
+        return [first];
+    const nested = await readJson(blobPath(layoutDir, top.digest), `image index ${top.digest}`);
+    const images = [];
+    for (const descriptor of nested.manifests ?? []) {
+        if (isAttestation(descriptor) || !manifestTypes.has(descriptor.mediaType))
+            continue;
+        images.push(await readManifestImage(layoutDir, top, descriptor));
+    }
+    return images.length > 0 ? images : [first];
 }
 /** The uncompressed tar stream of one layer. */
 async function readLayerTar(layoutDir, layer) {
@@ -40429,14 +40440,14 @@ async function readLayerTar(layoutDir, layer) {
             return (0,external_node_zlib_.gunzipSync)(blob);
         }
         catch {
-            throw new oci_layout_OciLayoutError(`layer ${layer.digest} is not valid gzip`);
+            throw new OciLayoutError(`layer ${layer.digest} is not valid gzip`);
         }
     }
     if (layer.mediaType.endsWith('.tar') || layer.mediaType.endsWith('.tar.v1'))
         return blob;
     if (layer.mediaType === 'application/vnd.docker.image.rootfs.diff.tar')
         return blob;
-    throw new oci_layout_OciLayoutError(`layer ${layer.digest} has media type '${layer.mediaType}', which cannot be read (gzip or plain tar only)`);
+    throw new OciLayoutError(`layer ${layer.digest} has media type '${layer.mediaType}', which cannot be read (gzip or plain tar only)`);
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/oci/tar-entries.ts
@@ -40775,10 +40786,6 @@ function checkWorldWritable(filesystem) {
         details: limited(found.sort()),
     };
 }
-/** How a label build-image derives gets set when it is missing. */
-const labelFixes = {
-    'org.opencontainers.image.source': ' (build takes it from the git remote origin or GITHUB_REPOSITORY: add a remote, set GITHUB_REPOSITORY=owner/repo, or pass --label org.opencontainers.image.source=URL)',
-};
 function checkLabels(image, required) {
     const labels = image.config.config?.Labels ?? {};
     const missing = required.filter((label) => !labels[label]);
@@ -40786,7 +40793,7 @@ function checkLabels(image, required) {
         id: 'required-labels',
         title: 'required OCI labels present',
         passed: missing.length === 0,
-        details: missing.map((label) => `missing label ${label}${labelFixes[label] ?? ''}`),
+        details: missing.map((label) => `missing label ${label}`),
     };
 }
 function megabytes(bytes) {
@@ -40861,6 +40868,227 @@ async function runHardeningChecks(layoutDir, image, policy) {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./actions/lib/registry/credentials.ts
+
+
+
+
+
+/** A registry demanded credentials that were not found, or refused the ones given. */
+class RegistryAuthError extends Error {
+    exitCode = errors_ExitCode.Failed;
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryAuthError';
+    }
+}
+/**
+ * The auth files, in the order podman/buildah/skopeo (containers-auth.json(5))
+ * and then the docker CLI read them. A file that does not exist is skipped.
+ */
+function authFileLocations(env, homeDir = env.HOME || (0,external_node_os_namespaceObject.homedir)()) {
+    const locations = [];
+    if (env.REGISTRY_AUTH_FILE)
+        locations.push({ path: env.REGISTRY_AUTH_FILE, origin: 'REGISTRY_AUTH_FILE' });
+    if (env.XDG_RUNTIME_DIR) {
+        locations.push({
+            path: (0,external_node_path_namespaceObject.join)(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'),
+            origin: '$XDG_RUNTIME_DIR/containers/auth.json',
+        });
+    }
+    if (env.DOCKER_CONFIG) {
+        locations.push({
+            path: (0,external_node_path_namespaceObject.join)(env.DOCKER_CONFIG, 'config.json'),
+            origin: '$DOCKER_CONFIG/config.json',
+        });
+    }
+    locations.push({
+        path: (0,external_node_path_namespaceObject.join)(homeDir, '.docker', 'config.json'),
+        origin: '~/.docker/config.json',
+    });
+    return locations;
+}
+// Docker Hub is stored under its legacy v1 URL by `docker login`.
+const dockerHubNames = new Set([
+    'docker.io',
+    'index.docker.io',
+    'registry-1.docker.io',
+    'registry.hub.docker.com',
+]);
+/** The registry host a config key names: keys may carry a scheme and a path (`https://host/v1/`). */
+function normalizeRegistryKey(key) {
+    const withoutScheme = key.replace(/^[a-z]+:\/\//i, '');
+    const host = withoutScheme.split('/')[0].toLowerCase();
+    return dockerHubNames.has(host) ? 'docker.io' : host;
+}
+/**
+ * The entry for `repository` in an `auths` map: the most specific key wins, a
+ * key may name a namespace (`quay.io/org`, containers-auth.json) or the host.
+ */
+function matchingEntry(auths, registry, repository) {
+    const host = normalizeRegistryKey(registry);
+    let best;
+    for (const [key, entry] of Object.entries(auths)) {
+        const withoutScheme = key.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
+        const keyHost = normalizeRegistryKey(withoutScheme);
+        if (keyHost !== host)
+            continue;
+        const keyPath = withoutScheme.split('/').slice(1).join('/');
+        // Docker's "/v1/" suffix is an API path, not a namespace.
+        const namespace = /^v[12]$/.test(keyPath) ? '' : keyPath;
+        const repositoryPath = repository.split('/').slice(1).join('/');
+        if (namespace && repositoryPath !== namespace && !repositoryPath.startsWith(`${namespace}/`))
+            continue;
+        if (!best || namespace.length > best[2])
+            best = [key, entry, namespace.length];
+    }
+    return best ? [best[0], best[1]] : undefined;
+}
+function decodeEntry(entry, source) {
+    if (entry.identitytoken) {
+        return { identityToken: entry.identitytoken, username: entry.username, source };
+    }
+    if (entry.auth) {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon <= 0)
+            throw new errors_UsageError(`${source}: the 'auth' value is not base64 of user:password`);
+        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), source };
+    }
+    if (entry.username && entry.password) {
+        return { username: entry.username, password: entry.password, source };
+    }
+    return undefined;
+}
+async function readAuthFile(location) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(location.path, 'utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR')
+            return undefined;
+        throw new errors_UsageError(`cannot read ${location.origin} (${location.path}): ${code}`);
+    }
+    try {
+        const parsed = JSON.parse(text);
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+            throw new Error();
+        return parsed;
+    }
+    catch {
+        throw new errors_UsageError(`${location.origin} (${location.path}) is not valid JSON; fix it or log in again`);
+    }
+}
+/**
+ * Asks a credential helper with the docker-credential-helpers protocol:
+ * `docker-credential-<name> get`, the server on stdin, JSON
+ * {ServerURL, Username, Secret} on stdout. Username "<token>" marks an identity token.
+ */
+async function askHelper(helper, registry, lookup) {
+    const program = `docker-credential-${helper}`;
+    const source = `credential helper ${program}`;
+    let result;
+    try {
+        result = await lookup.runner.run(program, ['get'], {
+            input: `${registry}\n`,
+            env: lookup.env,
+            timeoutMs: 30_000,
+        });
+    }
+    catch (error) {
+        if (error instanceof CommandNotFoundError) {
+            lookup.logger.warning(`${program} is named for ${registry} but is not installed; skipping it`);
+            return undefined;
+        }
+        throw error;
+    }
+    // "credentials not found in native keychain" is the protocol's answer for no entry.
+    if (result.exitCode !== 0)
+        return undefined;
+    let answer;
+    try {
+        answer = JSON.parse(result.stdout);
+    }
+    catch {
+        // The output may contain the secret: it is not echoed.
+        throw new errors_UsageError(`${program} get answered something that is not JSON for ${registry}`);
+    }
+    if (!answer.Secret)
+        return undefined;
+    if (answer.Username === '<token>')
+        return { identityToken: answer.Secret, source };
+    return { username: answer.Username, password: answer.Secret, source };
+}
+async function fromFile(file, location, registry, repository, lookup) {
+    const host = normalizeRegistryKey(registry);
+    // The docker CLI order: a per-registry helper, then the default store, then inline auths.
+    const helperEntry = Object.entries(file.credHelpers ?? {}).find(([key]) => normalizeRegistryKey(key) === host);
+    const serverName = host === 'docker.io' ? 'https://index.docker.io/v1/' : registry;
+    if (helperEntry) {
+        const found = await askHelper(helperEntry[1], serverName, lookup);
+        if (found)
+            return found;
+    }
+    if (file.credsStore) {
+        const found = await askHelper(file.credsStore, serverName, lookup);
+        if (found)
+            return found;
+    }
+    const entry = matchingEntry(file.auths ?? {}, registry, repository);
+    return entry ? decodeEntry(entry[1], `${location.origin} (${entry[0]})`) : undefined;
+}
+/**
+ * The credential for a registry: --username/--password-stdin when given (what
+ * the user typed wins), else the first of the auth files that has an entry
+ * for the registry (a credential helper it names included). Undefined when
+ * nothing is found: the registry may not need any.
+ */
+async function resolveRegistryCredential(repository, lookup) {
+    const registry = registryOf(repository);
+    const explicit = lookup.explicit;
+    if (explicit?.username !== undefined || explicit?.password !== undefined) {
+        if (!explicit.username || !explicit.password) {
+            throw new errors_UsageError('give both --username and --password-stdin, or neither');
+        }
+        return { username: explicit.username, password: explicit.password, source: '--username' };
+    }
+    for (const location of authFileLocations(lookup.env, lookup.homeDir)) {
+        const file = await readAuthFile(location);
+        if (!file)
+            continue;
+        const found = await fromFile(file, location, registry, repository, lookup);
+        if (found)
+            return found;
+    }
+    return undefined;
+}
+/** The registry host of a repository, as container tools resolve it (docker.io by default). */
+function registryOf(repository) {
+    const first = repository.split('/')[0];
+    const isHost = repository.includes('/') &&
+        (first.includes('.') || first.includes(':') || first === 'localhost');
+    return isHost ? first : 'docker.io';
+}
+/** The ways to log in, for the one line printed when a registry wants credentials. */
+function loginHint(registry) {
+    return `log in with 'docker login ${registry}' or 'podman login ${registry}' (or set REGISTRY_AUTH_FILE to an auth.json), or pass --username USER --password-stdin`;
+}
+/**
+ * Writes the credential as a containers auth.json (mode 0600) for skopeo's
+ * --authfile, so that no secret ever reaches a process's argument list.
+ */
+async function writeAuthFile(path, registry, credential) {
+    const entry = credential.identityToken
+        ? {
+            identitytoken: credential.identityToken,
+            ...(credential.username ? { username: credential.username } : {}),
+        }
+        : { auth: Buffer.from(`${credential.username}:${credential.password}`).toString('base64') };
+    await (0,promises_namespaceObject.writeFile)(path, JSON.stringify({ auths: { [registry]: entry } }), { mode: 0o600 });
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/registry/image-reference.ts
 
 const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
@@ -40868,12 +41096,12 @@ const domain = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[
 const repositoryPattern = new RegExp(`^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*$`);
 const tagPattern = /^[\w][\w.-]{0,127}$/;
 const digestPattern = /^sha256:[a-f0-9]{64}$/;
-function image_reference_isValidTag(tag) {
+function isValidTag(tag) {
     return tagPattern.test(tag);
 }
 /** Parses `repo[:tag][@digest]`, throwing a UsageError that names `what` (a flag or input). */
-function image_reference_parseImageReference(value, what) {
-    const invalid = (why) => new UsageError(`invalid ${what} '${value}': ${why}`);
+function parseImageReference(value, what) {
+    const invalid = (why) => new errors_UsageError(`invalid ${what} '${value}': ${why}`);
     let rest = value.trim();
     let digest;
     const at = rest.indexOf('@');
@@ -40888,7 +41116,7 @@ function image_reference_parseImageReference(value, what) {
     if (colon > rest.lastIndexOf('/')) {
         tag = rest.slice(colon + 1);
         rest = rest.slice(0, colon);
-        if (!image_reference_isValidTag(tag))
+        if (!isValidTag(tag))
             throw invalid(`tag '${tag}' may hold only letters, digits, '_', '.', '-' (at most 128)`);
     }
     if (rest.length > 255)
@@ -40900,167 +41128,259 @@ function image_reference_parseImageReference(value, what) {
 }
 /** A repository with neither tag nor digest, as --image takes it. */
 function parseRepository(value, what) {
-    const reference = image_reference_parseImageReference(value, what);
+    const reference = parseImageReference(value, what);
     if (reference.tag || reference.digest) {
         throw new UsageError(`invalid ${what} '${value}': give the repository only; tags go in --tag`);
     }
     return reference.repository;
 }
 
-;// CONCATENATED MODULE: ./actions/lib/registry/push-image.ts
+;// CONCATENATED MODULE: ./actions/lib/registry/registry-client.ts
 
-
-
-
-
-
-
-/** The push did not complete; the message says what was and was not pushed. */
-class RegistryPushError extends Error {
-    /** The push ran and the registry did not take it: an operation that failed, not a usage error. */
-    exitCode = errors_ExitCode.Failed;
+const maxBody = 4 * 1024 * 1024;
+/** node:http(s) with a timeout and a cap on the body read, so a bad server cannot hang or flood. */
+const nodeHttpClient = {
+    async send(request) {
+        const isHttps = request.url.startsWith('https:');
+        const transport = isHttps ? await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4708, 23)) : await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7067, 23));
+        return new Promise((resolve, reject) => {
+            const outgoing = transport.request(request.url, {
+                method: request.method,
+                headers: request.headers,
+                timeout: 30_000,
+                ...(isHttps ? { rejectUnauthorized: request.tlsVerify } : {}),
+            }, (response) => {
+                const chunks = [];
+                let size = 0;
+                response.on('data', (chunk) => {
+                    size += chunk.length;
+                    if (size > maxBody) {
+                        response.destroy(new Error(`response from ${new URL(request.url).host} is too large`));
+                        return;
+                    }
+                    chunks.push(chunk);
+                });
+                response.on('error', reject);
+                response.on('end', () => {
+                    const headers = {};
+                    for (const [key, value] of Object.entries(response.headers)) {
+                        headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+                    }
+                    resolve({ status: response.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
+                });
+            });
+            outgoing.on('timeout', () => outgoing.destroy(new Error('timed out after 30 s')));
+            outgoing.on('error', reject);
+            outgoing.end(request.body);
+        });
+    },
+};
+/** Parses `Bearer realm="...",service="...",scope="a,b"` (quoted values may contain commas). */
+function parseChallenge(header) {
+    const match = /^\s*([A-Za-z]+)\s*(.*)$/.exec(header);
+    if (!match)
+        return undefined;
+    const params = {};
+    const pairs = /([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g;
+    for (const pair of match[2].matchAll(pairs)) {
+        params[pair[1].toLowerCase()] = (pair[2] ?? pair[3] ?? '').replace(/\\(.)/g, '$1');
+    }
+    return { scheme: match[1].toLowerCase(), params };
+}
+/** The registry answered plain HTTP where HTTPS was expected (or the reverse). */
+class RegistryProtocolError extends Error {
     constructor(message) {
         super(message);
-        this.name = 'RegistryPushError';
+        this.name = 'RegistryProtocolError';
     }
 }
-/** skopeo's last line, with the fix where the cause is a known one. */
-function explainRegistryFailure(line) {
-    if (/server gave HTTP response to HTTPS client/i.test(line)) {
-        return `${line} (the registry speaks plain HTTP: pass --tls-verify false, tls-verify: false in the action)`;
+/** The registry could not be reached at all (refused, reset, DNS, timeout). */
+class RegistryUnreachableError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryUnreachableError';
     }
-    if (/certificate signed by unknown authority|x509:/i.test(line)) {
-        return `${line} (the registry's certificate is not trusted here: add its CA to the system trust store, or pass --tls-verify false for a test registry)`;
-    }
-    return line;
 }
-/** The registry host of a repository, as container tools resolve it (docker.io by default). */
-function registryHost(repository) {
-    const first = repository.split('/')[0];
-    const isHost = repository.includes('/') &&
-        (first.includes('.') || first.includes(':') || first === 'localhost');
-    return isHost ? first : 'docker.io';
+// OpenSSL's answer when a TLS client hello reaches a server that speaks plain HTTP.
+const plainHttpAnswer = /wrong version number|EPROTO|packet length too long|http_request/i;
+function basic(credential) {
+    return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
 }
-// Errors that another try cannot fix: credentials, permissions, a bad name.
-const permanent = /unauthorized|authentication required|denied|forbidden|invalid reference|name unknown|manifest invalid|HTTP response to HTTPS client|x509:/i;
-function lastLine(text) {
-    return text.trim().split('\n').filter(Boolean).pop()?.trim() ?? 'no output';
-}
+const manifestMediaTypes = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+];
 /**
- * A tag to push, given either alone ("main") or as a full reference to the same
- * repository ("ghcr.io/org/app:main", as build-image's `tags` output lists them).
+ * A client for the OCI distribution API of one registry, authenticating the
+ * way the distribution token spec describes: request, read the 401's
+ * WWW-Authenticate challenge, answer Basic with the credential, or fetch a
+ * Bearer token from the realm (service and scope as challenged) with the
+ * credential (or the identity token, as an OAuth2 refresh token) and retry.
  */
-function tagOf(entry, repository) {
-    if (isValidTag(entry))
-        return entry;
-    const reference = parseImageReference(entry, 'tag');
-    if (reference.repository !== repository || !reference.tag || reference.digest) {
-        throw new UsageError(`invalid tag '${entry}': give a tag, or ${repository}:<tag>`);
+class RegistryClient {
+    registry;
+    credential;
+    options;
+    http;
+    scheme;
+    authorization;
+    constructor(registry, credential, options) {
+        this.registry = registry;
+        this.credential = credential;
+        this.options = options;
+        this.http = options.http ?? nodeHttpClient;
     }
-    return reference.tag;
-}
-/**
- * Pushes the exact bytes of an OCI layout to a registry with skopeo, tag by tag.
- * Digests are preserved (no recompression), so the digest pushed is the digest
- * that was built and scanned; the registry's answer is checked against it.
- * Failures are retried with backoff; a push that does not finish for every tag
- * is an error, never a success.
- */
-async function pushImage(request, ports) {
-    const requested = request.tags.map((entry) => tagOf(entry, request.image));
-    let image;
-    try {
-        image = await readLayoutImage(request.ociLayout);
-    }
-    catch (error) {
-        if (error instanceof OciLayoutError)
-            throw new UsageError(error.message);
-        throw error;
-    }
-    // Without tags, the tag the build stored inside the layout is pushed.
-    const tags = [
-        ...new Set(requested.length > 0 ? requested : image.referenceName ? [image.referenceName] : []),
-    ];
-    if (tags.length === 0)
-        throw new UsageError('nothing to push: give at least one tag');
-    const work = await mkdtemp(join(tmpdir(), 'golden-path-push-'));
-    try {
-        const credentials = [];
-        if (request.username || request.password) {
-            if (!request.username || !request.password) {
-                throw new UsageError('give both a username and a password, or neither');
-            }
-            // An auth file keeps the password out of the process list.
-            const authFile = join(work, 'auth.json');
-            const auth = Buffer.from(`${request.username}:${request.password}`).toString('base64');
-            await writeFile(authFile, JSON.stringify({ auths: { [registryHost(request.image)]: { auth } } }), {
-                mode: 0o600,
-            });
-            credentials.push('--authfile', authFile);
-        }
-        const source = `oci:${request.ociLayout}${image.referenceName ? `:${image.referenceName}` : ''}`;
-        const pushed = [];
-        let attempts = 0;
-        for (const tag of tags) {
-            const destination = `${request.image}:${tag}`;
-            const digestFile = join(work, `digest-${pushed.length}`);
-            const args = [
-                'copy',
-                '--all',
-                '--preserve-digests',
-                `--dest-tls-verify=${request.tlsVerify}`,
-                '--digestfile',
-                digestFile,
-                ...credentials,
-                source,
-                `docker://${destination}`,
-            ];
-            let failure = '';
-            let done = false;
-            let tries = 0;
-            for (let attempt = 1; attempt <= request.attempts && !done; attempt++) {
-                attempts++;
-                tries++;
-                if (attempt > 1) {
-                    const delay = request.retryDelayMs * 2 ** (attempt - 2);
-                    ports.logger.warning(`push of ${destination} failed (${failure}); retrying in ${delay} ms`);
-                    await ports.clock.sleep(delay);
-                }
-                ports.logger.info(`skopeo copy ${source} docker://${destination}`);
-                const result = await ports.runner.run('skopeo', args).catch((error) => {
-                    if (error instanceof CommandNotFoundError) {
-                        throw new UsageError('skopeo is not installed; run: apt-get install -y skopeo');
-                    }
-                    throw error;
+    /**
+     * Which scheme the registry speaks. With TLS verification on, HTTPS only (a
+     * plain-HTTP registry is a clear error); off, HTTPS without verification and
+     * then plain HTTP, as containers/image does for an insecure registry.
+     */
+    async send(request) {
+        const schemes = this.scheme
+            ? [this.scheme]
+            : this.options.tlsVerify
+                ? ['https']
+                : ['https', 'http'];
+        let last;
+        for (const scheme of schemes) {
+            try {
+                const response = await this.http.send({
+                    method: request.method,
+                    headers: request.headers,
+                    body: request.body,
+                    // Docker Hub's API lives on registry-1.docker.io.
+                    url: `${scheme}://${this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry}${request.path}`,
+                    tlsVerify: this.options.tlsVerify,
                 });
-                if (result.exitCode === 0) {
-                    done = true;
-                    break;
-                }
-                failure = explainRegistryFailure(lastLine(result.stderr));
-                if (permanent.test(failure))
-                    break;
+                this.scheme = scheme;
+                return response;
             }
-            if (!done) {
-                const already = pushed.length ? ` (already pushed: ${pushed.join(', ')})` : '';
-                throw new RegistryPushError(`push of ${destination} failed after ${tries} attempt(s): ${failure}${already}`);
+            catch (error) {
+                last = error;
             }
-            const stored = (await readFile(digestFile, 'utf8').catch(() => '')).trim();
-            if (stored !== image.digest) {
-                throw new RegistryPushError(`registry reported digest ${stored || '(none)'} for ${destination}, but the layout holds ${image.digest}`);
-            }
-            pushed.push(destination);
         }
-        return {
-            digest: image.digest,
-            imageRef: `${request.image}@${image.digest}`,
-            references: pushed,
-            attempts,
-        };
+        const message = last instanceof Error ? last.message : String(last);
+        const code = last?.code ?? '';
+        if (this.options.tlsVerify && plainHttpAnswer.test(`${code} ${message}`)) {
+            throw new RegistryProtocolError(`registry ${this.registry} answers plain HTTP, not HTTPS: serve it with TLS, or pass --tls-verify false (tls-verify: false) for a registry on a trusted network`);
+        }
+        throw new RegistryUnreachableError(`registry ${this.registry} cannot be reached: ${code || message}`);
     }
-    finally {
-        await rm(work, { recursive: true, force: true });
+    async token(challenge, scope) {
+        const realm = challenge.params.realm;
+        if (!realm)
+            throw new RegistryAuthError(`registry ${this.registry} sent a Bearer challenge without a realm`);
+        const url = new URL(realm);
+        const service = challenge.params.service;
+        const credential = this.credential;
+        let response;
+        const tokenRequest = async (request) => this.http.send(request).catch((error) => {
+            throw new RegistryUnreachableError(`token service ${url.host} for ${this.registry} cannot be reached: ${error.code ?? error.message}`);
+        });
+        if (credential?.identityToken) {
+            // OAuth2 refresh-token grant (distribution docs: oauth.md).
+            const form = new URLSearchParams({
+                grant_type: 'refresh_token',
+                refresh_token: credential.identityToken,
+                client_id: 'golden-path',
+                scope,
+                ...(service ? { service } : {}),
+            });
+            response = await tokenRequest({
+                method: 'POST',
+                url: url.toString(),
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: form.toString(),
+                tlsVerify: this.options.tlsVerify,
+            });
+        }
+        else {
+            if (service)
+                url.searchParams.set('service', service);
+            url.searchParams.set('scope', scope);
+            response = await tokenRequest({
+                method: 'GET',
+                url: url.toString(),
+                headers: credential?.username ? { authorization: basic(credential) } : {},
+                tlsVerify: this.options.tlsVerify,
+            });
+        }
+        if (response.status === 401 || response.status === 403)
+            throw this.refused(response.status);
+        if (response.status !== 200) {
+            throw new RegistryUnreachableError(`token service ${url.host} for ${this.registry} answered HTTP ${response.status}`);
+        }
+        let body;
+        try {
+            body = JSON.parse(response.body.toString('utf8'));
+        }
+        catch {
+            throw new RegistryAuthError(`token service ${url.host} answered something that is not JSON`);
+        }
+        const token = body.token ?? body.access_token;
+        if (!token)
+            throw new RegistryAuthError(`token service ${url.host} sent no token`);
+        return token;
     }
+    refused(status) {
+        if (!this.credential) {
+            return new RegistryAuthError(`registry ${this.registry} requires credentials and none were found: ${loginHint(this.registry)}`);
+        }
+        return new RegistryAuthError(`registry ${this.registry} refused the credentials from ${this.credential.source} (HTTP ${status}): check them, or ${loginHint(this.registry)}`);
+    }
+    /** Sends a request, answering the registry's challenge once. */
+    async request(method, path, scope, headers = {}) {
+        const withAuth = () => this.authorization ? { ...headers, authorization: this.authorization } : headers;
+        let response = await this.send({ method, path, headers: withAuth() });
+        if (response.status !== 401)
+            return response;
+        const challenge = parseChallenge(response.headers['www-authenticate'] ?? '');
+        if (challenge?.scheme === 'basic') {
+            if (!this.credential?.username || !this.credential.password)
+                throw this.refused(401);
+            this.authorization = basic(this.credential);
+        }
+        else if (challenge?.scheme === 'bearer') {
+            this.authorization = `Bearer ${await this.token(challenge, challenge.params.scope ?? scope)}`;
+        }
+        else {
+            throw this.refused(401);
+        }
+        response = await this.send({ method, path, headers: withAuth() });
+        if (response.status === 401)
+            throw this.refused(401);
+        return response;
+    }
+    /**
+     * Checks that the registry can be reached and accepts the credential for
+     * `repository` (pull and push), before any bytes are sent.
+     */
+    async checkAccess(repository, actions = 'pull,push') {
+        const scope = `repository:${repository}:${actions}`;
+        const response = await this.request('GET', '/v2/', scope);
+        if (response.status === 403)
+            throw this.refused(403);
+    }
+    /** The digest the registry serves for repository:reference, or undefined if it has none. */
+    async manifestDigest(repository, reference) {
+        const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, `repository:${repository}:pull`, { accept: manifestMediaTypes.join(', ') });
+        if (response.status === 404)
+            return undefined;
+        if (response.status !== 200) {
+            throw new RegistryUnreachableError(`registry ${this.registry} answered HTTP ${response.status} for ${repository}:${reference}`);
+        }
+        return response.headers['docker-content-digest'];
+    }
+}
+/** The repository path inside its registry: `ghcr.io/org/app` → `org/app` (docker.io adds library/). */
+function repositoryPath(repository, registry) {
+    if (!repository.startsWith(`${registry}/`)) {
+        const path = repository;
+        return registry === 'docker.io' && !path.includes('/') ? `library/${path}` : path;
+    }
+    return repository.slice(registry.length + 1);
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -41424,6 +41744,43 @@ async function readTrivyReport(path) {
     }
     return parseTrivyReport(text, path);
 }
+function trivyArtifact(text) {
+    const report = JSON.parse(text);
+    const nonEmpty = (value) => (typeof value === 'string' && value ? value : undefined);
+    const repoDigests = Array.isArray(report.Metadata?.RepoDigests)
+        ? report.Metadata.RepoDigests
+            .map((entry) => (typeof entry === 'string' ? entry.slice(entry.indexOf('@') + 1) : ''))
+            .filter((digest) => digest.startsWith('sha256:'))
+        : [];
+    return {
+        name: nonEmpty(report.ArtifactName),
+        type: nonEmpty(report.ArtifactType),
+        imageId: nonEmpty(report.Metadata?.ImageID),
+        repoDigests,
+    };
+}
+/**
+ * Refuses a report about another image: its ImageID must be one of the judged
+ * image's config digests, or one of its RepoDigests the judged index or
+ * manifest digest. A report that names neither cannot be matched and is refused
+ * too: judging an image by a report about something else would pass it unseen.
+ */
+function assertReportMatches(artifact, judged, source) {
+    const digests = new Set([judged.digest, ...judged.manifestDigests]);
+    const matches = (artifact.imageId !== undefined && judged.configDigests.includes(artifact.imageId)) ||
+        artifact.repoDigests.some((digest) => digests.has(digest));
+    if (matches)
+        return;
+    const about = [
+        artifact.name ?? 'an unnamed artifact',
+        artifact.imageId ? `image ID ${artifact.imageId}` : undefined,
+        artifact.repoDigests.length ? `digest ${artifact.repoDigests.join(', ')}` : undefined,
+        artifact.type && artifact.type !== 'container_image' ? `type ${artifact.type}` : undefined,
+    ]
+        .filter(Boolean)
+        .join(', ');
+    throw new errors_UsageError(`Trivy report ${source} is about ${about}, not the image judged: ${judged.subject} (digest ${judged.digest}, image ID ${judged.configDigests.join(', ')}); scan that image or pass its own report`);
+}
 
 ;// CONCATENATED MODULE: ./actions/lib/scan/trivy-scanner.ts
 
@@ -41444,6 +41801,7 @@ function trivyArguments(target, reportPath) {
         '--scanners',
         'vuln',
         '--quiet',
+        ...(target.platform ? ['--platform', target.platform] : []),
         ...subject,
     ];
 }
@@ -41459,8 +41817,8 @@ async function runTrivy(target, runner, logger) {
     try {
         logger.info(`trivy ${args.join(' ')}`);
         const result = await runner.run('trivy', args).catch((error) => {
-            if (error instanceof ports_CommandNotFoundError) {
-                throw new errors_UsageError('trivy is not installed: install it (https://trivy.dev), pass --trivy-report with a report made elsewhere, or --skip-cve (skip-cve: true) to run the hardening checks only');
+            if (error instanceof CommandNotFoundError) {
+                throw new errors_UsageError('trivy is not installed: install it (https://trivy.dev) or pass --trivy-report with a report made elsewhere');
             }
             throw error;
         });
@@ -41488,6 +41846,8 @@ async function runTrivy(target, runner, logger) {
 
 
 
+
+
 async function writeAtomically(path, content) {
     const temporary = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(path), `.${Date.now()}.${process.pid}.tmp`);
     try {
@@ -41500,23 +41860,77 @@ async function writeAtomically(path, content) {
         throw new errors_UsageError(`cannot write ${path}: ${code ?? String(error)}`);
     }
 }
-async function copyImageToLayout(image, tlsVerify, runner) {
+async function copyImageToLayout(image, request, ports) {
+    const reference = parseImageReference(image, '--image');
+    const registry = registryOf(reference.repository);
+    const credential = await resolveRegistryCredential(reference.repository, {
+        env: request.env ?? process.env,
+        runner: ports.runner,
+        logger: ports.logger,
+    });
+    // A registry that wants credentials we do not have is told plainly, before skopeo runs.
+    await new RegistryClient(registry, credential, { tlsVerify: request.tlsVerify })
+        .checkAccess(repositoryPath(reference.repository, registry), 'pull')
+        .catch((error) => {
+        if (error instanceof RegistryUnreachableError)
+            return;
+        throw error;
+    });
     const parent = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'golden-path-scan-'));
     const dir = (0,external_node_path_namespaceObject.join)(parent, 'oci');
     const cleanup = () => (0,promises_namespaceObject.rm)(parent, { recursive: true, force: true });
-    const result = await runner.run('skopeo', [
+    const authArgs = [];
+    if (credential) {
+        const authFile = (0,external_node_path_namespaceObject.join)(parent, 'auth.json');
+        await writeAuthFile(authFile, registry, credential);
+        authArgs.push('--src-authfile', authFile);
+    }
+    // --all keeps a multi-platform index whole, so every platform's image is judged.
+    const result = await ports.runner.run('skopeo', [
         'copy',
+        '--all',
         '--preserve-digests',
-        `--src-tls-verify=${tlsVerify}`,
+        `--src-tls-verify=${request.tlsVerify}`,
+        ...authArgs,
         `docker://${image}`,
         `oci:${dir}`,
     ]);
     if (result.exitCode !== 0) {
         await cleanup();
-        const reason = explainRegistryFailure(result.stderr.trim().split('\n').pop() ?? '');
+        const reason = result.stderr.trim().split('\n').pop() ?? '';
         throw new errors_UsageError(`cannot copy ${image} for scanning: ${reason}`);
     }
     return { dir, cleanup };
+}
+/**
+ * One verdict per check over all platforms: a check passes only when it passes
+ * for every platform; with several platforms, each detail names its platform.
+ */
+function mergePlatformChecks(perPlatform, images) {
+    if (perPlatform.length === 1)
+        return perPlatform[0];
+    return perPlatform[0].map((check, index) => {
+        const all = perPlatform.map((checks) => checks[index]);
+        return {
+            ...check,
+            passed: all.every((entry) => entry.passed),
+            details: all.flatMap((entry, i) => entry.details.map((detail) => `${images[i].platform}: ${detail}`)),
+        };
+    });
+}
+/** The same CVE in the same package and version, found on several platforms, is one finding. */
+function uniqueVulnerabilities(found) {
+    const seen = new Map();
+    for (const vulnerability of found) {
+        const key = JSON.stringify([
+            vulnerability.id,
+            vulnerability.package,
+            vulnerability.installedVersion,
+        ]);
+        if (!seen.has(key))
+            seen.set(key, vulnerability);
+    }
+    return [...seen.values()];
 }
 /**
  * The scan gate: judges one image (or one Trivy report) and returns whether it
@@ -41543,20 +41957,32 @@ async function scanImage(request, ports) {
     try {
         if (request.image) {
             ports.logger.info(`copying ${request.image} to a local OCI layout`);
-            const copied = await copyImageToLayout(request.image, request.tlsVerify, ports.runner);
+            const copied = await copyImageToLayout(request.image, request, ports);
             layout = copied.dir;
             cleanup = copied.cleanup;
         }
         let digest;
         let hardening = [];
+        let images = [];
+        const platforms = [];
         if (layout) {
             try {
-                const image = await oci_layout_readLayoutImage(layout);
-                digest = image.digest;
-                hardening = await runHardeningChecks(layout, image, request.hardening);
+                images = await readLayoutImages(layout);
+                digest = images[0].digest;
+                const perPlatform = [];
+                for (const image of images) {
+                    const checks = await runHardeningChecks(layout, image, request.hardening);
+                    perPlatform.push(checks);
+                    platforms.push({
+                        platform: image.platform,
+                        digest: image.manifestDigest,
+                        passed: checks.every((check) => check.passed),
+                    });
+                }
+                hardening = mergePlatformChecks(perPlatform, images);
             }
             catch (error) {
-                if (error instanceof oci_layout_OciLayoutError)
+                if (error instanceof OciLayoutError)
                     throw new errors_UsageError(error.message);
                 throw error;
             }
@@ -41565,11 +41991,26 @@ async function scanImage(request, ports) {
         let cveSource = 'skipped';
         if (request.trivyReport) {
             vulnerabilities = await readTrivyReport(request.trivyReport);
+            if (images.length > 0) {
+                const text = await (0,promises_namespaceObject.readFile)(request.trivyReport, 'utf8');
+                assertReportMatches(trivyArtifact(text), {
+                    subject: request.image ?? request.oci ?? '',
+                    digest: images[0].digest,
+                    manifestDigests: images.map((image) => image.manifestDigest),
+                    configDigests: images.map((image) => image.configDigest),
+                }, request.trivyReport);
+            }
             cveSource = 'trivy-report';
         }
         else if (!request.skipCve && layout) {
-            vulnerabilities = (await runTrivy({ oci: layout }, ports.runner, ports.logger))
-                .vulnerabilities;
+            // Each platform's packages differ: Trivy scans every platform of an index.
+            const targets = images.length > 1 ? images.map((image) => image.platform) : [undefined];
+            vulnerabilities = [];
+            for (const platform of targets) {
+                const found = await runTrivy({ oci: layout, platform }, ports.runner, ports.logger);
+                vulnerabilities.push(...found.vulnerabilities);
+            }
+            vulnerabilities = uniqueVulnerabilities(vulnerabilities);
             cveSource = 'trivy';
         }
         const cve = vulnerabilities
@@ -41592,7 +42033,17 @@ async function scanImage(request, ports) {
             await writeAtomically(request.sarif, `${JSON.stringify(sarif, null, 2)}\n`);
             sarifFile = request.sarif;
         }
-        return { passed: failing === 0, subject, digest, cveSource, cve, hardening, failing, sarifFile };
+        return {
+            passed: failing === 0,
+            subject,
+            digest,
+            cveSource,
+            cve,
+            hardening,
+            platforms,
+            failing,
+            sarifFile,
+        };
     }
     finally {
         await cleanup?.();
@@ -41748,21 +42199,6 @@ class ActionInputs {
             return value;
         throw new errors_UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
     }
-    /**
-     * An input that replaced `formerName`: its value, else the former input's, in which
-     * case (and whenever the former name is set) a deprecation message is added to
-     * `deprecations` for the action to print as a warning.
-     */
-    renamed(name, formerName, deprecations) {
-        const value = this.optional(name);
-        const former = this.optional(formerName);
-        if (former !== undefined) {
-            deprecations.push(value === undefined
-                ? `input '${formerName}' is deprecated and will be removed in the next major release; rename it to '${name}'`
-                : `input '${formerName}' is deprecated and ignored because '${name}' is set; remove it`);
-        }
-        return value ?? former;
-    }
     /** A whole number of at least `min`. */
     integer(name, fallback, min) {
         const value = this.optional(name);
@@ -41783,27 +42219,28 @@ class ActionInputs {
 
 function parseInputs(env = process.env, workspace = process.cwd()) {
     const inputs = new ActionInputs(env);
-    const deprecations = [];
-    const path = (value) => value === undefined ? undefined : (0,external_node_path_namespaceObject.resolve)(workspace, value);
+    const path = (name) => {
+        const value = inputs.optional(name);
+        return value === undefined ? undefined : (0,external_node_path_namespaceObject.resolve)(workspace, value);
+    };
     const ignoreFile = inputs.optional('ignore-file') ?? defaultIgnoreFile;
     const budget = inputs.optional('size-budget') ?? '300';
     if (!/^\d+(\.\d+)?$/.test(budget) || Number(budget) <= 0) {
         throw new errors_UsageError(`input 'size-budget' is '${budget}': expected a size in MiB, e.g. 200`);
     }
     return {
-        oci: path(inputs.optional('oci')),
+        oci: path('oci'),
         image: inputs.optional('image'),
-        'trivy-report': path(inputs.optional('trivy-report')),
+        'trivy-report': path('trivy-report'),
         'report-at': inputs.oneOf('report-at', severities, 'LOW'),
         'fail-on': inputs.oneOf('fail-on', severities, 'HIGH'),
         'ignore-unfixed': inputs.boolean('ignore-unfixed', false),
         'ignore-file': (0,external_node_path_namespaceObject.resolve)(workspace, ignoreFile),
         ignoreFileExplicit: ignoreFile !== defaultIgnoreFile,
-        'sarif-file': path(inputs.renamed('sarif-file', 'sarif', deprecations)),
+        sarif: path('sarif'),
         'skip-cve': inputs.boolean('skip-cve', false),
         'size-budget': Math.round(Number(budget) * 1024 * 1024),
         'tls-verify': inputs.boolean('tls-verify', true),
-        deprecations,
     };
 }
 
@@ -41824,8 +42261,6 @@ const logger = {
 async function run() {
     try {
         const inputs = parseInputs(process.env, process.env.GITHUB_WORKSPACE || process.cwd());
-        for (const deprecation of inputs.deprecations)
-            warning(deprecation);
         const result = await scanImage({
             oci: inputs.oci,
             image: inputs.image,
@@ -41835,7 +42270,7 @@ async function run() {
             ignoreUnfixed: inputs['ignore-unfixed'],
             ignoreFile: inputs['ignore-file'],
             ignoreFileExplicit: inputs.ignoreFileExplicit,
-            sarif: inputs['sarif-file'],
+            sarif: inputs.sarif,
             skipCve: inputs['skip-cve'],
             tlsVerify: inputs['tls-verify'],
             hardening: {

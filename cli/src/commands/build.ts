@@ -77,7 +77,8 @@ builds of the same commit have the same digest. Scan the layout with
   --build-arg K=V        build argument (repeatable)
   --secret SPEC          id=NAME,src=PATH or id=NAME,env=VAR (repeatable; never stored in a layer)
   --target STAGE         Dockerfile stage to build
-  --platform P           e.g. linux/amd64
+  --platform P[,P]...    e.g. linux/amd64,linux/arm64: one OCI image index, one manifest
+                         per platform, its digest reproducible like a single image's
   --cache-from SPEC      buildx cache source, e.g. type=gha (repeatable)
   --cache-to SPEC        buildx cache destination, e.g. type=gha,mode=max (repeatable)
   --no-cache             rebuild every step, ignoring the layer cache

@@ -1,9 +1,14 @@
 import { resolve } from 'node:path'
-import { UsageError } from '../../../actions/lib/errors'
-import { nullLogger, spawnRunner, systemClock } from '../../../actions/lib/ports'
+import { oneLine, UsageError } from '../../../actions/lib/errors'
 import { registerSecret } from '../../../actions/lib/redaction'
+import { nullLogger, spawnRunner, systemClock } from '../../../actions/lib/ports'
+import { RegistryAuthError } from '../../../actions/lib/registry/credentials'
 import { parseRepository } from '../../../actions/lib/registry/image-reference'
-import { pushImage } from '../../../actions/lib/registry/push-image'
+import {
+  type PushResult,
+  pushImage,
+  RegistryPushError,
+} from '../../../actions/lib/registry/push-image'
 import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
 import type { CliIO, Command } from '../command'
 import { parseBoolean } from './flag-values'
@@ -19,27 +24,35 @@ async function readStdin(io: CliIO): Promise<string> {
 export const pushCommand: Command = {
   name: 'push',
   summary: 'Push the exact bytes of an OCI layout (the scanned image) to a registry',
-  usage: `Usage: golden-path push --oci DIR --image REPO [--tag T]... [--tls-verify true|false]
+  usage: `Usage: golden-path push --oci DIR --image REPO [--image REPO]... [--tag T]... [flags]
 
-Pushes the image in an OCI layout written by 'golden-path build' without
-rebuilding or recompressing it: the digest pushed is the digest built and
-scanned. Each tag is retried with backoff; the command succeeds only when
-every tag is in the registry with that digest.
+Pushes the image (or multi-platform index) in an OCI layout written by
+'golden-path build' without rebuilding or recompressing it: the digest pushed
+is the digest built and scanned, at every destination. Every destination's
+access is checked before any bytes move; retryable failures (5xx, resets,
+timeouts) are retried with backoff. The command succeeds only when every tag
+at every destination serves that digest.
+
+Credentials, first found wins: --username/--password-stdin (first --image's
+registry only), REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,
+$DOCKER_CONFIG/config.json, ~/.docker/config.json (auths, credHelpers and
+credsStore through docker-credential-<name> when installed).
 
   --oci DIR              OCI layout to push (required)
-  --image REPO           destination repository (required)
+  --image REPO           destination repository (required; repeatable: same digest everywhere)
   --tag T                tag to push (repeatable; default: the tag inside the layout)
   --tls-verify BOOL      verify the registry's TLS certificate (default true)
   --username U           registry user; the password is read from stdin (--password-stdin)
   --password-stdin       read the registry password from stdin
-  --attempts N           tries per tag (default 3)
+  --attempts N           tries per tag for retryable failures (default 3)
   --output text|json     how to print the result (default text)
 
-Exit codes: 0 pushed, 1 the push failed (the registry refused it or is unreachable), 2 usage error.`,
+Exit codes: 0 pushed everywhere, 1 a destination was not pushed (or refused the
+credentials), 2 usage error.`,
   async run(args, io) {
     const { values } = parseFlags('push', args, {
       oci: { type: 'string' },
-      image: { type: 'string' },
+      image: { type: 'string', multiple: true },
       tag: { type: 'string', multiple: true },
       'tls-verify': { type: 'string' },
       username: { type: 'string' },
@@ -51,42 +64,56 @@ Exit codes: 0 pushed, 1 the push failed (the registry refused it or is unreachab
     const oci = stringFlag(values, 'oci')
     if (!oci)
       throw new UsageError('--oci is required (the OCI layout written by golden-path build)')
-    const imageFlag = stringFlag(values, 'image')
-    if (!imageFlag)
+    const imageFlags = listFlag(values, 'image')
+    if (imageFlags.length === 0)
       throw new UsageError('--image is required (e.g. --image ghcr.io/example-org/app)')
-    const image = parseRepository(imageFlag, '--image')
+    const [image, ...additionalImages] = imageFlags.map((entry) =>
+      parseRepository(entry, '--image'),
+    )
     const attemptsFlag = stringFlag(values, 'attempts') ?? '3'
     if (!/^[1-9]\d*$/.test(attemptsFlag)) {
       throw new UsageError(`invalid --attempts '${attemptsFlag}': expected a whole number from 1`)
     }
     const layout = resolve(io.cwd, oci)
-    const password = values['password-stdin'] === true ? await readStdin(io) : undefined
-    registerSecret(password)
-    const result = await pushImage(
-      {
-        ociLayout: layout,
-        image,
-        tags: listFlag(values, 'tag'),
-        tlsVerify: parseBoolean('--tls-verify', stringFlag(values, 'tls-verify'), true),
-        username: stringFlag(values, 'username'),
-        password,
-        attempts: Number(attemptsFlag),
-        retryDelayMs: 2000,
-      },
-      {
-        runner: spawnRunner,
-        logger: {
-          ...nullLogger,
-          warning: (message) => io.stderr.write(`warning: ${message}\n`),
-        },
-        clock: systemClock,
-      },
-    )
-    io.stdout.write(
+    const render = (result: PushResult) =>
       output === 'json'
         ? `${JSON.stringify(result)}\n`
-        : `pushed ${result.imageRef}\n${result.references.map((reference) => `  tag: ${reference}`).join('\n')}\n`,
-    )
+        : `pushed ${result.imageRef}\n${result.references.map((reference) => `  tag: ${reference}`).join('\n')}\n`
+    const password = values['password-stdin'] === true ? await readStdin(io) : undefined
+    registerSecret(password)
+    let result: PushResult
+    try {
+      result = await pushImage(
+        {
+          ociLayout: layout,
+          image: image!,
+          additionalImages,
+          env: io.env,
+          tags: listFlag(values, 'tag'),
+          tlsVerify: parseBoolean('--tls-verify', stringFlag(values, 'tls-verify'), true),
+          username: stringFlag(values, 'username'),
+          password,
+          attempts: Number(attemptsFlag),
+          retryDelayMs: 2000,
+        },
+        {
+          runner: spawnRunner,
+          logger: {
+            ...nullLogger,
+            warning: (message) => io.stderr.write(`warning: ${message}\n`),
+          },
+          clock: systemClock,
+        },
+      )
+    } catch (error) {
+      if (!(error instanceof RegistryPushError || error instanceof RegistryAuthError)) throw error
+      io.stderr.write(`golden-path push: ${oneLine(error)}\n`)
+      if (output === 'json' && error instanceof RegistryPushError && error.result) {
+        io.stdout.write(`${JSON.stringify(error.result)}\n`)
+      }
+      return 1
+    }
+    io.stdout.write(render(result))
     return 0
   },
 }

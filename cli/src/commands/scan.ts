@@ -70,6 +70,7 @@ Exit codes: 0 passed, 1 gate failed, 2 usage, I/O or malformed input.`,
         sarif: path('sarif'),
         skipCve: values['skip-cve'] === true,
         tlsVerify: parseBoolean('--tls-verify', stringFlag(values, 'tls-verify'), true),
+        env: io.env,
         hardening: {
           sizeBudgetBytes: parseSizeBudget(
             '--size-budget',
