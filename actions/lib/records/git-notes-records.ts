@@ -251,7 +251,7 @@ async function readNotes(
     .map((line) => line.split(' ') as [string, string])
   if (pairs.length === 0) return []
   const batch = await run(
-    ['-C', gitDir, 'cat-file', '--batch'],
+    ['-C', gitDir, 'cat-file', '--batch', '--buffer'],
     `${pairs.map(([blob]) => blob).join('\n')}\n`,
   )
   if (batch.exitCode !== 0) {

@@ -1,0 +1,1 @@
+export const recordCommand = undefined as never

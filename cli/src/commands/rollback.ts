@@ -1,0 +1,1 @@
+export const rollbackCommand = undefined as never
