@@ -226,9 +226,9 @@ export function buildDoraReport(
     }
     const env = timed.record.environment
     if (environment !== undefined && env !== environment) continue
-    let list = byEnvironment.get(env)
-    if (!list) byEnvironment.set(env, (list = []))
-    list.push(timed)
+    const list = byEnvironment.get(env)
+    if (list) list.push(timed)
+    else byEnvironment.set(env, [timed])
   }
   const environments = [...byEnvironment.keys()].sort().map((env) => {
     const records = byEnvironment.get(env)!
