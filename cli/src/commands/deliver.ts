@@ -43,6 +43,7 @@ Flags:
   --argocd-token TOKEN      Argo CD API token (default $ARGOCD_AUTH_TOKEN)
   --argocd-insecure         accept a self-signed Argo CD certificate
   --verify-timeout SECONDS  how long to wait for Synced and Healthy at the bump commit (default 300)
+  --rollback-on-failure     when verify fails, put the last healthy image back and verify that
   --output text|json        report format (default text)
 
 Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
@@ -66,6 +67,7 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
       'argocd-token': { type: 'string' },
       'argocd-insecure': { type: 'boolean' },
       'verify-timeout': { type: 'string' },
+      'rollback-on-failure': { type: 'boolean' },
       output: { type: 'string' },
     })
     if (values.local !== true) {
@@ -108,6 +110,7 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
           argocdToken: stringFlag(values, 'argocd-token'),
           argocdInsecure: values['argocd-insecure'] === true,
           verifyTimeoutSeconds: stringFlag(values, 'verify-timeout'),
+          rollbackOnFailure: values['rollback-on-failure'] === true,
         },
         { runner: spawnRunner, clock: systemClock, logger, env: io.env },
       )
@@ -141,6 +144,31 @@ function renderText(result: LocalDeliveryResult): string {
   const skipped = report.steps.filter((step) => step.status === 'skipped')
   for (const step of skipped) lines.push('', `NOTICE: ${step.name} was skipped: ${step.detail}`)
   const failed = report.steps.find((step) => step.status === 'failed')
+  lines.push(...recordLines(result))
   lines.push('', failed ? `delivery failed at ${failed.name}` : 'delivered')
   return `${lines.join('\n')}\n`
+}
+
+/** What the delivery left in the GitOps repository's records, and the rollback if one ran. */
+function recordLines({ records }: LocalDeliveryResult): string[] {
+  if (!records) return []
+  const lines = [
+    '',
+    records.record
+      ? `record    ${records.record.outcome} on ${records.record.gitops.commit.slice(0, 12)} (refs/notes/golden-path)`
+      : `record    ${records.note}`,
+  ]
+  const rollback = records.rollback
+  if (rollback) {
+    const verdict =
+      rollback.verified === null
+        ? 'not verified'
+        : rollback.verified
+          ? 'verified Synced and Healthy'
+          : 'verification FAILED'
+    lines.push(
+      `rollback  ${rollback.commit ? `${rollback.from} → ${rollback.restoredDigest} at ${rollback.commit.slice(0, 12)}, ${verdict}` : 'FAILED'}: ${rollback.detail}`,
+    )
+  }
+  return lines
 }
