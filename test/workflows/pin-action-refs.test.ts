@@ -60,7 +60,7 @@ describe('release pinning of golden-path action references', () => {
   it('--check passes only when every reference is at the ref and every action folder exists', () => {
     pin(dir, '--repository', 'acme/golden-path', '--ref', 'v1.4.0', '.github/workflows')
     const names = new Set(
-      ['deliver.yml', 'pr-checks.yml', 'promote.yml'].flatMap((file) =>
+      ['deliver.yml', 'pr-checks.yml', 'promote.yml', 'dora.yml'].flatMap((file) =>
         references(dir, file).map((reference) => reference.split('/')[3].split('@')[0]),
       ),
     )

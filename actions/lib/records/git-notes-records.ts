@@ -153,6 +153,36 @@ export class GitNotesRecordStore {
     }
   }
 
+  /**
+   * When a GitOps commit was made (its committer time, RFC 3339): the moment a delivery
+   * changed the environment, for writers that know no earlier start.
+   */
+  async commitTime(commit: string): Promise<string> {
+    const scratch = await mkdtemp(join(tmpdir(), 'golden-path-records-'))
+    try {
+      await this.git(['init', '--quiet', '--bare', scratch])
+      const fetched = await this.run([
+        '-C',
+        scratch,
+        'fetch',
+        '--quiet',
+        '--depth=1',
+        '--no-tags',
+        '--',
+        this.location,
+        commit,
+      ])
+      if (fetched.exitCode !== 0) {
+        throw new UsageError(
+          `cannot fetch commit ${commit} of ${redact(this.repository)}: ${redact(lastLine(fetched.stderr))}`,
+        )
+      }
+      return (await this.git(['-C', scratch, 'show', '--no-patch', '--format=%cI', commit])).trim()
+    } finally {
+      await rm(scratch, { recursive: true, force: true })
+    }
+  }
+
   /** Writes (or replaces) the record on its GitOps commit. */
   write(record: DeliveryRecord): Promise<RecordWriteResult> {
     return this.update(record.gitops.commit, () => record)
