@@ -92,14 +92,16 @@ describe('delivery records as git notes', () => {
     }
   }, 60_000)
 
-  it('reads the records of a checkout and of a URL (file://) alike', async () => {
+  it('reads the records of a checkout from its origin, as bump pushes there, and a file:// URL alike', async () => {
     const { bare, commits } = bareRepository()
     await new GitNotesRecordStore(bare, ports).write(recordOn(commits[0]!, 7))
     const checkout = join(bare, '..', 'checkout')
+    // A plain clone fetches no notes: the records are read from where it was cloned from.
     git(join(bare, '..'), ['clone', '--quiet', bare, checkout])
-    git(checkout, ['fetch', '--quiet', 'origin', `${recordNotesRef}:${recordNotesRef}`])
     expect(await new GitNotesRecordStore(checkout, ports).readAll()).toHaveLength(1)
-    expect(await new GitNotesRecordStore(`file://${bare}`, ports).readAll()).toHaveLength(1)
+    await new GitNotesRecordStore(checkout, ports).write(recordOn(commits[1]!, 8))
+    expect(git(bare, ['notes', '--ref', recordNotesRef, 'list']).split('\n')).toHaveLength(2)
+    expect(await new GitNotesRecordStore(`file://${bare}`, ports).readAll()).toHaveLength(2)
   })
 
   it('updates a failed record to rolled-back from the latest ref', async () => {

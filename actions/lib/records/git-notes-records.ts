@@ -58,8 +58,9 @@ const commitPattern = /^[0-9a-f]{40}$/
  */
 export class GitNotesRecordStore {
   private readonly env: NodeJS.ProcessEnv
-  private readonly location: string
-  private readonly local: boolean
+  private location: string
+  private local: boolean
+  private resolved = false
 
   constructor(
     readonly repository: string,
@@ -103,6 +104,25 @@ export class GitNotesRecordStore {
     return result.stdout
   }
 
+  /**
+   * A checkout stands for the repository it was cloned from, as bump treats it: records
+   * are read from and pushed to its origin, where Argo CD and every other writer see them.
+   * A bare repository, or a checkout without an origin, is used as it is.
+   */
+  private async resolveLocation(): Promise<void> {
+    if (this.resolved || !this.local) return
+    this.resolved = true
+    const bare = await this.run(['-C', this.location, 'rev-parse', '--is-bare-repository'])
+    if (bare.exitCode !== 0 || bare.stdout.trim() === 'true') return
+    const origin = await this.run(['-C', this.location, 'remote', 'get-url', 'origin'])
+    if (origin.exitCode !== 0 || origin.stdout.trim() === '') return
+    const url = origin.stdout.trim()
+    const relative =
+      !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/]+@[^/]+:/.test(url) && !isAbsolute(url)
+    this.location = relative ? resolve(this.location, url) : url
+    this.local = existsSync(this.location)
+  }
+
   /** A scratch bare repository holding the remote's notes ref (or none, when it has none yet). */
   private async fetchNotes(scratch: string): Promise<void> {
     const fetched = await this.run([
@@ -130,6 +150,7 @@ export class GitNotesRecordStore {
    * names the note blobs, one `cat-file --batch` prints them all.
    */
   async readAll(): Promise<StoredNote[]> {
+    await this.resolveLocation()
     let gitDir: string
     let scratch: string | undefined
     if (this.local) {
@@ -158,6 +179,7 @@ export class GitNotesRecordStore {
    * changed the environment, for writers that know no earlier start.
    */
   async commitTime(commit: string): Promise<string> {
+    await this.resolveLocation()
     const scratch = await mkdtemp(join(tmpdir(), 'golden-path-records-'))
     try {
       await this.git(['init', '--quiet', '--bare', scratch])
@@ -200,6 +222,7 @@ export class GitNotesRecordStore {
     if (!commitPattern.test(commit)) {
       throw new UsageError(`'${commit}' is not a full 40-character commit id`)
     }
+    await this.resolveLocation()
     const maxAttempts = this.options.maxAttempts ?? defaultMaxAttempts
     const scratch = await mkdtemp(join(tmpdir(), 'golden-path-records-'))
     try {
