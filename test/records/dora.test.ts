@@ -226,6 +226,7 @@ describe('golden-path dora', () => {
   it('prints a readable text report', async () => {
     const bare = fixture()
     const run = await dora(['--repo', bare, '--environment', 'prod', '--since', '7d'])
+    expect(run.stdout).toMatch(/Deployment frequency\s+0.57\/day \(6 deployments\)\s+high/)
     expect(run.stdout).toMatch(/Change failure rate\s+33.3% \(2 of 6\)\s+low/)
     expect(run.stdout).toMatch(
       /Failed deployment recovery time\s+median 30m, 1 unrecovered\s+elite/,

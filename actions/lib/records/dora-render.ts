@@ -27,7 +27,7 @@ function rows(metrics: DoraMetrics): [string, string, string][] {
   return [
     [
       'Deployment frequency',
-      `${round(metrics.deploymentsPerDay * 100) / 100}/day (${metrics.deployments} deployments)`,
+      `${Number(metrics.deploymentsPerDay.toFixed(2))}/day (${metrics.deployments} deployments)`,
       metrics.levels.deploymentFrequency,
     ],
     [
