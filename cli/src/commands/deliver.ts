@@ -155,7 +155,7 @@ function recordLines({ records }: LocalDeliveryResult): string[] {
   const lines = [
     '',
     records.record
-      ? `record    ${records.record.outcome} on ${records.record.gitops.commit.slice(0, 12)} (refs/notes/golden-path)`
+      ? `record    ${records.rollback?.commit ? 'rolled-back' : records.record.outcome} on ${records.record.gitops.commit.slice(0, 12)} (refs/notes/golden-path)`
       : `record    ${records.note}`,
   ]
   const rollback = records.rollback
