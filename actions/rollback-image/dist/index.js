@@ -41836,6 +41836,7 @@ class GitNotesRecordStore {
     env;
     location;
     local;
+    resolved = false;
     constructor(repository, ports, options = {}) {
         this.repository = repository;
         this.ports = ports;
@@ -41872,6 +41873,26 @@ class GitNotesRecordStore {
         }
         return result.stdout;
     }
+    /**
+     * A checkout stands for the repository it was cloned from, as bump treats it: records
+     * are read from and pushed to its origin, where Argo CD and every other writer see them.
+     * A bare repository, or a checkout without an origin, is used as it is.
+     */
+    async resolveLocation() {
+        if (this.resolved || !this.local)
+            return;
+        this.resolved = true;
+        const bare = await this.run(['-C', this.location, 'rev-parse', '--is-bare-repository']);
+        if (bare.exitCode !== 0 || bare.stdout.trim() === 'true')
+            return;
+        const origin = await this.run(['-C', this.location, 'remote', 'get-url', 'origin']);
+        if (origin.exitCode !== 0 || origin.stdout.trim() === '')
+            return;
+        const url = origin.stdout.trim();
+        const relative = !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/]+@[^/]+:/.test(url) && !(0,external_node_path_namespaceObject.isAbsolute)(url);
+        this.location = relative ? (0,external_node_path_namespaceObject.resolve)(this.location, url) : url;
+        this.local = (0,external_node_fs_namespaceObject.existsSync)(this.location);
+    }
     /** A scratch bare repository holding the remote's notes ref (or none, when it has none yet). */
     async fetchNotes(scratch) {
         const fetched = await this.run([
@@ -41897,6 +41918,7 @@ class GitNotesRecordStore {
      * names the note blobs, one `cat-file --batch` prints them all.
      */
     async readAll() {
+        await this.resolveLocation();
         let gitDir;
         let scratch;
         if (this.local) {
@@ -41925,6 +41947,7 @@ class GitNotesRecordStore {
      * changed the environment, for writers that know no earlier start.
      */
     async commitTime(commit) {
+        await this.resolveLocation();
         const scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'golden-path-records-'));
         try {
             await this.git(['init', '--quiet', '--bare', scratch]);
@@ -41961,6 +41984,7 @@ class GitNotesRecordStore {
         if (!commitPattern.test(commit)) {
             throw new errors_UsageError(`'${commit}' is not a full 40-character commit id`);
         }
+        await this.resolveLocation();
         const maxAttempts = this.options.maxAttempts ?? defaultMaxAttempts;
         const scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'golden-path-records-'));
         try {
