@@ -9,6 +9,8 @@ import {
   recordNotesRef,
 } from '../../actions/lib/records/delivery-record'
 import { GitNotesRecordStore } from '../../actions/lib/records/git-notes-records'
+import { GitHttpServer } from '../bump/git-http-server'
+import { runCli } from '../support/cli-io'
 import { commitFiles, git, gitEnv } from '../support/git-project'
 import { digestOf, expectValidRecord, hex40 } from './record-fixtures'
 
@@ -140,4 +142,48 @@ describe('delivery records as git notes', () => {
       /cannot read refs\/notes\/golden-path of file:\/\//,
     )
   })
+
+  it('writes and reads records over smart HTTP with a token, which no message ever shows', async () => {
+    const { bare, commits } = bareRepository()
+    const server = new GitHttpServer(join(bare, '..'), 'notes-token')
+    await server.start()
+    try {
+      const url = `${server.url}/gitops.git`
+      await new GitNotesRecordStore(url, ports, { token: 'notes-token' }).write(
+        recordOn(commits[0]!, 3),
+      )
+      expect(git(bare, ['notes', '--ref', recordNotesRef, 'list'])).toContain(commits[0])
+      const run = await runCli(
+        [
+          'dora',
+          '--repo',
+          url,
+          '--token',
+          'notes-token',
+          '--since',
+          '2026-11-01',
+          '--until',
+          '2026-11-08',
+          '--output',
+          'json',
+        ],
+        process.cwd(),
+        gitEnv(),
+      )
+      expect(run.code).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject([{ environment: 'dev', deployments: 1 }])
+      const denied = await runCli(
+        ['dora', '--repo', url, '--token', 'wrong-token'],
+        process.cwd(),
+        gitEnv(),
+      )
+      expect(denied.code).toBe(2)
+      expect(denied.stderr.trim().split('\n')).toHaveLength(1)
+      expect(denied.stderr).toContain('cannot read refs/notes/golden-path')
+      expect(denied.stderr).not.toContain('wrong-token')
+      expect(server.authorizations.length).toBeGreaterThan(0)
+    } finally {
+      await server.stop()
+    }
+  }, 60_000)
 })
