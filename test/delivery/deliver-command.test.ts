@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CliIO } from '../../cli/src/command'
 import { main } from '../../cli/src/main'
+import { expectValidRecord } from '../records/record-fixtures'
 import { freeLoopbackPort as freePort } from '../support/free-port'
 import { standinBaseImages } from '../support/standin-images'
 
@@ -112,6 +113,33 @@ describe('golden-path deliver', () => {
     ).stdout
     expect(overlay).toContain(`newName: ${registry}/example-org/golden-path-reference-service`)
     expect(overlay).toContain(digest)
+    // The delivery record: a git note on the bump commit, healthy but not verified (no Argo CD).
+    const bumped = spawnSync('git', ['--git-dir', gitops, 'rev-parse', 'main'], {
+      encoding: 'utf8',
+    })
+    const note = spawnSync(
+      'git',
+      [
+        '--git-dir',
+        gitops,
+        'notes',
+        '--ref',
+        'refs/notes/golden-path',
+        'show',
+        bumped.stdout.trim(),
+      ],
+      { encoding: 'utf8' },
+    ).stdout
+    const record = JSON.parse(note)
+    expectValidRecord(record)
+    expect(record).toMatchObject({
+      environment: 'dev',
+      trigger: 'delivery',
+      outcome: 'healthy',
+      verified: false,
+    })
+    expect(record.image.digest).toBe(digest)
+    expect(text).toMatch(/^record {4}healthy on [0-9a-f]{12} \(refs\/notes\/golden-path\)$/m)
     // The registry was stopped at the end of the run; its storage holds the pushed manifest.
     await expect(fetch(`http://${registry}/v2/`)).rejects.toThrow()
     expect(

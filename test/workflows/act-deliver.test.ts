@@ -10,6 +10,7 @@ import {
   startLoopbackRegistry,
 } from '../../actions/lib/delivery/loopback-registry'
 import { spawnRunner, systemClock } from '../../actions/lib/ports'
+import { expectValidRecord } from '../records/record-fixtures'
 import type { AppMoment } from '../support/argocd-fixtures'
 import { appName } from '../support/argocd-fixtures'
 import { scenario } from '../support/argocd-scenarios'
@@ -205,5 +206,22 @@ describe('deliver.yml in local mode through act', () => {
     })
     expect(manifest.status).toBe(200)
     expect(run.output).toContain(`pushed ${digest}, the digest the scan gate passed`)
+  })
+
+  it('wrote the delivery record of the bump commit: verified healthy, with the pushed digest', () => {
+    const head = git(gitopsPath, 'rev-parse', 'refs/heads/main')
+    const record = JSON.parse(
+      git(gitopsPath, 'notes', '--ref', 'refs/notes/golden-path', 'show', head),
+    )
+    expectValidRecord(record)
+    const overlay = git(gitopsPath, 'show', `${head}:manifests/overlays/dev/kustomization.yaml`)
+    expect(record).toMatchObject({
+      trigger: 'delivery',
+      outcome: 'healthy',
+      verified: true,
+      gitops: { commit: head, path: 'manifests/overlays/dev' },
+    })
+    expect(overlay).toContain(record.image.digest)
+    expect(run.output).toMatch(/golden-path deliver\/record the delivery\s*\] 🏁 {2}Job succeeded/)
   })
 })

@@ -2,6 +2,11 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { BuildProgress } from '../build/build-progress'
 import type { Clock, CommandRunner, Logger } from '../ports'
+import {
+  type DeliveryRecording,
+  recordDelivery,
+  verifyWithStep,
+} from '../records/delivery-recording'
 import type { Severity } from '../scan/severity'
 import { type DeliveryReport, type DeliveryStep, runDelivery } from './delivery-pipeline'
 import { type GitOpsBumpTarget, preflightGitOps } from './gitops-preflight'
@@ -67,6 +72,8 @@ export interface LocalDeliveryOptions {
   argocdToken?: string
   argocdInsecure?: boolean
   verifyTimeoutSeconds?: string
+  /** When verify fails: put the last healthy image back and verify that (default false). */
+  rollbackOnFailure?: boolean
 }
 
 export interface LocalDeliveryResult {
@@ -74,6 +81,8 @@ export interface LocalDeliveryResult {
   registry: { address: string; started: boolean; storageDir: string }
   gitops: GitOpsRepository & { overlay: string; target: GitOpsBumpTarget }
   test: TestCommand
+  /** The delivery record written to the GitOps repository, and the rollback if one ran. */
+  records?: DeliveryRecording
 }
 
 export interface LocalDeliveryPorts {
@@ -169,9 +178,22 @@ export async function deliverLocally(
       bumpStep({ ...gitopsOptions, target }, ports),
       verify,
     ]
+    const startedAt = ports.clock.now()
     const report = await runDelivery(steps, { image }, ports)
+    const records = await recordDelivery(
+      report,
+      {
+        ...gitopsOptions,
+        startedAt,
+        sourceDirectory: options.cwd,
+        rollbackOnFailure: options.rollbackOnFailure ?? false,
+        verifyCommit: options.argocdServer ? verifyWithStep(verify, image) : undefined,
+      },
+      ports,
+    )
     return {
       report,
+      records,
       registry: { address: registry.address, started: registry.started, storageDir },
       gitops: { ...gitops, overlay: options.gitopsPath, target },
       test,

@@ -59,6 +59,7 @@ Flags:
   --argocd-token TOKEN      Argo CD API token (default $ARGOCD_AUTH_TOKEN)
   --argocd-insecure         accept a self-signed Argo CD certificate
   --verify-timeout SECONDS  how long to wait for Synced and Healthy at the bump commit (default 300)
+  --rollback-on-failure     when verify fails, put the last healthy image back and verify that
   --output text|json        report format (default text)
 
 Before anything is built, deliver checks that the delivery can complete: how the
@@ -91,6 +92,7 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error (nothing built
       'argocd-token': { type: 'string' },
       'argocd-insecure': { type: 'boolean' },
       'verify-timeout': { type: 'string' },
+      'rollback-on-failure': { type: 'boolean' },
       output: { type: 'string' },
     })
     const testCommand = stringFlag(values, 'test-command')
@@ -166,6 +168,7 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error (nothing built
           argocdToken: stringFlag(values, 'argocd-token'),
           argocdInsecure: values['argocd-insecure'] === true,
           verifyTimeoutSeconds: stringFlag(values, 'verify-timeout'),
+          rollbackOnFailure: values['rollback-on-failure'] === true,
         },
         {
           runner: spawnRunner,
@@ -206,6 +209,31 @@ function renderText(result: LocalDeliveryResult): string {
   const skipped = report.steps.filter((step) => step.status === 'skipped')
   for (const step of skipped) lines.push('', `NOTICE: ${step.name} was skipped: ${step.detail}`)
   const failed = report.steps.find((step) => step.status === 'failed')
+  lines.push(...recordLines(result))
   lines.push('', failed ? `delivery failed at ${failed.name}` : 'delivered')
   return `${lines.join('\n')}\n`
+}
+
+/** What the delivery left in the GitOps repository's records, and the rollback if one ran. */
+function recordLines({ records }: LocalDeliveryResult): string[] {
+  if (!records) return []
+  const lines = [
+    '',
+    records.record
+      ? `record    ${records.rollback?.commit ? 'rolled-back' : records.record.outcome} on ${records.record.gitops.commit.slice(0, 12)} (refs/notes/golden-path)`
+      : `record    ${records.note}`,
+  ]
+  const rollback = records.rollback
+  if (rollback) {
+    const verdict =
+      rollback.verified === null
+        ? 'not verified'
+        : rollback.verified
+          ? 'verified Synced and Healthy'
+          : 'verification FAILED'
+    lines.push(
+      `rollback  ${rollback.commit ? `${rollback.from} → ${rollback.restoredDigest} at ${rollback.commit.slice(0, 12)}, ${verdict}` : 'FAILED'}: ${rollback.detail}`,
+    )
+  }
+  return lines
 }

@@ -12,5 +12,8 @@ export const commands: readonly CommandEntry[] = [
   { name: 'validate', load: async () => (await import('./validate')).validateCommand },
   { name: 'bump', load: async () => (await import('./bump')).bumpCommand },
   { name: 'verify', load: async () => (await import('./verify')).verifyCommand },
+  { name: 'dora', load: async () => (await import('./dora')).doraCommand },
+  { name: 'rollback', load: async () => (await import('./rollback')).rollbackCommand },
+  { name: 'record', load: async () => (await import('./record')).recordCommand },
   { name: 'version', load: async () => (await import('./version')).versionCommand },
 ]
