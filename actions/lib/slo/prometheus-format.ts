@@ -16,7 +16,8 @@ const millisecondsPer = {
 
 type DurationUnit = keyof typeof millisecondsPer
 
-const durationPattern = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/
+const durationPattern =
+  /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/
 
 /**
  * A Prometheus duration (`5m`, `1h30m`, `30d`) in milliseconds, or undefined when the text is

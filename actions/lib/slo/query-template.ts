@@ -35,7 +35,8 @@ function unbalanced(query: string): string | undefined {
     const character = query[index]
     if (character === '"' || character === "'" || character === '`') {
       const end = findQuoteEnd(query, index)
-      if (end === -1) return `unterminated string starting ${character}${query.slice(index + 1, index + 20)}`
+      if (end === -1)
+        return `unterminated string starting ${character}${query.slice(index + 1, index + 20)}`
       index = end
     } else if (character === '#') {
       const end = query.indexOf('\n', index)

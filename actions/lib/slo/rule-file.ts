@@ -14,7 +14,11 @@ export interface RuleFileOptions {
 }
 
 function sorted(map: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.keys(map).sort().map((key) => [key, map[key]]))
+  return Object.fromEntries(
+    Object.keys(map)
+      .sort()
+      .map((key) => [key, map[key]]),
+  )
 }
 
 /** A rule with its keys in Prometheus' own order and its label maps sorted, as sloth writes them. */

@@ -7,7 +7,12 @@ import {
   type Severity,
   type SloPeriod,
 } from './alert-windows'
-import { formatGoFixed, formatGoFloat, formatPrometheusDuration, labelFilter } from './prometheus-format'
+import {
+  formatGoFixed,
+  formatGoFloat,
+  formatPrometheusDuration,
+  labelFilter,
+} from './prometheus-format'
 import { renderQueryTemplate } from './query-template'
 import type { AlertSettings, ServiceLevelObjective, SloSpec } from './spec'
 
@@ -202,7 +207,8 @@ function alerts(context: SloContext): AlertingRule[] {
   const rules: AlertingRule[] = []
   const page = slo.alerting.pageAlert
   const ticket = slo.alerting.ticketAlert
-  if (!page.disable) rules.push(alertRule(context, 'page', page, windows.page.quick, windows.page.slow))
+  if (!page.disable)
+    rules.push(alertRule(context, 'page', page, windows.page.quick, windows.page.slow))
   if (!ticket.disable) {
     rules.push(alertRule(context, 'ticket', ticket, windows.ticket.quick, windows.ticket.slow))
   }

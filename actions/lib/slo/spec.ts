@@ -101,7 +101,14 @@ function isRecord(value: unknown): value is Json {
  */
 export function parseSloSpec(text: string, file: string): SloSpec {
   const chunks = splitDocuments(text).filter((chunk) => chunk.text.trim() !== '')
-  if (chunks.length === 0) throw new SloSpecError(file, [{ line: 1, column: 1, message: 'the spec is empty: expected version: "prometheus/v1", service and slos' }])
+  if (chunks.length === 0)
+    throw new SloSpecError(file, [
+      {
+        line: 1,
+        column: 1,
+        message: 'the spec is empty: expected version: "prometheus/v1", service and slos',
+      },
+    ])
   const [chunk] = chunks
   if (chunks.length > 1) {
     throw new SloSpecError(file, [
@@ -151,7 +158,12 @@ function unknownKeys(value: Json, pointer: string, allowed: readonly string[], r
   }
 }
 
-function stringMap(value: unknown, pointer: string, what: string, report: Report): Record<string, string> {
+function stringMap(
+  value: unknown,
+  pointer: string,
+  what: string,
+  report: Report,
+): Record<string, string> {
   if (value === undefined || value === null) return {}
   if (!isRecord(value)) {
     report(pointer, `${what} must be a map of names to strings`)
@@ -229,7 +241,11 @@ function refusePlugins(value: unknown, pointer: string, report: Report) {
   }
 }
 
-function readSlo(entry: unknown, pointer: string, report: Report): ServiceLevelObjective | undefined {
+function readSlo(
+  entry: unknown,
+  pointer: string,
+  report: Report,
+): ServiceLevelObjective | undefined {
   if (!isRecord(entry)) {
     report(pointer, 'each SLO must be a map with name, objective, sli and alerting')
     return undefined
@@ -253,7 +269,10 @@ function readSlo(entry: unknown, pointer: string, report: Report): ServiceLevelO
         : `objective must be a number, e.g. 99.9 (got '${String(objective)}')`,
     )
   } else if (objective <= 0 || objective > 100) {
-    report(`${pointer}/objective`, `objective ${objective} is out of range: a percentage greater than 0 and at most 100, e.g. 99.9`)
+    report(
+      `${pointer}/objective`,
+      `objective ${objective} is out of range: a percentage greater than 0 and at most 100, e.g. 99.9`,
+    )
   }
   const description = entry.description
   if (description !== undefined && description !== null && typeof description !== 'string') {
@@ -288,9 +307,17 @@ function readQuery(container: Json, key: string, pointer: string, report: Report
   return query
 }
 
-function readSli(value: unknown, pointer: string, parent: string, report: Report): ServiceLevelObjective['sli'] | undefined {
+function readSli(
+  value: unknown,
+  pointer: string,
+  parent: string,
+  report: Report,
+): ServiceLevelObjective['sli'] | undefined {
   if (value === undefined || value === null) {
-    report(parent, 'missing sli: give sli.events (error_query and total_query) or sli.raw (error_ratio_query)')
+    report(
+      parent,
+      'missing sli: give sli.events (error_query and total_query) or sli.raw (error_ratio_query)',
+    )
     return undefined
   }
   if (!isRecord(value)) {
@@ -306,7 +333,9 @@ function readSli(value: unknown, pointer: string, parent: string, report: Report
     )
     return undefined
   }
-  const kinds = ['events', 'raw'].filter((kind) => value[kind] !== undefined && value[kind] !== null)
+  const kinds = ['events', 'raw'].filter(
+    (kind) => value[kind] !== undefined && value[kind] !== null,
+  )
   if (kinds.length !== 1) {
     report(
       pointer,
@@ -330,7 +359,10 @@ function readSli(value: unknown, pointer: string, parent: string, report: Report
   const errorQuery = readQuery(body, 'error_query', at, report)
   const totalQuery = readQuery(body, 'total_query', at, report)
   if (errorQuery !== '' && errorQuery === totalQuery) {
-    report(`${at}/total_query`, 'error_query and total_query are the same query: the error ratio would always be 1')
+    report(
+      `${at}/total_query`,
+      'error_query and total_query are the same query: the error ratio would always be 1',
+    )
   }
   return { events: { errorQuery, totalQuery } }
 }
@@ -352,10 +384,18 @@ function readAlert(value: unknown, pointer: string, report: Report): AlertSettin
   }
 }
 
-function readAlerting(value: unknown, pointer: string, parent: string, report: Report): Alerting | undefined {
+function readAlerting(
+  value: unknown,
+  pointer: string,
+  parent: string,
+  report: Report,
+): Alerting | undefined {
   const alerting = value === undefined || value === null ? {} : value
   if (!isRecord(alerting)) {
-    report(pointer, 'alerting must be a map with name, labels, annotations, page_alert and ticket_alert')
+    report(
+      pointer,
+      'alerting must be a map with name, labels, annotations, page_alert and ticket_alert',
+    )
     return undefined
   }
   unknownKeys(alerting, pointer, knownKeys.alerting, report)
@@ -369,6 +409,7 @@ function readAlerting(value: unknown, pointer: string, parent: string, report: R
     report(
       value === undefined || value === null ? parent : pointer,
       'missing alerting.name: the page and ticket alerts need a name (or disable both)',
+      'key',
     )
   }
   return {

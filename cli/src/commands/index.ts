@@ -12,5 +12,6 @@ export const commands: readonly CommandEntry[] = [
   { name: 'validate', load: async () => (await import('./validate')).validateCommand },
   { name: 'bump', load: async () => (await import('./bump')).bumpCommand },
   { name: 'verify', load: async () => (await import('./verify')).verifyCommand },
+  { name: 'slo', load: async () => (await import('./slo')).sloCommand },
   { name: 'version', load: async () => (await import('./version')).versionCommand },
 ]
