@@ -54,7 +54,7 @@ describe('the SLO rules and scrape config in manifests/base', () => {
     const monitor = findObject(objects, 'ServiceMonitor')
     const service = findObject(objects, 'Service')
     for (const [name, value] of Object.entries(monitor.spec.selector.matchLabels)) {
-      expect(service.metadata.labels[name], name).toBe(value)
+      expect(service.metadata.labels?.[name], name).toBe(value)
     }
     const portNames = service.spec.ports.map((port: { name: string }) => port.name)
     expect(portNames).toContain(monitor.spec.endpoints[0].port)

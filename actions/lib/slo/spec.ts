@@ -59,7 +59,8 @@ export class SloSpecError extends UsageError {
     readonly problems: SpecProblem[],
   ) {
     const [first] = problems
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''
+    const others = problems.length - 1
+    const more = others > 0 ? ` (and ${others} more problem${others === 1 ? '' : 's'})` : ''
     super(`${file}:${first.line}:${first.column}: ${first.message}${more}`)
     this.name = 'SloSpecError'
   }
