@@ -1,10 +1,13 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
 import { runCli } from '../support/cli-io'
 import { freeLoopbackPort } from '../support/free-port'
 import { ensureServiceBuilt, type ServiceProcess, startService } from '../support/service-process'
+import { readOutputs, stepFiles } from '../support/step-files'
 import { generateLoad, type PrometheusProcess, startPrometheus } from './prometheus-process'
 
 // The real thing end to end: the reference service (service/dist) with fault injection, scraped
@@ -185,6 +188,59 @@ describe('slo gate against a real Prometheus scraping the reference service', ()
     const result = await gate('--spec', spec('svc-high'), '--window', '1m', '--token', token)
     expect(result.code).toBe(1)
     expect(result.stdout + result.stderr).not.toContain(token)
+  })
+
+  it('decides the same in the slo-gate action (its committed bundle), with outputs and a summary', () => {
+    const actionYaml = parse(readFileSync(join(repoRoot, 'actions/slo-gate/action.yml'), 'utf8'))
+    const runAction = (inputs: Record<string, string>) => {
+      const files = stepFiles(mkdtempSync(join(work, 'step-')))
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        GITHUB_WORKSPACE: work,
+        GITHUB_OUTPUT: files.output,
+        GITHUB_STEP_SUMMARY: files.summary,
+      }
+      // The runner passes every declared input, with its default when the workflow gives none.
+      for (const [name, spec] of Object.entries(
+        actionYaml.inputs as Record<string, { default?: string }>,
+      )) {
+        env[`INPUT_${name.toUpperCase()}`] = inputs[name] ?? spec.default ?? ''
+      }
+      const run = spawnSync(process.execPath, [join(repoRoot, 'actions/slo-gate/dist/index.js')], {
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      })
+      return {
+        code: run.status,
+        stdout: run.stdout,
+        outputs: readOutputs(files.output),
+        summary: readFileSync(files.summary, 'utf8'),
+      }
+    }
+    const pass = runAction({
+      prometheus: prometheus.url,
+      spec: 'svc-low.yaml',
+      window: '1m',
+      token: 'action-token-abcdef',
+    })
+    expect(pass.code, pass.stdout).toBe(0)
+    expect(pass.outputs.ok).toBe('true')
+    expect(JSON.parse(pass.outputs.result).slos).toHaveLength(2)
+    expect(pass.summary).toContain('SLO gate passed')
+    // Only the runner's mask command carries it, so the runner hides it everywhere else.
+    expect(pass.stdout.split('\n').filter((line) => line.includes('action-token-abcdef'))).toEqual([
+      '::add-mask::action-token-abcdef',
+    ])
+    const fail = runAction({ prometheus: prometheus.url, spec: 'svc-high.yaml', window: '1m' })
+    expect(fail.code).toBe(1)
+    expect(fail.outputs.ok).toBe('false')
+    expect(fail.stdout).toMatch(
+      /::error::slo-gate: requests-availability: burn rate \d+(\.\d+)? over 1m exceeds 1/,
+    )
+    const usage = runAction({ prometheus: prometheus.url, spec: 'svc-low.yaml', window: 'an hour' })
+    expect(usage.code).toBe(1)
+    expect(usage.stdout).toContain("::error::slo-gate: invalid input 'window' 'an hour'")
   })
 
   it('exits 2 when Prometheus cannot be reached, naming the URL and not its credentials', async () => {

@@ -9,15 +9,13 @@ import {
   gateResultJson,
   renderGateText,
   runSloGate,
-  selectSlos,
 } from '../../../actions/lib/slo/gate'
+import { parseGateSettings, tokenMask } from '../../../actions/lib/slo/gate-settings'
 import {
   PrometheusClient,
   PrometheusQueryError,
   PrometheusUnavailableError,
-  prometheusTarget,
 } from '../../../actions/lib/slo/prometheus-client'
-import { parsePrometheusDuration } from '../../../actions/lib/slo/prometheus-format'
 import { renderRuleFile, ruleFormats } from '../../../actions/lib/slo/rule-file'
 import { generateRuleGroups } from '../../../actions/lib/slo/rules'
 import { loadSloSpec } from '../../../actions/lib/slo/spec-file'
@@ -75,35 +73,6 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
-function durationFlag(
-  flag: string,
-  value: string | undefined,
-  fallback: string,
-): { text: string; ms: number } {
-  const text = value ?? fallback
-  const ms = parsePrometheusDuration(text)
-  if (ms === undefined || ms <= 0) {
-    throw new UsageError(
-      `invalid --${flag} '${text}': expected a Prometheus duration such as 5m, 1h or 1d`,
-    )
-  }
-  return { text, ms }
-}
-
-function numberFlag(
-  flag: string,
-  value: string | undefined,
-  check: (n: number) => boolean,
-  expected: string,
-): number | undefined {
-  if (value === undefined) return undefined
-  const number = Number(value)
-  if (value.trim() === '' || !Number.isFinite(number) || !check(number)) {
-    throw new UsageError(`invalid --${flag} '${value}': expected ${expected}`)
-  }
-  return number
-}
-
 async function rules(args: string[], io: CliIO): Promise<number> {
   const { values } = parseFlags('slo rules', args, {
     spec: { type: 'string' },
@@ -148,54 +117,27 @@ async function gate(args: string[], io: CliIO): Promise<number> {
     output: { type: 'string' },
   })
   const output = oneOf('output', stringFlag(values, 'output'), ['text', 'json'], 'text')
-  const url = stringFlag(values, 'prometheus')
-  if (url === undefined)
-    throw new UsageError('missing --prometheus URL: the Prometheus that scrapes the service')
-  const specPath = stringFlag(values, 'spec')
-  if (specPath === undefined)
-    throw new UsageError('missing --spec FILE: the sloth prometheus/v1 spec')
-  const token = stringFlag(values, 'token') ?? io.env.PROMETHEUS_TOKEN
-  let target: ReturnType<typeof prometheusTarget>
-  try {
-    target = prometheusTarget(url, token)
-  } catch (error) {
-    // The URL may carry credentials: name the flag, never echo the value.
-    throw new UsageError(`invalid --prometheus: ${(error as Error).message}`)
-  }
-  const window = durationFlag('window', stringFlag(values, 'window'), gateDefaults.window)
-  const period = oneOf('period', stringFlag(values, 'period'), supportedPeriods, '30d')
-  const maxBurnRate =
-    numberFlag(
-      'max-burn-rate',
-      stringFlag(values, 'max-burn-rate'),
-      (n) => n >= 0,
-      'a number of 0 or more, e.g. 1 or 14.4',
-    ) ?? gateDefaults.maxBurnRate
-  const minBudgetRemaining = numberFlag(
-    'min-budget-remaining',
-    stringFlag(values, 'min-budget-remaining'),
-    (n) => n >= 0 && n <= 1,
-    'a share of the budget from 0 to 1, e.g. 0.25',
+  const text = (name: string) => stringFlag(values, name)
+  const settings = parseGateSettings(
+    {
+      prometheus: text('prometheus'),
+      spec: text('spec'),
+      slo: text('slo'),
+      window: text('window'),
+      'max-burn-rate': text('max-burn-rate'),
+      'min-budget-remaining': text('min-budget-remaining'),
+      bake: text('bake'),
+      interval: text('interval'),
+      'allow-no-data': values['allow-no-data'] === true,
+      token: text('token'),
+      period: text('period'),
+      'request-timeout': text('request-timeout'),
+    },
+    (name) => `--${name}`,
+    io.cwd,
+    io.env.PROMETHEUS_TOKEN,
   )
-  const bakeText = stringFlag(values, 'bake')
-  const bake = bakeText === undefined ? undefined : durationFlag('bake', bakeText, bakeText)
-  const interval = durationFlag('interval', stringFlag(values, 'interval'), '30s')
-  const requestTimeoutSeconds =
-    numberFlag(
-      'request-timeout',
-      stringFlag(values, 'request-timeout'),
-      (n) => n > 0 && n <= 300,
-      'seconds from 1 to 300',
-    ) ?? 10
-  const { spec, file } = loadSloSpec(specPath, io.cwd)
-  const sloName = stringFlag(values, 'slo')
-  if (sloName !== undefined && selectSlos(spec, sloName).length === 0) {
-    throw new UsageError(
-      `no SLO named '${sloName}' in ${file}: expected one of ${spec.slos.map((slo) => slo.name).join(', ')}`,
-    )
-  }
-  const mask = (message: string) =>
-    token !== undefined && token.length >= 4 ? message.split(token).join('***') : message
+  const mask = tokenMask(settings.token)
   const log = (level: string) => (message: string) => {
     io.stderr.write(`golden-path slo gate: ${level}${mask(message)}\n`)
   }
@@ -205,25 +147,12 @@ async function gate(args: string[], io: CliIO): Promise<number> {
     warning: log('warning: '),
     error: log('error: '),
   }
-  const prometheus = new PrometheusClient(target, {
-    requestTimeoutMs: requestTimeoutSeconds * 1000,
+  const prometheus = new PrometheusClient(settings.target, {
+    requestTimeoutMs: settings.requestTimeoutMs,
   })
   let result: Awaited<ReturnType<typeof runSloGate>>
   try {
-    result = await runSloGate(
-      {
-        spec,
-        slo: sloName,
-        window: window.text,
-        maxBurnRate,
-        minBudgetRemaining,
-        period,
-        allowNoData: values['allow-no-data'] === true,
-        bakeMs: bake?.ms,
-        intervalMs: interval.ms,
-      },
-      { prometheus, clock: systemClock, logger },
-    )
+    result = await runSloGate(settings.gate, { prometheus, clock: systemClock, logger })
   } catch (error) {
     if (error instanceof PrometheusUnavailableError || error instanceof PrometheusQueryError) {
       throw new UsageError(mask(error.message))
