@@ -142,7 +142,9 @@ describe.each(environments)('overlay %s runs the service safely', (environment) 
         ports: [{ port: 'http', protocol: 'TCP' }],
       },
       {
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        from: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+        ],
         ports: [{ port: 'http', protocol: 'TCP' }],
       },
     ])

@@ -16,7 +16,10 @@ async function validate(input: { paths?: string[]; kustomize?: string[] }) {
       cwd: repoRoot,
       kubernetesVersion: '1.35',
       strict: true,
-      crds: [join(repoRoot, 'data', 'argocd', 'crds'), join(repoRoot, 'data', 'prometheus-operator')],
+      crds: [
+        join(repoRoot, 'data', 'argocd', 'crds'),
+        join(repoRoot, 'data', 'prometheus-operator'),
+      ],
       kustomize: input.kustomize ?? [],
       policy: 'golden-path',
       failOn: 'warning',
