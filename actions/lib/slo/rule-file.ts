@@ -1,8 +1,6 @@
 import { stringify } from 'yaml'
+import type { RuleFormat } from './rule-formats'
 import type { PrometheusRule, RuleGroup } from './rules'
-
-export const ruleFormats = ['prometheus-rule', 'rules'] as const
-export type RuleFormat = (typeof ruleFormats)[number]
 
 export interface RuleFileOptions {
   format: RuleFormat

@@ -16,8 +16,7 @@ import {
   PrometheusQueryError,
   PrometheusUnavailableError,
 } from '../../../actions/lib/slo/prometheus-client'
-import { renderRuleFile, ruleFormats } from '../../../actions/lib/slo/rule-file'
-import { generateRuleGroups } from '../../../actions/lib/slo/rules'
+import { ruleFormats } from '../../../actions/lib/slo/rule-formats'
 import { loadSloSpec } from '../../../actions/lib/slo/spec-file'
 import { oneOf, parseFlags, stringFlag } from '../args'
 import type { CliIO, Command } from '../command'
@@ -88,6 +87,9 @@ async function rules(args: string[], io: CliIO): Promise<number> {
   const format = oneOf('format', stringFlag(values, 'format'), ruleFormats, 'prometheus-rule')
   const period = oneOf('period', stringFlag(values, 'period'), supportedPeriods, '30d') as SloPeriod
   const { spec, file } = loadSloSpec(specPath, io.cwd)
+  // Loaded here: the YAML writer is only needed for rules, not for every gate decision.
+  const { renderRuleFile } = await import('../../../actions/lib/slo/rule-file')
+  const { generateRuleGroups } = await import('../../../actions/lib/slo/rules')
   const text = renderRuleFile(generateRuleGroups(spec, { period }), {
     format,
     specFile: file,
