@@ -23,6 +23,7 @@ APT_TOOLS=(
   python:python-is-python3
   pytest:python3-pytest
   htpasswd:apache2-utils
+  promtool:prometheus
 )
 # name-on-PATH:module@version
 GO_TOOLS=(
@@ -30,6 +31,7 @@ GO_TOOLS=(
   actionlint:github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
   act:github.com/nektos/act@v0.2.87
   crane:github.com/google/go-containerregistry/cmd/crane@v0.21.9
+  sloth:github.com/slok/sloth/cmd/sloth@v0.16.0
 )
 
 gp_fail() {

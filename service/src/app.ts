@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { ServiceConfig } from './config.js'
+import { shouldInjectFault } from './fault-injection.js'
 import { createMetrics } from './metrics.js'
+import { type TraceContext, traceContextOf, traceparentOf } from './trace-context.js'
 
 /** Where the process is in its life: readiness is true only while `serving`. */
 export type Lifecycle = 'starting' | 'serving' | 'draining'
@@ -27,10 +30,20 @@ const acceptedRequestId = /^[A-Za-z0-9._:-]{1,128}$/
 export function buildApp(config: ServiceConfig): ServiceApp {
   let lifecycle: Lifecycle = 'starting'
   let inFlight = 0
-  const metrics = createMetrics()
+  const metrics = createMetrics({ version: config.version, revision: config.revision })
+  // Each request's trace context, read once when Fastify creates the request's logger.
+  const traces = new WeakMap<IncomingMessage, TraceContext>()
+  const fault = config.faultErrorRatio > 0 ? { errorRatio: config.faultErrorRatio } : undefined
 
   const fastify = Fastify({
     logger: { level: config.logLevel },
+    // Every log line of a request carries its W3C trace id, so logs join up with traces.
+    childLoggerFactory: (logger, bindings, options, rawRequest) => {
+      const request = rawRequest as IncomingMessage
+      const trace = traceContextOf(request.headers)
+      traces.set(request, trace)
+      return logger.child({ ...bindings, trace_id: trace.traceId, span_id: trace.spanId }, options)
+    },
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: false,
     genReqId: (request) => {
@@ -49,6 +62,19 @@ export function buildApp(config: ServiceConfig): ServiceApp {
       inFlight -= 1
     })
     reply.header('x-request-id', request.id)
+  })
+  fastify.addHook('onRequest', async (request, reply) => {
+    const trace = traces.get(request.raw)
+    if (trace) reply.header('traceparent', traceparentOf(trace))
+  })
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (shouldInjectFault(fault, request.routeOptions.url)) {
+      return reply.code(500).send({
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: 'injected fault (FAULT_ERROR_RATIO)',
+      })
+    }
   })
   // While draining, each answer closes its keep-alive connection, so clients reconnect to an
   // instance that stays up instead of reusing a socket this one is about to close.

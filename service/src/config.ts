@@ -13,6 +13,8 @@ export interface ServiceConfig {
   revision: string
   /** Enables GET /api/slow, a bounded artificial delay used to exercise draining. */
   slowRouteEnabled: boolean
+  /** FAULT_ERROR_RATIO: share of requests answered 500 on purpose, for tests; never in production. */
+  faultErrorRatio: number
 }
 
 export class ConfigError extends Error {
@@ -46,6 +48,27 @@ function boolean(env: NodeJS.ProcessEnv, name: string): boolean {
   throw new ConfigError(`invalid ${name} '${raw}': expected true or false`)
 }
 
+/**
+ * FAULT_ERROR_RATIO from 0 to 1, off by default. Production (NODE_ENV=production, which the
+ * image sets) refuses it at start-up: a deliberate failure must never reach real users.
+ */
+function faultErrorRatio(env: NodeJS.ProcessEnv): number {
+  const raw = env.FAULT_ERROR_RATIO
+  if (raw === undefined || raw.trim() === '') return 0
+  const ratio = Number(raw)
+  if (!/^\s*(0|1|0?\.\d+|1\.0*)\s*$/.test(raw) || !(ratio >= 0 && ratio <= 1)) {
+    throw new ConfigError(
+      `invalid FAULT_ERROR_RATIO '${raw}': expected a ratio from 0 to 1, e.g. 0.05`,
+    )
+  }
+  if (ratio > 0 && env.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'FAULT_ERROR_RATIO is refused when NODE_ENV=production: fault injection is for tests; unset it',
+    )
+  }
+  return ratio
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv): ServiceConfig {
   const logLevel = env.LOG_LEVEL ?? 'info'
   if (!(logLevels as readonly string[]).includes(logLevel)) {
@@ -64,5 +87,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServiceConfig {
     version: env.APP_VERSION || '0.0.0-dev',
     revision: env.APP_REVISION || 'unknown',
     slowRouteEnabled: boolean(env, 'ENABLE_SLOW_ROUTE'),
+    faultErrorRatio: faultErrorRatio(env),
   }
 }

@@ -8,6 +8,7 @@ describe("this repository's manifests", () => {
     async (overlay) => {
       const report = await validate({
         kustomize: [`manifests/overlays/${overlay}`],
+        crds: ['data/prometheus-operator'],
         policy: 'golden-path',
       })
       expect(report.resources.length).toBeGreaterThan(3)

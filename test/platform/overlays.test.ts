@@ -58,6 +58,8 @@ describe.each(environments)('overlay %s', (environment) => {
     expect(kinds).toEqual([
       'apps/v1/Deployment',
       'autoscaling/v2/HorizontalPodAutoscaler',
+      'monitoring.coreos.com/v1/PrometheusRule',
+      'monitoring.coreos.com/v1/ServiceMonitor',
       'networking.k8s.io/v1/Ingress',
       'networking.k8s.io/v1/NetworkPolicy',
       'policy/v1/PodDisruptionBudget',

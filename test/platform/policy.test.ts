@@ -129,7 +129,7 @@ describe.each(environments)('overlay %s runs the service safely', (environment) 
     expect(budget.spec.maxUnavailable).toBe(1)
   })
 
-  it('admits traffic only from the ingress controller namespace and sends only DNS', () => {
+  it('admits traffic only from the ingress controller and Prometheus namespaces and sends only DNS', () => {
     const policy = findObject(objectsOf(environment), 'NetworkPolicy')
     expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress'])
     expect(policy.spec.ingress).toEqual([
@@ -138,6 +138,12 @@ describe.each(environments)('overlay %s runs the service safely', (environment) 
           {
             namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
           },
+        ],
+        ports: [{ port: 'http', protocol: 'TCP' }],
+      },
+      {
+        from: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
         ],
         ports: [{ port: 'http', protocol: 'TCP' }],
       },

@@ -6,8 +6,9 @@ import { validateManifests } from '../../actions/lib/manifests/validate'
 import { nullLogger, spawnRunner } from '../../actions/lib/ports'
 import { environments, overlayDir, repoRoot } from './kube-objects'
 
-// golden-path's own validator, as `golden-path validate --kustomize DIR --crd data/argocd/crds`
-// runs it: Kubernetes 1.35 schemas in strict mode, the Argo CD CRDs, the golden-path policy pack.
+// golden-path's own validator, as `golden-path validate --kustomize DIR --crd data/argocd/crds
+// --crd data/prometheus-operator` runs it: Kubernetes 1.35 schemas in strict mode, the Argo CD
+// and prometheus-operator CRDs, the golden-path policy pack.
 async function validate(input: { paths?: string[]; kustomize?: string[] }) {
   return validateManifests(
     {
@@ -15,7 +16,10 @@ async function validate(input: { paths?: string[]; kustomize?: string[] }) {
       cwd: repoRoot,
       kubernetesVersion: '1.35',
       strict: true,
-      crds: [join(repoRoot, 'data', 'argocd', 'crds')],
+      crds: [
+        join(repoRoot, 'data', 'argocd', 'crds'),
+        join(repoRoot, 'data', 'prometheus-operator'),
+      ],
       kustomize: input.kustomize ?? [],
       policy: 'golden-path',
       failOn: 'warning',
@@ -35,12 +39,12 @@ function findingsOf(report: Awaited<ReturnType<typeof validate>>): string[] {
   )
 }
 
-describe('golden-path validate: Kubernetes 1.35 schemas, Argo CD CRDs and the policy pack', () => {
+describe('golden-path validate: Kubernetes 1.35 schemas, Argo CD and prometheus-operator CRDs and the policy pack', () => {
   it.each(environments)('finds nothing in the rendered %s overlay', async (environment) => {
     const report = await validate({ kustomize: [overlayDir(environment)] })
     expect(report.inputErrors).toBe(0)
     expect(findingsOf(report)).toEqual([])
-    expect(report.resources.map((resource) => resource.status)).toEqual(Array(7).fill('valid'))
+    expect(report.resources.map((resource) => resource.status)).toEqual(Array(9).fill('valid'))
     expect(report.passed).toBe(true)
   })
 

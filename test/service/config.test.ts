@@ -14,6 +14,7 @@ describe('service configuration from the environment', () => {
       version: '0.0.0-dev',
       revision: 'unknown',
       slowRouteEnabled: false,
+      faultErrorRatio: 0,
     })
   })
 

@@ -15,5 +15,6 @@ export const commands: readonly CommandEntry[] = [
   { name: 'dora', load: async () => (await import('./dora')).doraCommand },
   { name: 'rollback', load: async () => (await import('./rollback')).rollbackCommand },
   { name: 'record', load: async () => (await import('./record')).recordCommand },
+  { name: 'slo', load: async () => (await import('./slo')).sloCommand },
   { name: 'version', load: async () => (await import('./version')).versionCommand },
 ]
