@@ -13,6 +13,8 @@ export async function runCli(
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv = process.env,
+  /** Written to the command's stdin, which is then closed (e.g. a password for *-stdin flags). */
+  stdinText?: string,
 ): Promise<CliRun> {
   const stdout = new PassThrough()
   const stderr = new PassThrough()
@@ -20,7 +22,9 @@ export async function runCli(
   const err: string[] = []
   stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()))
   stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()))
-  const io: CliIO = { stdout, stderr, stdin: new PassThrough(), env, cwd }
+  const stdin = new PassThrough()
+  if (stdinText !== undefined) stdin.end(stdinText)
+  const io: CliIO = { stdout, stderr, stdin, env, cwd }
   const code = await main(args, io)
   return { code, stdout: out.join(''), stderr: err.join('') }
 }

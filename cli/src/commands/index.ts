@@ -12,5 +12,8 @@ export const commands: readonly CommandEntry[] = [
   { name: 'validate', load: async () => (await import('./validate')).validateCommand },
   { name: 'bump', load: async () => (await import('./bump')).bumpCommand },
   { name: 'verify', load: async () => (await import('./verify')).verifyCommand },
+  { name: 'sign', load: async () => (await import('./sign')).signCommand },
+  { name: 'attest', load: async () => (await import('./attest')).attestCommand },
+  { name: 'verify-image', load: async () => (await import('./verify-image')).verifyImageCommand },
   { name: 'version', load: async () => (await import('./version')).versionCommand },
 ]
