@@ -74,7 +74,7 @@ function signerFor(method: SigningMethod): { signer: Signer; witnesses: Witness[
     witnesses: [
       new RekorWitness({
         rekorBaseURL: method.rekorUrl,
-        entryType: 'dsse',
+        entryType: 'intoto',
         retry: 2,
         timeout: 30_000,
       }),
@@ -101,7 +101,13 @@ export async function signStatement(
       `${image.name}@${image.digest} is not in the registry: push it before signing`,
     )
   }
-  const { signer, witnesses } = signerFor(method)
+  // The token is fetched first, so that a job without id-token: write hears that plainly
+  // instead of through Fulcio's client; the signer then reuses it.
+  const signingMethod: SigningMethod =
+    method.kind === 'keyless'
+      ? { ...method, identity: await cachedIdentity(method.identity) }
+      : method
+  const { signer, witnesses } = signerFor(signingMethod)
   const builder = new DSSEBundleBuilder({ signer, witnesses })
   let bundle: Bundle
   try {
@@ -139,6 +145,11 @@ export async function signStatement(
     logIndex: bundle.verificationMaterial.tlogEntries[0]?.logIndex,
     bundle,
   }
+}
+
+async function cachedIdentity(identity: IdentityProvider): Promise<IdentityProvider> {
+  const token = await identity.getToken()
+  return { getToken: async () => token }
 }
 
 function rethrowRegistry(error: unknown): never {
