@@ -1,28 +1,20 @@
-import { UsageError } from '../../../actions/lib/errors'
-import {
-  githubOidcIssuer,
-  loadTrustedRoot,
-  oidcIdentity,
-} from '../../../actions/lib/supply-chain/keyless'
-import {
-  type AttestationType,
-  attestationTypeNames,
-} from '../../../actions/lib/supply-chain/media-types'
+import { githubOidcIssuer } from '../../../actions/lib/supply-chain/keyless'
 import type { PinnedImage } from '../../../actions/lib/supply-chain/pinned-image'
 import {
   credentialsFromEnv,
   RegistryClient,
 } from '../../../actions/lib/supply-chain/registry-client'
 import {
+  flagNames,
+  signingMethod,
+  verificationPolicy,
+} from '../../../actions/lib/supply-chain/settings'
+import {
   defaultFulcioUrl,
   defaultRekorUrl,
   type SigningMethod,
 } from '../../../actions/lib/supply-chain/signing'
-import {
-  loadSigningKey,
-  loadVerificationKey,
-  readKeyFile,
-} from '../../../actions/lib/supply-chain/signing-key'
+import { readKeyFile } from '../../../actions/lib/supply-chain/signing-key'
 import type { VerificationPolicy } from '../../../actions/lib/supply-chain/verify-image'
 import { listFlag, type ParsedFlags, stringFlag } from '../args'
 import type { CliIO } from '../command'
@@ -85,53 +77,22 @@ export function registryClientFor(image: PinnedImage, values: Values, io: CliIO)
   })
 }
 
-function httpsUrl(flag: string, value: string | undefined, fallback: string): string {
-  const url = value ?? fallback
-  if (!/^https?:\/\/[^\s]+$/.test(url))
-    throw new UsageError(`invalid --${flag} '${url}': expected an http(s) URL`)
-  return url.replace(/\/+$/, '')
-}
-
 /** --key or --keyless, exactly one; the key's password comes from stdin only. */
 export async function signingMethodFromFlags(values: Values, io: CliIO): Promise<SigningMethod> {
   const keyPath = stringFlag(values, 'key')
-  const keyless = values.keyless === true
-  if ((keyPath === undefined) === !keyless) {
-    throw new UsageError('give exactly one of --key PEM or --keyless')
-  }
-  if (keyPath !== undefined) {
-    const password = values['key-password-stdin'] === true ? await readStdin(io) : undefined
-    const pem = await readKeyFile(keyPath, '--key')
-    return { kind: 'key', key: loadSigningKey(pem, `--key '${keyPath}'`, password) }
-  }
-  if (values['key-password-stdin'] === true) {
-    throw new UsageError('--key-password-stdin goes with --key, not --keyless')
-  }
-  return {
-    kind: 'keyless',
-    identity: oidcIdentity(io.env),
-    fulcioUrl: httpsUrl('fulcio-url', stringFlag(values, 'fulcio-url'), defaultFulcioUrl),
-    rekorUrl: httpsUrl('rekor-url', stringFlag(values, 'rekor-url'), defaultRekorUrl),
-  }
-}
-
-function regexpFlag(flag: string, value: string): RegExp {
-  try {
-    return new RegExp(value)
-  } catch {
-    throw new UsageError(`invalid --${flag} '${value}': not a regular expression`)
-  }
-}
-
-export function requiredAttestations(values: Values): AttestationType[] {
-  return listFlag(values, 'require-attestation').map((type) => {
-    if (!(attestationTypeNames as string[]).includes(type)) {
-      throw new UsageError(
-        `invalid --require-attestation '${type}': expected one of ${attestationTypeNames.join(', ')}`,
-      )
-    }
-    return type as AttestationType
-  })
+  const password = values['key-password-stdin'] === true ? await readStdin(io) : undefined
+  return signingMethod(
+    {
+      keyPem: keyPath === undefined ? undefined : await readKeyFile(keyPath, '--key'),
+      keySource: keyPath === undefined ? undefined : `'${keyPath}'`,
+      keyless: values.keyless === true,
+      password,
+      fulcioUrl: stringFlag(values, 'fulcio-url'),
+      rekorUrl: stringFlag(values, 'rekor-url'),
+    },
+    flagNames,
+    io.env,
+  )
 }
 
 /** True when any policy flag was given (bump uses them only with --require-signature). */
@@ -142,41 +103,17 @@ export function hasPolicyFlags(values: Values): boolean {
 /** --key PUB.pem or the keyless identity pair, plus what the attestations must say. */
 export async function policyFromFlags(values: Values): Promise<VerificationPolicy> {
   const keyPath = stringFlag(values, 'key')
-  const identity = stringFlag(values, 'certificate-identity-regexp')
-  const issuer = stringFlag(values, 'certificate-oidc-issuer')
-  if (keyPath !== undefined && (identity !== undefined || issuer !== undefined)) {
-    throw new UsageError(
-      'give --key or --certificate-identity-regexp/--certificate-oidc-issuer, not both',
-    )
-  }
-  if (keyPath === undefined && (identity === undefined || issuer === undefined)) {
-    throw new UsageError(
-      'name the signer: --key PUB.pem, or --certificate-identity-regexp R with --certificate-oidc-issuer I',
-    )
-  }
-  const builder = stringFlag(values, 'builder-id-regexp')
-  const sourceRepository = stringFlag(values, 'source-repository')
-  if (sourceRepository !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(sourceRepository)) {
-    throw new UsageError(`invalid --source-repository '${sourceRepository}': expected OWNER/NAME`)
-  }
-  return {
-    signer:
-      keyPath !== undefined
-        ? {
-            kind: 'key',
-            publicKey: loadVerificationKey(
-              await readKeyFile(keyPath, '--key'),
-              `--key '${keyPath}'`,
-            ),
-          }
-        : {
-            kind: 'keyless',
-            identityRegexp: regexpFlag('certificate-identity-regexp', identity!),
-            issuer: issuer!,
-            trustedRoot: await loadTrustedRoot(stringFlag(values, 'trusted-root')),
-          },
-    requiredAttestations: requiredAttestations(values),
-    sourceRepository,
-    builderIdRegexp: builder === undefined ? undefined : regexpFlag('builder-id-regexp', builder),
-  }
+  return verificationPolicy(
+    {
+      publicKeyPem: keyPath === undefined ? undefined : await readKeyFile(keyPath, '--key'),
+      publicKeySource: keyPath === undefined ? undefined : `'${keyPath}'`,
+      identityRegexp: stringFlag(values, 'certificate-identity-regexp'),
+      issuer: stringFlag(values, 'certificate-oidc-issuer'),
+      trustedRootPath: stringFlag(values, 'trusted-root'),
+      requiredAttestations: listFlag(values, 'require-attestation'),
+      sourceRepository: stringFlag(values, 'source-repository'),
+      builderIdRegexp: stringFlag(values, 'builder-id-regexp'),
+    },
+    flagNames,
+  )
 }
