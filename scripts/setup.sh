@@ -26,6 +26,7 @@ GO_TOOLS=(
   actionlint:github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
   act:github.com/nektos/act@v0.2.87
   crane:github.com/google/go-containerregistry/cmd/crane@v0.21.9
+  cosign:github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3
 )
 
 gp_fail() {

@@ -1,5 +1,4 @@
 import {
-  createHash,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
@@ -75,13 +74,6 @@ export function publicKeyPem(key: KeyObject): string {
   return publicKey.export({ type: 'spki', format: 'pem' }).toString()
 }
 
-/** A stable key id: the SHA-256 of the DER public key, base64 (the bundle's key hint). */
-export function keyHint(key: KeyObject): string {
-  const publicKey = key.type === 'private' ? createPublicKey(key) : key
-  const der = publicKey.export({ type: 'spki', format: 'der' })
-  return createHash('sha256').update(der).digest('base64')
-}
-
 /**
  * A Sigstore Signer over a local key: ECDSA P-256 with SHA-256, DER-encoded, which is what
  * the Sigstore bundle and cosign expect. The bundle builders of @sigstore/sign call it with
@@ -94,9 +86,11 @@ export class KeySigner implements Signer {
   }
 
   async sign(data: Buffer): Promise<Signature> {
+    // No key hint: it becomes the DSSE signature's keyid, and cosign's DSSE verifier skips a
+    // signature whose keyid differs from the id it derives for the key it was given.
     return {
       signature: sign('sha256', data, this.#key),
-      key: { $case: 'publicKey', publicKey: publicKeyPem(this.#key), hint: keyHint(this.#key) },
+      key: { $case: 'publicKey', publicKey: publicKeyPem(this.#key) },
     }
   }
 }
