@@ -32,6 +32,7 @@ export async function run(): Promise<void> {
     })
     core.setOutput('referrer', signed.referrer)
     core.setOutput('predicate-type', signed.predicateType)
+    core.setOutput('builder-id', signed.builderId ?? '')
     core.setOutput('sbom-file', request.type === 'cyclonedx' ? (request.sbomOutput ?? '') : '')
     await core.summary
       .addHeading(`Image attested: ${request.type}`, 3)

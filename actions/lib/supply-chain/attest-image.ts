@@ -13,7 +13,12 @@ import {
   type SigningPorts,
   signStatement,
 } from './signing'
-import { attestationStatement, type ProvenanceFacts, slsaProvenance } from './statements'
+import {
+  attestationStatement,
+  type ProvenanceFacts,
+  type SlsaProvenanceV1,
+  slsaProvenance,
+} from './statements'
 
 export interface BuildFacts {
   repository?: string
@@ -143,7 +148,7 @@ async function sbomPredicate(
 export async function attestImage(
   request: AttestRequest,
   ports: AttestPorts,
-): Promise<SignedReference> {
+): Promise<SignedReference & { builderId?: string }> {
   const predicateType = attestationTypes[request.type]
   const predicate =
     request.type === 'slsaprovenance1'
@@ -155,5 +160,7 @@ export async function attestImage(
     predicateType,
     predicate,
   )
-  return signStatement(request.image, statement, request.method, ports)
+  const signed = await signStatement(request.image, statement, request.method, ports)
+  const builderId = (predicate as Partial<SlsaProvenanceV1>).runDetails?.builder.id
+  return { ...signed, builderId }
 }
