@@ -56,6 +56,7 @@ describe('golden-path validate: Kubernetes 1.35 schemas, Argo CD CRDs and the po
       'Application/valid',
       'Application/valid',
       'Application/valid',
+      'Application/valid',
     ])
   })
 })
