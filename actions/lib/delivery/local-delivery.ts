@@ -6,7 +6,9 @@ import { type DeliveryReport, type DeliveryStep, runDelivery } from './delivery-
 import { ensureGitOpsRepository, type GitOpsRepository } from './gitops-repository'
 import { bumpStep, validateStep } from './gitops-steps'
 import { buildStep, pushStep, scanStep } from './image-steps'
+import { localSupplyChain } from './local-supply-chain'
 import { startLoopbackRegistry } from './loopback-registry'
+import { signStep, verifyImageStep } from './supply-chain-steps'
 import { testStep } from './test-step'
 import { verifySkippedStep } from './verify-skipped-step'
 import { verifyStep } from './verify-step'
@@ -116,6 +118,7 @@ export async function deliverLocally(
       sourceCommit: head.exitCode === 0 ? head.stdout.trim() : undefined,
     }
     const servicePath = resolve(options.cwd, options.servicePath)
+    const supplyChain = localSupplyChain(options, gitopsOptions.sourceCommit, ports.env)
     const steps: DeliveryStep[] = [
       testStep({ servicePath, script: options.testScript, runner: ports.runner }),
       buildStep(
@@ -130,7 +133,9 @@ export async function deliverLocally(
       ),
       scanStep({ cwd: options.cwd, failOn: options.scanFailOn }, ports),
       pushStep(ports),
+      signStep(supplyChain, ports),
       validateStep(gitopsOptions, ports),
+      verifyImageStep(supplyChain, ports),
       bumpStep(gitopsOptions, ports),
       verify,
     ]
