@@ -1,13 +1,17 @@
 import { execFileSync } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { requireTools } from './required-tools'
 
 export const crane = {
   command: 'crane',
   install: 'go install github.com/google/go-containerregistry/cmd/crane@v0.21.9',
+}
+export const syft = {
+  command: 'syft',
+  install: 'go install github.com/anchore/syft/cmd/syft@v1.57.2',
 }
 export const cosign = {
   command: 'cosign',
@@ -18,13 +22,23 @@ export const cosign = {
  * Pushes a small single-layer OCI image with unique content to a loopback registry with
  * crane (no build needed), returning `host/name@sha256:…`.
  */
-export function pushUniqueImage(registryHost: string, name: string): string {
+export function pushUniqueImage(
+  registryHost: string,
+  name: string,
+  files: Record<string, string> = {},
+): string {
   requireTools(crane)
   const dir = mkdtempSync(join(tmpdir(), 'golden-path-image-'))
   try {
     const content = join(dir, 'content')
-    writeFileSync(join(dir, 'marker.txt'), randomBytes(16).toString('hex'))
-    execFileSync('tar', ['-cf', content, '-C', dir, 'marker.txt'])
+    const root = join(dir, 'root')
+    mkdirSync(root)
+    writeFileSync(join(root, 'marker.txt'), randomBytes(16).toString('hex'))
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true })
+      writeFileSync(join(root, path), text)
+    }
+    execFileSync('tar', ['-cf', content, '-C', root, '.'])
     const reference = `${registryHost}/${name}:latest`
     execFileSync(
       'crane',

@@ -56,6 +56,8 @@ export interface ImageVerification {
   problems: string[]
 }
 
+const maxReferrers = 256
+
 /** A bundle that passed cryptographic verification, with its statement and signer. */
 interface VerifiedStatement {
   statement: InTotoStatement
@@ -203,7 +205,8 @@ export async function verifyImage(
       return failed(image, 'fallback-tag', [`${reference} is not in the registry`], policy)
     }
     found = await findBundleReferrers(ports.registry, image.repository, image.digest)
-    for (const descriptor of found.descriptors) {
+    // Bounded: a registry listing thousands of referrers cannot make verification unbounded.
+    for (const descriptor of found.descriptors.slice(0, maxReferrers)) {
       const stored = await readReferrerBundle(ports.registry, image.repository, descriptor)
       const predicateType =
         descriptor.annotations?.['dev.sigstore.bundle.predicateType'] ?? 'unknown predicate'
