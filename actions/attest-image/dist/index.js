@@ -65254,12 +65254,6 @@ function publicKeyPem(key) {
     const publicKey = key.type === 'private' ? (0,external_node_crypto_.createPublicKey)(key) : key;
     return publicKey.export({ type: 'spki', format: 'pem' }).toString();
 }
-/** A stable key id: the SHA-256 of the DER public key, base64 (the bundle's key hint). */
-function keyHint(key) {
-    const publicKey = key.type === 'private' ? (0,external_node_crypto_.createPublicKey)(key) : key;
-    const der = publicKey.export({ type: 'spki', format: 'der' });
-    return (0,external_node_crypto_.createHash)('sha256').update(der).digest('base64');
-}
 /**
  * A Sigstore Signer over a local key: ECDSA P-256 with SHA-256, DER-encoded, which is what
  * the Sigstore bundle and cosign expect. The bundle builders of @sigstore/sign call it with
@@ -65271,9 +65265,11 @@ class KeySigner {
         this.#key = key;
     }
     async sign(data) {
+        // No key hint: it becomes the DSSE signature's keyid, and cosign's DSSE verifier skips a
+        // signature whose keyid differs from the id it derives for the key it was given.
         return {
             signature: (0,external_node_crypto_.sign)('sha256', data, this.#key),
-            key: { $case: 'publicKey', publicKey: publicKeyPem(this.#key), hint: keyHint(this.#key) },
+            key: { $case: 'publicKey', publicKey: publicKeyPem(this.#key) },
         };
     }
 }
@@ -65586,7 +65582,9 @@ async function attestImage(request, ports) {
         ? await provenancePredicate(request, new Date(ports.clock.now()))
         : await sbomPredicate(request, ports);
     const statement = attestationStatement(request.image.name, request.image.digest, predicateType, predicate);
-    return signStatement(request.image, statement, request.method, ports);
+    const signed = await signStatement(request.image, statement, request.method, ports);
+    const builderId = predicate.runDetails?.builder.id;
+    return { ...signed, builderId };
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/registry/image-reference.ts
@@ -65940,6 +65938,7 @@ async function run() {
         });
         setOutput('referrer', signed.referrer);
         setOutput('predicate-type', signed.predicateType);
+        setOutput('builder-id', signed.builderId ?? '');
         setOutput('sbom-file', request.type === 'cyclonedx' ? (request.sbomOutput ?? '') : '');
         await summary
             .addHeading(`Image attested: ${request.type}`, 3)

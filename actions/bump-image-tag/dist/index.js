@@ -83103,12 +83103,6 @@ function publicKeyPem(key) {
     const publicKey = key.type === 'private' ? createPublicKey(key) : key;
     return publicKey.export({ type: 'spki', format: 'pem' }).toString();
 }
-/** A stable key id: the SHA-256 of the DER public key, base64 (the bundle's key hint). */
-function keyHint(key) {
-    const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-    const der = publicKey.export({ type: 'spki', format: 'der' });
-    return createHash('sha256').update(der).digest('base64');
-}
 /**
  * A Sigstore Signer over a local key: ECDSA P-256 with SHA-256, DER-encoded, which is what
  * the Sigstore bundle and cosign expect. The bundle builders of @sigstore/sign call it with
@@ -83120,9 +83114,11 @@ class signing_key_KeySigner {
         this.#key = key;
     }
     async sign(data) {
+        // No key hint: it becomes the DSSE signature's keyid, and cosign's DSSE verifier skips a
+        // signature whose keyid differs from the id it derives for the key it was given.
         return {
             signature: sign('sha256', data, this.#key),
-            key: { $case: 'publicKey', publicKey: publicKeyPem(this.#key), hint: keyHint(this.#key) },
+            key: { $case: 'publicKey', publicKey: publicKeyPem(this.#key) },
         };
     }
 }
@@ -83444,6 +83440,7 @@ var verify_dist = __nccwpck_require__(54187);
 
 
 
+const maxReferrers = 256;
 /** The verification could not run (registry unreachable, refused); not a verdict on the image. */
 class VerificationError extends Error {
     constructor(message) {
@@ -83570,7 +83567,8 @@ async function verifyImage(image, policy, ports) {
             return failed(image, 'fallback-tag', [`${reference} is not in the registry`], policy);
         }
         found = await findBundleReferrers(ports.registry, image.repository, image.digest);
-        for (const descriptor of found.descriptors) {
+        // Bounded: a registry listing thousands of referrers cannot make verification unbounded.
+        for (const descriptor of found.descriptors.slice(0, maxReferrers)) {
             const stored = await readReferrerBundle(ports.registry, image.repository, descriptor);
             const predicateType = descriptor.annotations?.['dev.sigstore.bundle.predicateType'] ?? 'unknown predicate';
             if (!stored) {

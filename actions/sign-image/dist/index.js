@@ -64990,12 +64990,6 @@ function publicKeyPem(key) {
     const publicKey = key.type === 'private' ? (0,external_node_crypto_.createPublicKey)(key) : key;
     return publicKey.export({ type: 'spki', format: 'pem' }).toString();
 }
-/** A stable key id: the SHA-256 of the DER public key, base64 (the bundle's key hint). */
-function keyHint(key) {
-    const publicKey = key.type === 'private' ? (0,external_node_crypto_.createPublicKey)(key) : key;
-    const der = publicKey.export({ type: 'spki', format: 'der' });
-    return (0,external_node_crypto_.createHash)('sha256').update(der).digest('base64');
-}
 /**
  * A Sigstore Signer over a local key: ECDSA P-256 with SHA-256, DER-encoded, which is what
  * the Sigstore bundle and cosign expect. The bundle builders of @sigstore/sign call it with
@@ -65007,9 +65001,11 @@ class KeySigner {
         this.#key = key;
     }
     async sign(data) {
+        // No key hint: it becomes the DSSE signature's keyid, and cosign's DSSE verifier skips a
+        // signature whose keyid differs from the id it derives for the key it was given.
         return {
             signature: (0,external_node_crypto_.sign)('sha256', data, this.#key),
-            key: { $case: 'publicKey', publicKey: publicKeyPem(this.#key), hint: keyHint(this.#key) },
+            key: { $case: 'publicKey', publicKey: publicKeyPem(this.#key) },
         };
     }
 }
