@@ -22,7 +22,7 @@ export async function signatureGate(
     await verificationPolicy(policyInputs(inputs), inputNames),
     {
       tlsVerify: inputs.boolean('registry-tls-verify', true),
-      credentials: username && password ? { username, password } : undefined,
+      credentials: () => (username && password ? { username, password } : undefined),
     },
     { logger },
   )

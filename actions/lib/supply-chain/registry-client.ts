@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { Agent, fetch as undiciFetch } from 'undici'
 import { acceptedImageManifests } from './media-types'
 
@@ -310,9 +313,40 @@ function describeNetworkError(error: unknown): string {
   return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error))
 }
 
-/** Registry credentials from the environment, where a workflow or a user puts them. */
-export function credentialsFromEnv(env: NodeJS.ProcessEnv): RegistryCredentials | undefined {
+/**
+ * Registry credentials for a host: REGISTRY_USERNAME and REGISTRY_PASSWORD, else the login
+ * that `docker login` (or docker/login-action) left in $DOCKER_CONFIG/config.json, or that
+ * `podman login` / skopeo left in $REGISTRY_AUTH_FILE. Credential helpers are not run.
+ */
+export function credentialsFromEnv(
+  env: NodeJS.ProcessEnv,
+  host?: string,
+): RegistryCredentials | undefined {
   const username = env.REGISTRY_USERNAME
   const password = env.REGISTRY_PASSWORD
-  return username && password ? { username, password } : undefined
+  if (username && password) return { username, password }
+  if (!host) return undefined
+  const files = [
+    env.REGISTRY_AUTH_FILE,
+    join(env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker'), 'config.json'),
+  ].filter((file): file is string => !!file)
+  const names =
+    host === 'registry-1.docker.io' ? [host, 'docker.io', 'https://index.docker.io/v1/'] : [host]
+  for (const file of files) {
+    let auths: Record<string, { auth?: string }> | undefined
+    try {
+      auths = (JSON.parse(readFileSync(file, 'utf8')) as { auths?: typeof auths }).auths
+    } catch {
+      continue
+    }
+    for (const name of names) {
+      const encoded = auths?.[name]?.auth
+      if (!encoded) continue
+      const decoded = Buffer.from(encoded, 'base64').toString('utf8')
+      const colon = decoded.indexOf(':')
+      if (colon > 0)
+        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+    }
+  }
+  return undefined
 }

@@ -24,7 +24,11 @@ export interface SignatureGateResult {
 export async function requireVerifiedImages(
   images: readonly GatedImage[],
   policy: VerificationPolicy,
-  options: { tlsVerify: boolean; credentials?: RegistryCredentials },
+  options: {
+    tlsVerify: boolean
+    /** Credentials for a registry host (images may live in several registries). */
+    credentials?: (host: string) => RegistryCredentials | undefined
+  },
   ports: { logger: Logger },
 ): Promise<SignatureGateResult> {
   const result: SignatureGateResult = { verified: [], refused: [] }
@@ -36,7 +40,10 @@ export async function requireVerifiedImages(
     }
     const image = parsePinnedImage(`${entry.image}@${entry.digest}`, 'image')
     const verification = await verifyImage(image, policy, {
-      registry: new RegistryClient(image.registry, options),
+      registry: new RegistryClient(image.registry, {
+        tlsVerify: options.tlsVerify,
+        credentials: options.credentials?.(image.registry),
+      }),
       logger: ports.logger,
     })
     if (verification.verified) result.verified.push(pinnedReference(image))

@@ -107,7 +107,7 @@ Exit codes: 0 attested and stored, 1 signing or storing failed, 2 usage or input
           sbomFile: sbom === undefined ? undefined : resolve(io.cwd, sbom),
           sbomOutput: sbomOutput === undefined ? undefined : resolve(io.cwd, sbomOutput),
           tlsVerify: tlsVerifyFlag(values),
-          credentials: credentialsFromEnv(io.env),
+          credentials: credentialsFromEnv(io.env, image.registry),
         },
         {
           registry: registryClientFor(image, values, io),

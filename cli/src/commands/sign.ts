@@ -27,7 +27,8 @@ OIDC token (GitHub Actions with id-token: write), Fulcio and Rekor.
   --image REF@sha256:... the image to sign, pinned by digest (required)
 ${signingUsage}
 
-Registry credentials come from REGISTRY_USERNAME and REGISTRY_PASSWORD.
+Registry credentials: REGISTRY_USERNAME and REGISTRY_PASSWORD, else the docker login in
+$DOCKER_CONFIG/config.json or $REGISTRY_AUTH_FILE.
 Exit codes: 0 signed and stored, 1 signing or storing failed, 2 usage or input error.`,
   async run(args, io) {
     const { values } = parseFlags('sign', args, { image: { type: 'string' }, ...signingFlags })

@@ -31,7 +31,10 @@ export async function signatureGate(
   const result = await requireVerifiedImages(
     images,
     await policyFromFlags(values),
-    { tlsVerify: tlsVerifyFlag(values), credentials: credentialsFromEnv(io.env) },
+    {
+      tlsVerify: tlsVerifyFlag(values),
+      credentials: (host) => credentialsFromEnv(io.env, host),
+    },
     { logger: nullLogger },
   )
   if (result.refused.length === 0) return undefined

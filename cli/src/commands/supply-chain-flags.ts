@@ -73,7 +73,7 @@ export function tlsVerifyFlag(values: Values): boolean {
 export function registryClientFor(image: PinnedImage, values: Values, io: CliIO): RegistryClient {
   return new RegistryClient(image.registry, {
     tlsVerify: tlsVerifyFlag(values),
-    credentials: credentialsFromEnv(io.env),
+    credentials: credentialsFromEnv(io.env, image.registry),
   })
 }
 
