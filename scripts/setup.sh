@@ -19,6 +19,7 @@ APT_TOOLS=(
   ssh-keygen:openssh-client
   shellcheck:shellcheck
   openssl:openssl
+  htpasswd:apache2-utils
 )
 # name-on-PATH:module@version
 GO_TOOLS=(

@@ -26,6 +26,8 @@ export function pushUniqueImage(
   registryHost: string,
   name: string,
   files: Record<string, string> = {},
+  /** crane's environment, e.g. DOCKER_CONFIG holding a login for a registry with auth. */
+  env: NodeJS.ProcessEnv = process.env,
 ): string {
   requireTools(crane)
   const dir = mkdtempSync(join(tmpdir(), 'golden-path-image-'))
@@ -43,10 +45,11 @@ export function pushUniqueImage(
     execFileSync(
       'crane',
       ['append', '--oci-empty-base', '--insecure', '-f', content, '-t', reference],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env },
     )
     const digest = execFileSync('crane', ['digest', '--insecure', reference], {
       encoding: 'utf8',
+      env,
     }).trim()
     return `${registryHost}/${name}@${digest}`
   } finally {
