@@ -32,6 +32,8 @@ GO_TOOLS=(
   act:github.com/nektos/act@v0.2.87
   crane:github.com/google/go-containerregistry/cmd/crane@v0.21.9
   sloth:github.com/slok/sloth/cmd/sloth@v0.16.0
+  cosign:github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3
+  syft:github.com/anchore/syft/cmd/syft@v1.57.2
 )
 
 gp_fail() {

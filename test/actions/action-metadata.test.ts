@@ -49,6 +49,38 @@ const contracts: Record<string, { inputs: string[]; outputs: string[] }> = {
     inputs: ['oci', 'image', 'tags', 'tls-verify', 'username', 'password'],
     outputs: ['digest', 'image-ref'],
   },
+  'sign-image': {
+    inputs: ['image', 'keyless', 'key', 'key-password', 'username', 'password'],
+    outputs: ['referrer', 'stored-via'],
+  },
+  'attest-image': {
+    inputs: [
+      'image',
+      'type',
+      'keyless',
+      'key',
+      'key-password',
+      'base-images',
+      'builder-id',
+      'workflow-inputs',
+      'sbom-output',
+    ],
+    outputs: ['referrer', 'predicate-type', 'builder-id'],
+  },
+  'verify-image': {
+    inputs: [
+      'image',
+      'public-key',
+      'certificate-identity-regexp',
+      'certificate-oidc-issuer',
+      'require-attestations',
+      'source-repository',
+      'builder-id-regexp',
+      'username',
+      'password',
+    ],
+    outputs: ['verified', 'result'],
+  },
 }
 
 describe.each(Object.keys(contracts))('actions/%s/action.yml', (action) => {

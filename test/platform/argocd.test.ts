@@ -18,7 +18,10 @@ const objects = files.flatMap((file) =>
 )
 const applications = objects.filter(({ object }) => object.kind === 'Application')
 const root = applications.find(({ file }) => file === 'root.yaml')?.object
-const environmentApps = applications.filter(({ file }) => file !== 'root.yaml')
+// platform.yaml syncs the cluster-wide layer (manifests/platform), not an environment.
+const environmentApps = applications.filter(
+  ({ file }) => file !== 'root.yaml' && file !== 'platform.yaml',
+)
 const projects = objects.filter(({ object }) => object.kind === 'AppProject')
 
 function projectNamed(name: string): KubeObject {

@@ -60,6 +60,7 @@ describe('golden-path validate: Kubernetes 1.35 schemas, Argo CD and prometheus-
       'Application/valid',
       'Application/valid',
       'Application/valid',
+      'Application/valid',
     ])
   })
 })

@@ -13,8 +13,8 @@ export async function runCli(
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv = process.env,
-  /** What the command reads on stdin (e.g. a password for --password-stdin). */
-  stdinText = '',
+  /** Written to the command's stdin, which is then closed (e.g. a password for *-stdin flags). */
+  stdinText?: string,
 ): Promise<CliRun> {
   const stdout = new PassThrough()
   const stderr = new PassThrough()
@@ -23,7 +23,7 @@ export async function runCli(
   stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()))
   stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()))
   const stdin = new PassThrough()
-  stdin.end(stdinText)
+  if (stdinText !== undefined) stdin.end(stdinText)
   const io: CliIO = { stdout, stderr, stdin, env, cwd }
   const code = await main(args, io)
   return { code, stdout: out.join(''), stderr: err.join('') }

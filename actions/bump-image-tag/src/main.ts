@@ -6,6 +6,7 @@ import { type BumpResult, bumpImages } from '../../lib/writeback/bump-images'
 import { GitCli, needsToken } from '../../lib/writeback/git-cli'
 import { GitHubPullRequests } from '../../lib/writeback/github-pull-requests'
 import { parseInputs, toBumpRequest } from './inputs'
+import { signatureGate } from './signature-gate'
 
 async function writeSummary(result: BumpResult, dryRun: boolean): Promise<void> {
   const summary = core.summary.addHeading(
@@ -38,7 +39,13 @@ export async function run(): Promise<void> {
     registerSecret(process.env.INPUT_TOKEN)
     const inputs = parseInputs()
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
-    const result = await bumpImages(toBumpRequest(inputs, workspace), {
+    const request = toBumpRequest(inputs, workspace)
+    const refusal = await signatureGate(request.bumps, process.env, core)
+    if (refusal !== undefined) {
+      core.setFailed(`bump-image-tag: ${refusal}`)
+      return
+    }
+    const result = await bumpImages(request, {
       git: new GitCli(spawnRunner, {
         token: needsToken(inputs.repo) && inputs.token ? inputs.token : undefined,
       }),

@@ -7,7 +7,9 @@ export const deliveryStepOrder = [
   'build',
   'scan',
   'push',
+  'sign',
   'validate',
+  'verify-image',
   'bump',
   'verify',
 ] as const

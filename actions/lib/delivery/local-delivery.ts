@@ -13,7 +13,9 @@ import { type GitOpsBumpTarget, preflightGitOps } from './gitops-preflight'
 import { ensureGitOpsRepository, type GitOpsRepository } from './gitops-repository'
 import { bumpStep, validateStep } from './gitops-steps'
 import { buildStep, pushStep, scanStep } from './image-steps'
+import { localSupplyChain } from './local-supply-chain'
 import { assertLoopbackAddress, startLoopbackRegistry } from './loopback-registry'
+import { signStep, verifyImageStep } from './supply-chain-steps'
 import type { TestCommand } from './test-command'
 import { planTestCommand, testStep } from './test-step'
 import { verifySkippedStep } from './verify-skipped-step'
@@ -160,6 +162,7 @@ export async function deliverLocally(
       app: options.argocdApp,
       sourceCommit: head.exitCode === 0 ? head.stdout.trim() : undefined,
     }
+    const supplyChain = localSupplyChain(options, gitopsOptions.sourceCommit, ports.env)
     const steps: DeliveryStep[] = [
       testStep({ servicePath, test, runner: ports.runner, env: ports.env }),
       buildStep(
@@ -174,7 +177,9 @@ export async function deliverLocally(
       ),
       scanStep({ cwd: options.cwd, failOn: options.scanFailOn }, ports),
       pushStep(ports),
+      signStep(supplyChain, ports),
       validateStep(gitopsOptions, ports),
+      verifyImageStep(supplyChain, ports),
       bumpStep({ ...gitopsOptions, target }, ports),
       verify,
     ]

@@ -19,6 +19,7 @@ import { GitCli, needsToken } from '../../../actions/lib/writeback/git-cli'
 import { WriteBackFailure } from '../../../actions/lib/writeback/write-back-failure'
 import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
 import type { CliIO, Command } from '../command'
+import { signatureGate, signatureGateFlags } from './signature-gate'
 
 const usage = `Usage: golden-path bump --image NAME (--tag TAG | --digest sha256:... | both) [--file F]... [--dir D]
          [--values-path key.path] [--add] [--repo R --branch B] [--push] [--mode commit|pr]
@@ -50,6 +51,10 @@ of the values involved. Without --repo the files are edited in place.
   --token T             token for https pushes and the GitHub API (default $GITHUB_TOKEN)
   --github-api-url URL  GitHub REST API (default $GITHUB_API_URL or https://api.github.com)
   --github-repository O/R  repository the PR is opened in (default from --repo or $GITHUB_REPOSITORY)
+  --require-signature   verify every --image@--digest first (verify-image's policy flags:
+                        --key PUB.pem or --certificate-identity-regexp/--certificate-oidc-issuer,
+                        --require-attestation, --source-repository, --builder-id-regexp,
+                        --trusted-root, --tls-verify); an image that fails is never written
   --dry-run             print the unified diff; write, commit and push nothing
   --output text|json    json: {"changed","files":[{"file","old","new"}],"commit","pushed","attempts"}
 
@@ -81,6 +86,7 @@ const flags = {
   'github-repository': { type: 'string' },
   'dry-run': { type: 'boolean' },
   output: { type: 'string' },
+  ...signatureGateFlags,
 } as const
 
 /** The `--output json` document: exactly these keys, which other tools read. */
@@ -177,6 +183,11 @@ export const bumpCommand: Command = {
       throw new UsageError('name the files to edit with --file or --dir')
     }
     registerSecret(token)
+    const refusal = await signatureGate(values, bumps, io)
+    if (refusal !== undefined) {
+      io.stderr.write(`golden-path bump: ${redact(refusal)}\n`)
+      return ExitCode.Failed
+    }
     // Git's and servers' words can carry a URL with credentials or the token itself.
     const logger = {
       debug() {},

@@ -23,12 +23,13 @@ const d = localDeliveryDefaults
 export const deliverCommand: Command = {
   name: 'deliver',
   summary:
-    'Run the golden path on this machine (--local): test, build, scan, push, validate, bump, verify',
+    'Run the golden path on this machine (--local): test, build, scan, push, sign, validate, verify-image, bump, verify',
   usage: `Usage: golden-path deliver --local [flags]
 
 Runs deliver.yml's steps on this machine: starts a registry on loopback, seeds a
 GitOps repository on disk from manifests/ on first use, then tests, builds, scans,
-pushes, validates the overlay, bumps the image in the GitOps repository and
+pushes, signs and attests the digest with a key made once in the state directory,
+validates the overlay, verifies the signature, bumps the image in the GitOps repository and
 verifies Argo CD (or says plainly that verification was skipped). In CI use the
 reusable workflow .github/workflows/deliver.yml.
 

@@ -16,5 +16,8 @@ export const commands: readonly CommandEntry[] = [
   { name: 'rollback', load: async () => (await import('./rollback')).rollbackCommand },
   { name: 'record', load: async () => (await import('./record')).recordCommand },
   { name: 'slo', load: async () => (await import('./slo')).sloCommand },
+  { name: 'sign', load: async () => (await import('./sign')).signCommand },
+  { name: 'attest', load: async () => (await import('./attest')).attestCommand },
+  { name: 'verify-image', load: async () => (await import('./verify-image')).verifyImageCommand },
   { name: 'version', load: async () => (await import('./version')).versionCommand },
 ]

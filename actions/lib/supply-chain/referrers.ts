@@ -1,0 +1,153 @@
+import { MediaType } from './media-types'
+import {
+  type Descriptor,
+  type ImageIndex,
+  type RegistryClient,
+  sha256Digest,
+} from './registry-client'
+
+/** The tag under which OCI 1.1 keeps referrers on a registry without the referrers API. */
+export function fallbackTag(digest: string): string {
+  return digest.replace(':', '-')
+}
+
+export interface ReferrerAttachment {
+  repository: string
+  /** The image the bundle is about. */
+  subject: Descriptor
+  bundle: Buffer
+  annotations: Record<string, string>
+}
+
+export interface AttachedReferrer {
+  /** Digest of the referrer manifest that holds the bundle. */
+  digest: string
+  /** 'referrers-api' when the registry indexed it itself, 'fallback-tag' when golden-path did. */
+  storedVia: 'referrers-api' | 'fallback-tag'
+}
+
+const emptyConfig = Buffer.from('{}')
+
+/** Reads the descriptor of an image by digest; undefined when the registry has no such image. */
+export async function imageDescriptor(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+): Promise<Descriptor | undefined> {
+  const manifest = await client.getManifest(repository, digest)
+  if (!manifest) return undefined
+  return { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length }
+}
+
+/**
+ * Stores a Sigstore bundle the way cosign v3 does: an OCI image manifest whose artifactType
+ * and only layer are the bundle media type, an empty config, and `subject` pointing at the
+ * image. A registry with the referrers API indexes it from `subject`; for one without (such
+ * as distribution 2.x) the manifest is also listed in the image index under the fallback tag
+ * `sha256-<hex>`, which is where cosign and other OCI 1.1 clients look next.
+ */
+export async function attachReferrer(
+  client: RegistryClient,
+  attachment: ReferrerAttachment,
+): Promise<AttachedReferrer> {
+  const { repository } = attachment
+  const config = await client.putBlob(repository, emptyConfig, MediaType.empty)
+  const layer = await client.putBlob(repository, attachment.bundle, MediaType.sigstoreBundle)
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.ociManifest,
+    artifactType: MediaType.sigstoreBundle,
+    config,
+    layers: [layer],
+    subject: {
+      mediaType: attachment.subject.mediaType,
+      digest: attachment.subject.digest,
+      size: attachment.subject.size,
+    },
+    annotations: attachment.annotations,
+  }
+  const bytes = Buffer.from(JSON.stringify(manifest))
+  const digest = await client.putManifest(
+    repository,
+    sha256Digest(bytes),
+    bytes,
+    MediaType.ociManifest,
+  )
+  const native = await client.referrersApi(repository, attachment.subject.digest)
+  if (native?.manifests.some((entry) => entry.digest === digest)) {
+    return { digest, storedVia: 'referrers-api' }
+  }
+  const tag = fallbackTag(attachment.subject.digest)
+  const current = await client.getManifest(repository, tag, [MediaType.ociIndex])
+  const index: ImageIndex = current
+    ? (JSON.parse(current.bytes.toString('utf8')) as ImageIndex)
+    : { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] }
+  if (!index.manifests.some((entry) => entry.digest === digest)) {
+    index.manifests.push({
+      mediaType: MediaType.ociManifest,
+      digest,
+      size: bytes.length,
+      artifactType: MediaType.sigstoreBundle,
+      annotations: attachment.annotations,
+    })
+  }
+  await client.putManifest(repository, tag, Buffer.from(JSON.stringify(index)), MediaType.ociIndex)
+  return { digest, storedVia: 'fallback-tag' }
+}
+
+export interface FoundReferrers {
+  descriptors: Descriptor[]
+  foundVia: 'referrers-api' | 'fallback-tag'
+}
+
+/** Every Sigstore bundle referrer of a digest, through the referrers API or the fallback tag. */
+export async function findBundleReferrers(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+): Promise<FoundReferrers> {
+  const native = await client.referrersApi(repository, digest)
+  let index = native
+  const foundVia = native ? 'referrers-api' : 'fallback-tag'
+  if (!index) {
+    const stored = await client.getManifest(repository, fallbackTag(digest), [MediaType.ociIndex])
+    index = stored
+      ? (JSON.parse(stored.bytes.toString('utf8')) as ImageIndex)
+      : { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] }
+  }
+  const descriptors = (index.manifests ?? []).filter(
+    (entry) => entry.artifactType === MediaType.sigstoreBundle,
+  )
+  return { descriptors, foundVia }
+}
+
+export interface ReferrerBundle {
+  manifestDigest: string
+  /** The image digest the referrer manifest names as its subject. */
+  subjectDigest: string | undefined
+  annotations: Record<string, string>
+  bundle: Buffer
+}
+
+/** The bundle inside one referrer manifest (its first layer of the bundle media type). */
+export async function readReferrerBundle(
+  client: RegistryClient,
+  repository: string,
+  descriptor: Descriptor,
+): Promise<ReferrerBundle | undefined> {
+  const stored = await client.getManifest(repository, descriptor.digest, [MediaType.ociManifest])
+  if (!stored) return undefined
+  const manifest = JSON.parse(stored.bytes.toString('utf8')) as {
+    layers?: Descriptor[]
+    subject?: Descriptor
+    annotations?: Record<string, string>
+  }
+  const layer = manifest.layers?.find((entry) => entry.mediaType === MediaType.sigstoreBundle)
+  if (!layer) return undefined
+  return {
+    manifestDigest: stored.digest,
+    subjectDigest: manifest.subject?.digest,
+    annotations: manifest.annotations ?? {},
+    bundle: await client.getBlob(repository, layer.digest),
+  }
+}

@@ -1,0 +1,167 @@
+import type { KeyObject } from 'node:crypto'
+import type { Bundle } from '@sigstore/bundle'
+import {
+  DSSEBundleBuilder,
+  FulcioSigner,
+  type IdentityProvider,
+  RekorWitness,
+  type Signer,
+  type Witness,
+} from '@sigstore/sign'
+import { UsageError } from '../errors'
+import type { Clock, Logger } from '../ports'
+import { Annotation, MediaType } from './media-types'
+import type { PinnedImage } from './pinned-image'
+import { attachReferrer, imageDescriptor } from './referrers'
+import { type RegistryClient, RegistryError } from './registry-client'
+import { KeySigner } from './signing-key'
+import type { InTotoStatement } from './statements'
+
+export const defaultFulcioUrl = 'https://fulcio.sigstore.dev'
+export const defaultRekorUrl = 'https://rekor.sigstore.dev'
+
+/** How a statement is signed: with a local key (no transparency log), or keyless. */
+export type SigningMethod =
+  | { kind: 'key'; key: KeyObject }
+  | {
+      kind: 'keyless'
+      identity: IdentityProvider
+      fulcioUrl: string
+      rekorUrl: string
+    }
+
+/** Signing or storing did not complete; the message names what and why, and no secret. */
+export class SigningFailure extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'SigningFailure'
+  }
+}
+
+export interface SignedReference {
+  image: string
+  digest: string
+  predicateType: string
+  /** The referrer manifest that stores the bundle. */
+  referrer: string
+  storedVia: 'referrers-api' | 'fallback-tag'
+  /** 'key' or 'keyless'. */
+  method: SigningMethod['kind']
+  /** Rekor log index of a keyless signature. */
+  logIndex?: string
+  bundle: Bundle
+}
+
+export interface SigningPorts {
+  registry: RegistryClient
+  logger: Logger
+  clock: Clock
+}
+
+function signerFor(method: SigningMethod): { signer: Signer; witnesses: Witness[] } {
+  if (method.kind === 'key') {
+    // A key-based signature stays offline: no transparency log, as cosign's
+    // --tlog-upload=false, so air-gapped and local runs sign without a network.
+    return { signer: new KeySigner(method.key), witnesses: [] }
+  }
+  return {
+    signer: new FulcioSigner({
+      identityProvider: method.identity,
+      fulcioBaseURL: method.fulcioUrl,
+      retry: 2,
+      timeout: 30_000,
+    }),
+    witnesses: [
+      new RekorWitness({
+        rekorBaseURL: method.rekorUrl,
+        entryType: 'intoto',
+        retry: 2,
+        timeout: 30_000,
+      }),
+    ],
+  }
+}
+
+/**
+ * Signs an in-toto statement about `image` into a DSSE Sigstore bundle with @sigstore/sign
+ * and stores it as an OCI referrer of the image, as cosign v3 stores `cosign sign` and
+ * `cosign attest` results. The image must already be in the registry at that digest.
+ */
+export async function signStatement(
+  image: PinnedImage,
+  statement: InTotoStatement,
+  method: SigningMethod,
+  ports: SigningPorts,
+): Promise<SignedReference> {
+  const subject = await imageDescriptor(ports.registry, image.repository, image.digest).catch(
+    rethrowRegistry,
+  )
+  if (!subject) {
+    throw new UsageError(
+      `${image.name}@${image.digest} is not in the registry: push it before signing`,
+    )
+  }
+  // The token is fetched first, so that a job without id-token: write hears that plainly
+  // instead of through Fulcio's client; the signer then reuses it.
+  const signingMethod: SigningMethod =
+    method.kind === 'keyless'
+      ? { ...method, identity: await cachedIdentity(method.identity) }
+      : method
+  const { signer, witnesses } = signerFor(signingMethod)
+  const builder = new DSSEBundleBuilder({ signer, witnesses })
+  let bundle: Bundle
+  try {
+    bundle = await builder.create({
+      data: Buffer.from(JSON.stringify(statement)),
+      type: MediaType.inTotoPayload,
+    })
+  } catch (error) {
+    throw new SigningFailure(
+      `${method.kind === 'keyless' ? 'keyless signing (Fulcio/Rekor)' : 'signing'} failed: ${describeSigstoreError(error)}`,
+    )
+  }
+  const { bundleToJSON } = await import('@sigstore/bundle')
+  const bytes = Buffer.from(JSON.stringify(bundleToJSON(bundle)))
+  const attached = await attachReferrer(ports.registry, {
+    repository: image.repository,
+    subject,
+    bundle: bytes,
+    annotations: {
+      [Annotation.created]: new Date(ports.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      [Annotation.bundleContent]: 'dsse-envelope',
+      [Annotation.predicateType]: statement.predicateType,
+    },
+  }).catch(rethrowRegistry)
+  ports.logger.info(
+    `stored ${statement.predicateType} bundle for ${image.name}@${image.digest} as ${attached.digest} (${attached.storedVia})`,
+  )
+  return {
+    image: image.name,
+    digest: image.digest,
+    predicateType: statement.predicateType,
+    referrer: attached.digest,
+    storedVia: attached.storedVia,
+    method: method.kind,
+    logIndex: bundle.verificationMaterial.tlogEntries[0]?.logIndex,
+    bundle,
+  }
+}
+
+async function cachedIdentity(identity: IdentityProvider): Promise<IdentityProvider> {
+  const token = await identity.getToken()
+  return { getToken: async () => token }
+}
+
+function rethrowRegistry(error: unknown): never {
+  if (error instanceof RegistryError) throw new SigningFailure(error.message)
+  throw error
+}
+
+/** A Sigstore library error on one line; its cause carries the HTTP detail. */
+export function describeSigstoreError(error: unknown): string {
+  if (typeof error === 'string') return error
+  const message = error instanceof Error ? error.message : String(error)
+  const cause = (error as { cause?: unknown }).cause
+  const detail = cause instanceof Error ? `: ${cause.message}` : ''
+  return `${message}${detail}`.replace(/\s*\n\s*/g, ' ')
+}

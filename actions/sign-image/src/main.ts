@@ -1,0 +1,47 @@
+import * as core from '@actions/core'
+import { oneLine } from '../../lib/errors'
+import { type Logger, systemClock } from '../../lib/ports'
+import { pinnedReference } from '../../lib/supply-chain/pinned-image'
+import { RegistryClient } from '../../lib/supply-chain/registry-client'
+import { signStatement } from '../../lib/supply-chain/signing'
+import { signatureStatement } from '../../lib/supply-chain/statements'
+import { parseInputs } from './inputs'
+
+const logger: Logger = {
+  debug: (message) => core.debug(message),
+  info: (message) => core.info(message),
+  warning: (message) => core.warning(message),
+  error: (message) => core.error(message),
+}
+
+export async function run(): Promise<void> {
+  try {
+    const inputs = parseInputs(process.env)
+    for (const secret of inputs.secrets) core.setSecret(secret)
+    const signed = await signStatement(
+      inputs.image,
+      signatureStatement(inputs.image.digest),
+      inputs.method,
+      {
+        registry: new RegistryClient(inputs.image.registry, {
+          tlsVerify: inputs['tls-verify'],
+          credentials: inputs.credentials,
+        }),
+        logger,
+        clock: systemClock,
+      },
+    )
+    core.setOutput('referrer', signed.referrer)
+    core.setOutput('stored-via', signed.storedVia)
+    await core.summary
+      .addHeading('Image signed', 3)
+      .addList([
+        `<code>${pinnedReference(inputs.image)}</code>`,
+        `${signed.method === 'keyless' ? `keyless, Rekor log index ${signed.logIndex ?? '?'}` : 'with a key'}`,
+        `bundle <code>${signed.referrer}</code> (${signed.storedVia})`,
+      ])
+      .write()
+  } catch (error) {
+    core.setFailed(`sign-image: ${oneLine(error)}`)
+  }
+}

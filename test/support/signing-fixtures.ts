@@ -1,0 +1,96 @@
+import { execFileSync } from 'node:child_process'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { requireTools } from './required-tools'
+
+export const crane = {
+  command: 'crane',
+  install: 'go install github.com/google/go-containerregistry/cmd/crane@v0.21.9',
+}
+export const syft = {
+  command: 'syft',
+  install: 'go install github.com/anchore/syft/cmd/syft@v1.57.2',
+}
+export const cosign = {
+  command: 'cosign',
+  install: 'go install github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3',
+}
+
+/**
+ * Pushes a small single-layer OCI image with unique content to a loopback registry with
+ * crane (no build needed), returning `host/name@sha256:…`.
+ */
+export function pushUniqueImage(
+  registryHost: string,
+  name: string,
+  files: Record<string, string> = {},
+  /** crane's environment, e.g. DOCKER_CONFIG holding a login for a registry with auth. */
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  requireTools(crane)
+  const dir = mkdtempSync(join(tmpdir(), 'golden-path-image-'))
+  try {
+    const content = join(dir, 'content')
+    const root = join(dir, 'root')
+    mkdirSync(root)
+    writeFileSync(join(root, 'marker.txt'), randomBytes(16).toString('hex'))
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true })
+      writeFileSync(join(root, path), text)
+    }
+    execFileSync('tar', ['-cf', content, '-C', root, '.'])
+    const reference = `${registryHost}/${name}:latest`
+    execFileSync(
+      'crane',
+      ['append', '--oci-empty-base', '--insecure', '-f', content, '-t', reference],
+      { stdio: ['ignore', 'pipe', 'pipe'], env },
+    )
+    const digest = execFileSync('crane', ['digest', '--insecure', reference], {
+      encoding: 'utf8',
+      env,
+    }).trim()
+    return `${registryHost}/${name}@${digest}`
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export interface KeyPairFiles {
+  dir: string
+  privateKey: string
+  publicKey: string
+  /** The private key encrypted with `password` (PKCS#8, AES-256-CBC). */
+  encryptedKey: string
+  password: string
+}
+
+/** An EC P-256 key pair written as openssl writes it (PKCS#8 PEM and SPKI PEM). */
+export function writeKeyPair(): KeyPairFiles {
+  const dir = mkdtempSync(join(tmpdir(), 'golden-path-keys-'))
+  const password = `pw-${randomBytes(6).toString('hex')}`
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const files = {
+    dir,
+    privateKey: join(dir, 'key.pem'),
+    publicKey: join(dir, 'pub.pem'),
+    encryptedKey: join(dir, 'key.enc.pem'),
+    password,
+  }
+  writeFileSync(files.privateKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+    mode: 0o600,
+  })
+  writeFileSync(files.publicKey, publicKey.export({ type: 'spki', format: 'pem' }))
+  writeFileSync(
+    files.encryptedKey,
+    privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+      cipher: 'aes-256-cbc',
+      passphrase: password,
+    }),
+    { mode: 0o600 },
+  )
+  return files
+}
