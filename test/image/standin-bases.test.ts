@@ -79,7 +79,7 @@ describe('scripts/standin-bases.sh', () => {
     const result = await spawnRunner.run('bash', [script, '--fast'])
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toBe(
-      "standin-bases: unknown argument '--fast' (usage: scripts/standin-bases.sh [--force])\n",
+      "standin-bases: unknown argument '--fast' (usage: scripts/standin-bases.sh [--force] [--python])\n",
     )
   })
 
