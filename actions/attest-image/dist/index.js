@@ -64869,7 +64869,14 @@ function parseCycloneDx(text, what) {
 var dist = __nccwpck_require__(5179);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./actions/lib/supply-chain/registry-client.ts
+
+
+
 
 
 
@@ -65093,11 +65100,42 @@ function describeNetworkError(error) {
     const cause = error?.cause;
     return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
-/** Registry credentials from the environment, where a workflow or a user puts them. */
-function credentialsFromEnv(env) {
+/**
+ * Registry credentials for a host: REGISTRY_USERNAME and REGISTRY_PASSWORD, else the login
+ * that `docker login` (or docker/login-action) left in $DOCKER_CONFIG/config.json, or that
+ * `podman login` / skopeo left in $REGISTRY_AUTH_FILE. Credential helpers are not run.
+ */
+function credentialsFromEnv(env, host) {
     const username = env.REGISTRY_USERNAME;
     const password = env.REGISTRY_PASSWORD;
-    return username && password ? { username, password } : undefined;
+    if (username && password)
+        return { username, password };
+    if (!host)
+        return undefined;
+    const files = [
+        env.REGISTRY_AUTH_FILE,
+        join(env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker'), 'config.json'),
+    ].filter((file) => !!file);
+    const names = host === 'registry-1.docker.io' ? [host, 'docker.io', 'https://index.docker.io/v1/'] : [host];
+    for (const file of files) {
+        let auths;
+        try {
+            auths = JSON.parse(readFileSync(file, 'utf8')).auths;
+        }
+        catch {
+            continue;
+        }
+        for (const name of names) {
+            const encoded = auths?.[name]?.auth;
+            if (!encoded)
+                continue;
+            const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+            const colon = decoded.indexOf(':');
+            if (colon > 0)
+                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+        }
+    }
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/supply-chain/referrers.ts
@@ -65193,8 +65231,6 @@ async function readReferrerBundle(client, repository, descriptor) {
     };
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./actions/lib/supply-chain/signing-key.ts
 
 

@@ -82724,6 +82724,9 @@ var sign_dist = __nccwpck_require__(15179);
 
 
 
+
+
+
 /** The registry answered in a way that stops the operation; the message is safe to print. */
 class registry_client_RegistryError extends Error {
     status;
@@ -82944,11 +82947,42 @@ function describeNetworkError(error) {
     const cause = error?.cause;
     return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
-/** Registry credentials from the environment, where a workflow or a user puts them. */
-function credentialsFromEnv(env) {
+/**
+ * Registry credentials for a host: REGISTRY_USERNAME and REGISTRY_PASSWORD, else the login
+ * that `docker login` (or docker/login-action) left in $DOCKER_CONFIG/config.json, or that
+ * `podman login` / skopeo left in $REGISTRY_AUTH_FILE. Credential helpers are not run.
+ */
+function credentialsFromEnv(env, host) {
     const username = env.REGISTRY_USERNAME;
     const password = env.REGISTRY_PASSWORD;
-    return username && password ? { username, password } : undefined;
+    if (username && password)
+        return { username, password };
+    if (!host)
+        return undefined;
+    const files = [
+        env.REGISTRY_AUTH_FILE,
+        join(env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker'), 'config.json'),
+    ].filter((file) => !!file);
+    const names = host === 'registry-1.docker.io' ? [host, 'docker.io', 'https://index.docker.io/v1/'] : [host];
+    for (const file of files) {
+        let auths;
+        try {
+            auths = JSON.parse(readFileSync(file, 'utf8')).auths;
+        }
+        catch {
+            continue;
+        }
+        for (const name of names) {
+            const encoded = auths?.[name]?.auth;
+            if (!encoded)
+                continue;
+            const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+            const colon = decoded.indexOf(':');
+            if (colon > 0)
+                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+        }
+    }
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/supply-chain/referrers.ts
@@ -83687,7 +83721,10 @@ async function requireVerifiedImages(images, policy, options, ports) {
         }
         const image = parsePinnedImage(`${entry.image}@${entry.digest}`, 'image');
         const verification = await verifyImage(image, policy, {
-            registry: new RegistryClient(image.registry, options),
+            registry: new RegistryClient(image.registry, {
+                tlsVerify: options.tlsVerify,
+                credentials: options.credentials?.(image.registry),
+            }),
             logger: ports.logger,
         });
         if (verification.verified)
@@ -83715,7 +83752,7 @@ async function signatureGate(images, env, logger) {
     const password = inputs.optional('registry-password');
     const result = await requireVerifiedImages(images, await verificationPolicy(policyInputs(inputs), inputNames), {
         tlsVerify: inputs.boolean('registry-tls-verify', true),
-        credentials: username && password ? { username, password } : undefined,
+        credentials: () => (username && password ? { username, password } : undefined),
     }, { logger });
     for (const verified of result.verified)
         logger.info(`verified ${verified}`);
