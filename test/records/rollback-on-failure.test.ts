@@ -90,6 +90,7 @@ function steps(
     overlay: 'overlays/prod',
     environment: 'prod',
     app: 'payments',
+    target: { name: image, adding: false, file: 'overlays/prod/kustomization.yaml' },
   }
   const bump = bumpStep(options, { ...ports })
   const verify = verifyStep(

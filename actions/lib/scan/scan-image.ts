@@ -4,9 +4,9 @@ import { dirname, join } from 'node:path'
 import { UsageError } from '../errors'
 import { type LayoutImage, OciLayoutError, readLayoutImages } from '../oci/oci-layout'
 import type { Clock, CommandRunner, Logger } from '../ports'
-import { explainRegistryFailure } from '../registry/push-image'
 import { registryOf, resolveRegistryCredential, writeAuthFile } from '../registry/credentials'
 import { parseImageReference } from '../registry/image-reference'
+import { explainRegistryFailure } from '../registry/push-image'
 import {
   RegistryClient,
   RegistryUnreachableError,

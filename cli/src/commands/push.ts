@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { oneLine, UsageError } from '../../../actions/lib/errors'
-import { registerSecret } from '../../../actions/lib/redaction'
 import { nullLogger, spawnRunner, systemClock } from '../../../actions/lib/ports'
+import { registerSecret } from '../../../actions/lib/redaction'
 import { RegistryAuthError } from '../../../actions/lib/registry/credentials'
 import { parseRepository } from '../../../actions/lib/registry/image-reference'
 import {
