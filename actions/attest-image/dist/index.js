@@ -64397,7 +64397,81 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./actions/lib/redaction.ts
+/*
+ * One place that keeps secrets out of everything golden-path prints: URL userinfo, the tokens
+ * and passwords in use, and what servers send back. Messages reach users through oneLine()
+ * (errors.ts), which applies redact() to every one of them.
+ */
+const masked = '***';
+/** Secret values in use by this process, longest first so a longer one is masked whole. */
+const secrets = [];
+/**
+ * Registers a secret so no message shows it: the value itself and each of its lines (a
+ * multi-line value shows up line by line in logs). Values shorter than 4 characters would
+ * mask ordinary text and are left out.
+ */
+function registerSecret(value) {
+    if (!value)
+        return;
+    for (const part of secretParts(value)) {
+        if (part.length >= 4 && !secrets.includes(part))
+            secrets.push(part);
+    }
+    secrets.sort((a, b) => b.length - a.length);
+}
+/**
+ * The value and each of its non-blank lines: what `core.setSecret` needs, since the runner
+ * masks log output line by line and would miss the lines of a multi-line value.
+ */
+function secretParts(value) {
+    const parts = new Set();
+    if (value.trim() !== '')
+        parts.add(value);
+    for (const line of value.split(/\r?\n|\r/)) {
+        const part = line.trim();
+        if (part !== '')
+            parts.add(part);
+    }
+    return [...parts];
+}
+// scheme://user[:password]@host — the userinfo ends at the last `@` before the path.
+const urlUserinfo = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@]*(?::[^\s/?#]*)?@)+/g;
+/** Removes the userinfo (user and password) of every URL in a text. */
+function redactUrls(text) {
+    return text.replace(urlUserinfo, `$1${masked}@`);
+}
+/** Masks every registered secret in a text. */
+function scrubSecrets(text, extra = []) {
+    let result = text;
+    for (const secret of extra.length > 0 ? [...extra, ...secrets] : secrets) {
+        if (secret && result.includes(secret))
+            result = result.split(secret).join(masked);
+    }
+    return result;
+}
+/** Both: what every message goes through before anyone sees it. */
+function redact(text) {
+    return scrubSecrets(redactUrls(text));
+}
+/**
+ * A server's answer quoted in a message: at most `limit` characters on one line, with URL
+ * userinfo and the secrets in use masked.
+ */
+function serverExcerpt(body, limit = 200) {
+    const line = redact(body).replace(/\s+/g, ' ').trim();
+    return line.length > limit ? `${line.slice(0, limit)}…` : line;
+}
+/**
+ * Whether a value may travel in an HTTP header: no control characters (a line break would
+ * split the header, and the HTTP client's own error would print the value).
+ */
+function hasControlCharacters(value) {
+    return /[\x00-\x1f\x7f]/.test(value);
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/errors.ts
+
 /**
  * Exit codes shared by every golden-path command and action:
  * 0 success, 1 the check ran and failed (findings, gate, verification),
@@ -64419,10 +64493,13 @@ class errors_UsageError extends Error {
         this.name = 'UsageError';
     }
 }
-/** The message of anything thrown, on a single line, for a one-line report. */
+/**
+ * The message of anything thrown, on a single line, for a one-line report, with URL userinfo
+ * and the secrets in use masked (every command and action reports errors through here).
+ */
 function oneLine(error) {
     const message = error instanceof Error ? error.message : String(error);
-    return message.replace(/\s*\n\s*/g, ' ').trim();
+    return redact(message.replace(/\s*\n\s*/g, ' ').trim());
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/ports.ts
@@ -64459,8 +64536,15 @@ const spawnRunner = {
             if (options.timeoutMs !== undefined) {
                 timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
             }
-            child.stdout.on('data', (chunk) => stdout.push(chunk));
-            child.stderr.on('data', (chunk) => stderr.push(chunk));
+            const { onOutput } = options;
+            child.stdout.on('data', (chunk) => {
+                stdout.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
+            child.stderr.on('data', (chunk) => {
+                stderr.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
             child.on('error', (error) => {
                 if (timer)
                     clearTimeout(timer);
@@ -64593,6 +64677,14 @@ async function readLayoutImage(layoutDir, reference) {
         const nested = await readJson(blobPath(layoutDir, descriptor.digest), `image index ${descriptor.digest}`);
         descriptor = pickDescriptor(nested.manifests ?? [], layoutDir);
     }
+    return readManifestImage(layoutDir, top, descriptor);
+}
+function platformOf(config) {
+    return [config.os ?? 'unknown', config.architecture ?? 'unknown', config.variant]
+        .filter(Boolean)
+        .join('/');
+}
+async function readManifestImage(layoutDir, top, descriptor) {
     if (!manifestTypes.has(descriptor.mediaType)) {
         throw new OciLayoutError(`unsupported manifest media type '${descriptor.mediaType}'`);
     }
@@ -64605,10 +64697,32 @@ async function readLayoutImage(layoutDir, reference) {
         digest: top.digest,
         referenceName: top.annotations?.['org.opencontainers.image.ref.name'],
         manifestDigest: descriptor.digest,
+        configDigest: manifest.config.digest,
         config,
         layers: manifest.layers,
         compressedSize: manifest.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0),
+        platform: platformOf(config),
     };
+}
+/**
+ * Every platform's image in a layout: one for a single-platform image, one per
+ * manifest of a multi-platform index (attestations left out). Each carries the
+ * top-level digest (what is pushed) and its own manifest digest.
+ */
+async function readLayoutImages(layoutDir, reference) {
+    const first = await readLayoutImage(layoutDir, reference);
+    const index = await readJson(join(layoutDir, 'index.json'), 'index.json');
+    const top = pickDescriptor(index.manifests ?? [], layoutDir, reference);
+    if (!indexTypes.has(top.mediaType))
+        return [first];
+    const nested = await readJson(blobPath(layoutDir, top.digest), `image index ${top.digest}`);
+    const images = [];
+    for (const descriptor of nested.manifests ?? []) {
+        if (isAttestation(descriptor) || !manifestTypes.has(descriptor.mediaType))
+            continue;
+        images.push(await readManifestImage(layoutDir, top, descriptor));
+    }
+    return images.length > 0 ? images : [first];
 }
 /** The uncompressed tar stream of one layer. */
 async function readLayerTar(layoutDir, layer) {
@@ -65746,6 +65860,21 @@ class ActionInputs {
         if (allowed.includes(value))
             return value;
         throw new errors_UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
+    }
+    /**
+     * An input that replaced `formerName`: its value, else the former input's, in which
+     * case (and whenever the former name is set) a deprecation message is added to
+     * `deprecations` for the action to print as a warning.
+     */
+    renamed(name, formerName, deprecations) {
+        const value = this.optional(name);
+        const former = this.optional(formerName);
+        if (former !== undefined) {
+            deprecations.push(value === undefined
+                ? `input '${formerName}' is deprecated and will be removed in the next major release; rename it to '${name}'`
+                : `input '${formerName}' is deprecated and ignored because '${name}' is set; remove it`);
+        }
+        return value ?? former;
     }
     /** A whole number of at least `min`. */
     integer(name, fallback, min) {

@@ -31635,7 +31635,81 @@ function getIDToken(aud) {
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./actions/lib/redaction.ts
+/*
+ * One place that keeps secrets out of everything golden-path prints: URL userinfo, the tokens
+ * and passwords in use, and what servers send back. Messages reach users through oneLine()
+ * (errors.ts), which applies redact() to every one of them.
+ */
+const masked = '***';
+/** Secret values in use by this process, longest first so a longer one is masked whole. */
+const secrets = [];
+/**
+ * Registers a secret so no message shows it: the value itself and each of its lines (a
+ * multi-line value shows up line by line in logs). Values shorter than 4 characters would
+ * mask ordinary text and are left out.
+ */
+function registerSecret(value) {
+    if (!value)
+        return;
+    for (const part of secretParts(value)) {
+        if (part.length >= 4 && !secrets.includes(part))
+            secrets.push(part);
+    }
+    secrets.sort((a, b) => b.length - a.length);
+}
+/**
+ * The value and each of its non-blank lines: what `core.setSecret` needs, since the runner
+ * masks log output line by line and would miss the lines of a multi-line value.
+ */
+function secretParts(value) {
+    const parts = new Set();
+    if (value.trim() !== '')
+        parts.add(value);
+    for (const line of value.split(/\r?\n|\r/)) {
+        const part = line.trim();
+        if (part !== '')
+            parts.add(part);
+    }
+    return [...parts];
+}
+// scheme://user[:password]@host — the userinfo ends at the last `@` before the path.
+const urlUserinfo = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@]*(?::[^\s/?#]*)?@)+/g;
+/** Removes the userinfo (user and password) of every URL in a text. */
+function redactUrls(text) {
+    return text.replace(urlUserinfo, `$1${masked}@`);
+}
+/** Masks every registered secret in a text. */
+function scrubSecrets(text, extra = []) {
+    let result = text;
+    for (const secret of extra.length > 0 ? [...extra, ...secrets] : secrets) {
+        if (secret && result.includes(secret))
+            result = result.split(secret).join(masked);
+    }
+    return result;
+}
+/** Both: what every message goes through before anyone sees it. */
+function redact(text) {
+    return scrubSecrets(redactUrls(text));
+}
+/**
+ * A server's answer quoted in a message: at most `limit` characters on one line, with URL
+ * userinfo and the secrets in use masked.
+ */
+function serverExcerpt(body, limit = 200) {
+    const line = redact(body).replace(/\s+/g, ' ').trim();
+    return line.length > limit ? `${line.slice(0, limit)}…` : line;
+}
+/**
+ * Whether a value may travel in an HTTP header: no control characters (a line break would
+ * split the header, and the HTTP client's own error would print the value).
+ */
+function hasControlCharacters(value) {
+    return /[\x00-\x1f\x7f]/.test(value);
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/errors.ts
+
 /**
  * Exit codes shared by every golden-path command and action:
  * 0 success, 1 the check ran and failed (findings, gate, verification),
@@ -31657,10 +31731,13 @@ class UsageError extends Error {
         this.name = 'UsageError';
     }
 }
-/** The message of anything thrown, on a single line, for a one-line report. */
+/**
+ * The message of anything thrown, on a single line, for a one-line report, with URL userinfo
+ * and the secrets in use masked (every command and action reports errors through here).
+ */
 function oneLine(error) {
     const message = error instanceof Error ? error.message : String(error);
-    return message.replace(/\s*\n\s*/g, ' ').trim();
+    return redact(message.replace(/\s*\n\s*/g, ' ').trim());
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -31912,8 +31989,15 @@ const spawnRunner = {
             if (options.timeoutMs !== undefined) {
                 timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
             }
-            child.stdout.on('data', (chunk) => stdout.push(chunk));
-            child.stderr.on('data', (chunk) => stderr.push(chunk));
+            const { onOutput } = options;
+            child.stdout.on('data', (chunk) => {
+                stdout.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
+            child.stderr.on('data', (chunk) => {
+                stderr.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
             child.on('error', (error) => {
                 if (timer)
                     clearTimeout(timer);
@@ -32488,6 +32572,16 @@ function lastLine(text) {
     return text.trim().split('\n').filter(Boolean).pop()?.trim() ?? 'no output';
 }
 /** Says what to do about a failure that is not retried. */
+/** A registry tool's last line, with the fix where the cause is a known one. */
+function explainRegistryFailure(line) {
+    if (plainHttp.test(line)) {
+        return `${line} (the registry speaks plain HTTP: pass --tls-verify false, tls-verify: false in the action)`;
+    }
+    if (/certificate signed by unknown authority|x509:/i.test(line)) {
+        return `${line} (the registry's certificate is not trusted here: add its CA to the system trust store, or pass --tls-verify false for a test registry)`;
+    }
+    return line;
+}
 function explain(failure, registry) {
     if (plainHttp.test(failure) || httpsToHttp.test(failure)) {
         return `registry ${registry} answers plain HTTP, not HTTPS: serve it with TLS, or pass --tls-verify false (tls-verify: false) for a registry on a trusted network`;
@@ -33262,7 +33356,11 @@ async function buildImage(request, ports) {
         const args = engine === 'docker' ? buildxArguments(enginePlan) : buildahArguments(enginePlan);
         ports.logger.info(`${command} ${args.join(' ')}`);
         const result = await ports.runner
-            .run(command, args, { cwd: contextDir, env: engineEnvironment(enginePlan, request.env) })
+            .run(command, args, {
+            cwd: contextDir,
+            env: engineEnvironment(enginePlan, request.env),
+            onOutput: ports.onBuilderOutput,
+        })
             .catch((error) => {
             if (error instanceof CommandNotFoundError)
                 throw new UsageError(error.message);
@@ -33458,6 +33556,21 @@ class ActionInputs {
             return value;
         throw new UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
     }
+    /**
+     * An input that replaced `formerName`: its value, else the former input's, in which
+     * case (and whenever the former name is set) a deprecation message is added to
+     * `deprecations` for the action to print as a warning.
+     */
+    renamed(name, formerName, deprecations) {
+        const value = this.optional(name);
+        const former = this.optional(formerName);
+        if (former !== undefined) {
+            deprecations.push(value === undefined
+                ? `input '${formerName}' is deprecated and will be removed in the next major release; rename it to '${name}'`
+                : `input '${formerName}' is deprecated and ignored because '${name}' is set; remove it`);
+        }
+        return value ?? former;
+    }
     /** A whole number of at least `min`. */
     integer(name, fallback, min) {
         const value = this.optional(name);
@@ -33475,6 +33588,8 @@ class ActionInputs {
 
 function parseInputs(env = process.env) {
     const inputs = new ActionInputs(env);
+    const deprecations = [];
+    const platforms = inputs.renamed('platforms', 'platform', deprecations);
     return {
         context: inputs.optional('context') ?? '.',
         file: inputs.optional('file') ?? 'Dockerfile',
@@ -33486,8 +33601,8 @@ function parseInputs(env = process.env) {
             .list('secrets', { commas: false })
             .map((spec) => parseBuildSecret(spec, "input 'secrets' line")),
         target: inputs.optional('target'),
+        platforms: platforms?.replace(/,\s*$/, '').trim(),
         'build-secrets': env['INPUT_BUILD-SECRETS'] ?? '',
-        platform: inputs.optional('platform'),
         'cache-from': inputs.list('cache-from', { commas: false }),
         'cache-to': inputs.list('cache-to', { commas: false }),
         'no-cache': inputs.boolean('no-cache', false),
@@ -33495,6 +33610,7 @@ function parseInputs(env = process.env) {
         output: inputs.optional('output'),
         push: inputs.boolean('push', false),
         'tls-verify': inputs.boolean('tls-verify', true),
+        deprecations,
     };
 }
 
@@ -33516,6 +33632,8 @@ async function run() {
     let secretFiles;
     try {
         const inputs = parseInputs();
+        for (const deprecation of inputs.deprecations)
+            warning(deprecation);
         secretFiles = await writeSecretFiles(inputs['build-secrets'], process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)());
         for (const value of secretFiles.values)
             core_setSecret(value);
@@ -33528,7 +33646,7 @@ async function run() {
             buildArgs: inputs['build-args'],
             secrets: [...inputs.secrets, ...secretFiles.secrets],
             target: inputs.target,
-            platform: inputs.platform,
+            platform: inputs.platforms,
             cacheFrom: inputs['cache-from'],
             cacheTo: inputs['cache-to'],
             noCache: inputs['no-cache'],

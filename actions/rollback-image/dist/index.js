@@ -31233,7 +31233,7 @@ exports.qg = publicApi.parse;
 exports.hR = publicApi.parseAllDocuments;
 __webpack_unused_export__ = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 
@@ -40131,7 +40131,81 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./actions/lib/redaction.ts
+/*
+ * One place that keeps secrets out of everything golden-path prints: URL userinfo, the tokens
+ * and passwords in use, and what servers send back. Messages reach users through oneLine()
+ * (errors.ts), which applies redact() to every one of them.
+ */
+const masked = '***';
+/** Secret values in use by this process, longest first so a longer one is masked whole. */
+const secrets = [];
+/**
+ * Registers a secret so no message shows it: the value itself and each of its lines (a
+ * multi-line value shows up line by line in logs). Values shorter than 4 characters would
+ * mask ordinary text and are left out.
+ */
+function registerSecret(value) {
+    if (!value)
+        return;
+    for (const part of secretParts(value)) {
+        if (part.length >= 4 && !secrets.includes(part))
+            secrets.push(part);
+    }
+    secrets.sort((a, b) => b.length - a.length);
+}
+/**
+ * The value and each of its non-blank lines: what `core.setSecret` needs, since the runner
+ * masks log output line by line and would miss the lines of a multi-line value.
+ */
+function secretParts(value) {
+    const parts = new Set();
+    if (value.trim() !== '')
+        parts.add(value);
+    for (const line of value.split(/\r?\n|\r/)) {
+        const part = line.trim();
+        if (part !== '')
+            parts.add(part);
+    }
+    return [...parts];
+}
+// scheme://user[:password]@host — the userinfo ends at the last `@` before the path.
+const urlUserinfo = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@]*(?::[^\s/?#]*)?@)+/g;
+/** Removes the userinfo (user and password) of every URL in a text. */
+function redactUrls(text) {
+    return text.replace(urlUserinfo, `$1${masked}@`);
+}
+/** Masks every registered secret in a text. */
+function scrubSecrets(text, extra = []) {
+    let result = text;
+    for (const secret of extra.length > 0 ? [...extra, ...secrets] : secrets) {
+        if (secret && result.includes(secret))
+            result = result.split(secret).join(masked);
+    }
+    return result;
+}
+/** Both: what every message goes through before anyone sees it. */
+function redact(text) {
+    return scrubSecrets(redactUrls(text));
+}
+/**
+ * A server's answer quoted in a message: at most `limit` characters on one line, with URL
+ * userinfo and the secrets in use masked.
+ */
+function serverExcerpt(body, limit = 200) {
+    const line = redact(body).replace(/\s+/g, ' ').trim();
+    return line.length > limit ? `${line.slice(0, limit)}…` : line;
+}
+/**
+ * Whether a value may travel in an HTTP header: no control characters (a line break would
+ * split the header, and the HTTP client's own error would print the value).
+ */
+function hasControlCharacters(value) {
+    return /[\x00-\x1f\x7f]/.test(value);
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/errors.ts
+
 /**
  * Exit codes shared by every golden-path command and action:
  * 0 success, 1 the check ran and failed (findings, gate, verification),
@@ -40153,10 +40227,13 @@ class errors_UsageError extends Error {
         this.name = 'UsageError';
     }
 }
-/** The message of anything thrown, on a single line, for a one-line report. */
+/**
+ * The message of anything thrown, on a single line, for a one-line report, with URL userinfo
+ * and the secrets in use masked (every command and action reports errors through here).
+ */
 function oneLine(error) {
     const message = error instanceof Error ? error.message : String(error);
-    return message.replace(/\s*\n\s*/g, ' ').trim();
+    return redact(message.replace(/\s*\n\s*/g, ' ').trim());
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/ports.ts
@@ -40193,8 +40270,15 @@ const spawnRunner = {
             if (options.timeoutMs !== undefined) {
                 timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
             }
-            child.stdout.on('data', (chunk) => stdout.push(chunk));
-            child.stderr.on('data', (chunk) => stderr.push(chunk));
+            const { onOutput } = options;
+            child.stdout.on('data', (chunk) => {
+                stdout.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
+            child.stderr.on('data', (chunk) => {
+                stderr.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
             child.on('error', (error) => {
                 if (timer)
                     clearTimeout(timer);
@@ -40263,6 +40347,9 @@ const defaultMessageTemplate = 'deploy({env}): {image} {old} → {new}';
 const placeholders = (/* unused pure expression or super */ null && (['env', 'app', 'image', 'old', 'new', 'tag', 'digest']));
 /** Fails early on a template naming a field that does not exist. */
 function assertValidTemplate(template) {
+    if (/[\r\n]/.test(template)) {
+        throw new UsageError('invalid --message: the subject must be one line (no line breaks)');
+    }
     for (const match of template.matchAll(/\{([^{}]*)\}/g)) {
         if (!placeholders.includes(match[1])) {
             throw new UsageError(`invalid --message placeholder '{${match[1]}}': expected one of ${placeholders.map((name) => `{${name}}`).join(', ')}`);
@@ -40275,6 +40362,14 @@ function assertValidTemplate(template) {
  */
 function renderCommitMessage(template, fields, trailers) {
     const subject = template.replace(/\{(env|app|image|old|new|tag|digest)\}/g, (_, name) => fields[name]);
+    // A line break in the subject (from a template value) would start the body, where it could
+    // pose as one of the trailers below.
+    if (/[\r\n\u0085\u2028\u2029]/.test(subject)) {
+        throw new errors_UsageError('invalid commit subject: --message and the values it names must stay on one line');
+    }
+    if (trailers.some((trailer) => /[^\x21-\x7e]/.test(`${trailer.image}${trailer.digest ?? ''}${trailer.sourceCommit ?? ''}`))) {
+        throw new errors_UsageError('invalid commit trailer: image, digest and source commit must be one word each');
+    }
     const lines = [];
     for (const trailer of trailers) {
         lines.push(`Golden-Path-Image: ${trailer.image}`);
@@ -40289,7 +40384,37 @@ function renderCommitMessage(template, fields, trailers) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./actions/lib/writeback/image-occurrence.ts
+/**
+ * The tag an image keeps after a bump. A digest bump without a tag must not leave a
+ * tag naming another build beside the digest: the old tag stays only when the digest
+ * is the one already pinned (so the tag still names the same image); otherwise it goes.
+ */
+function tagAfterBump(old, bump) {
+    if (bump.tag !== undefined)
+        return bump.tag;
+    if (bump.digest === undefined)
+        return old.tag;
+    return old.digest === bump.digest ? old.tag : undefined;
+}
+
+;// CONCATENATED MODULE: ./actions/lib/writeback/write-back-failure.ts
+
+/**
+ * The write-back ran and could not be done: the image is in none of the files,
+ * someone else changed the same value, or the remote refused the push. Exit 1,
+ * as for any check that ran and failed.
+ */
+class WriteBackFailure extends Error {
+    exitCode = errors_ExitCode.Failed;
+    constructor(message) {
+        super(message);
+        this.name = 'WriteBackFailure';
+    }
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/writeback/image-reference.ts
+
 
 // Distribution's reference grammar: a tag is a word character followed by up to
 // 127 word characters, dots and dashes.
@@ -40372,6 +40497,16 @@ function describeVersion(version) {
     const text = `${version.tag ?? ''}${version.digest ? `@${version.digest}` : ''}`;
     return text === '' ? '(none)' : text;
 }
+/**
+ * A reference pinned by digest keeps deploying the pinned image whatever its tag says, so a
+ * tag-only bump would either change nothing that runs or silently drop the pin. Refused, the
+ * same way for every kind of target.
+ */
+function assertPinKept(current, bump, where) {
+    if (current.digest && !bump.digest) {
+        throw new WriteBackFailure(`${where} pins digest ${current.digest}; pass --digest too, or the old digest would keep deploying the old image`);
+    }
+}
 
 ;// CONCATENATED MODULE: ./actions/lib/writeback/yaml-source.ts
 
@@ -40398,9 +40533,15 @@ function parseYamlDocuments(file, text) {
 function lineEnding(text) {
     return text.includes('\r\n') ? '\r\n' : '\n';
 }
-/** Applies non-overlapping edits; the result differs only inside their spans. */
+/**
+ * Applies non-overlapping edits; the result differs only inside their spans. Insertions
+ * at one offset land in the order they are listed.
+ */
 function applyTextEdits(text, edits) {
-    const sorted = [...edits].sort((a, b) => b.start - a.start);
+    const sorted = edits
+        .map((edit, index) => ({ edit, index }))
+        .sort((a, b) => b.edit.start - a.edit.start || b.index - a.index)
+        .map(({ edit }) => edit);
     let result = text;
     let limit = Number.POSITIVE_INFINITY;
     for (const edit of sorted) {
@@ -40546,8 +40687,40 @@ function appendMapItem(text, seq, entries, where) {
     const { at, prefix } = lineInsertion(text, last.range[1], eol);
     return { start: at, end: at, text: prefix + lines.map((line) => line + eol).join('') };
 }
+/**
+ * Removes `key` and its value from a block mapping: the whole line (with its trailing
+ * comment) when the pair has lines of its own, or up to the next key when it sits on a
+ * sequence item's dash line. Flow mappings lose the pair and one separating comma.
+ */
+function removePair(text, map, key, where) {
+    const index = map.items.findIndex((pair) => (0,dist/* isScalar */.jn)(pair.key) && pair.key.value === key);
+    const pair = map.items[index];
+    const keyNode = pair?.key;
+    if (!pair || !keyNode?.range)
+        throw new Error(`${where}.${key} has no source position`);
+    const valueEnd = pair.value?.range?.[1] ?? keyNode.range[1];
+    if (map.flow) {
+        const previous = map.items[index - 1];
+        if (previous) {
+            const previousEnd = previous.value?.range?.[1] ?? previous.key.range[1];
+            return { start: previousEnd, end: valueEnd, text: '' };
+        }
+        const next = map.items[index + 1]?.key;
+        return { start: keyNode.range[0], end: next?.range?.[0] ?? valueEnd, text: '' };
+    }
+    const start = lineStart(text, keyNode.range[0]);
+    if (text.slice(start, keyNode.range[0]).trim() !== '') {
+        // `- newTag: x` on the dash line: the next key moves up onto it.
+        const next = map.items[index + 1]?.key;
+        if (!next?.range)
+            throw new errors_UsageError(`${where}: cannot remove '${key}', the only key of its entry`);
+        return { start: keyNode.range[0], end: next.range[0], text: '' };
+    }
+    return { start, end: afterLine(text, valueEnd), text: '' };
+}
 
 ;// CONCATENATED MODULE: ./actions/lib/writeback/helm-values-target.ts
+
 
 
 
@@ -40557,7 +40730,12 @@ function fullReferenceOccurrence(file, node, bump, locator) {
     const current = parseImageReference(scalarText(node));
     if (current?.repository !== bump.image || (!current.tag && !current.digest))
         return undefined;
-    const next = { repository: current.repository, tag: bump.tag ?? current.tag, digest: bump.digest };
+    assertPinKept(current, bump, `${file.path}: ${locator}`);
+    const next = {
+        repository: current.repository,
+        tag: tagAfterBump(current, bump),
+        digest: bump.digest,
+    };
     const edit = replaceScalar(node, formatImageReference(next), `${file.path}: ${locator}`);
     return {
         locator: `values:${locator}`,
@@ -40609,8 +40787,8 @@ function splitKeysOccurrence(file, map, tagKey, bump, path) {
         if (edit)
             edits.push(edit);
     }
-    else if (old.digest) {
-        throw new errors_UsageError(`${where}.digest pins ${old.digest}; pass --digest too, or the old digest would keep deploying the old image`);
+    else {
+        assertPinKept(old, bump, `${where}.digest`);
     }
     return {
         locator: `values:${path}.${tagKey}`,
@@ -40686,6 +40864,8 @@ function findHelmValues(file, document, bump, valuesPath) {
 
 
 
+
+
 const kustomizationFileNames = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 /** Kustomize reads a kustomization from these file names; `kind` is optional in them. */
 function isKustomization(path, document) {
@@ -40739,14 +40919,21 @@ function findKustomizeImages(file, document, bump, add) {
             tag: (0,dist/* isScalar */.jn)(tagNode) ? scalarText(tagNode) || undefined : undefined,
             digest: (0,dist/* isScalar */.jn)(digestNode) ? scalarText(digestNode) || undefined : undefined,
         };
-        if (old.digest && !bump.digest) {
-            throw new errors_UsageError(`${where} pins digest ${old.digest}; pass --digest too, or the old digest would keep deploying the old image`);
-        }
+        assertPinKept(old, bump, where);
         const edits = [];
-        if (bump.tag !== undefined) {
-            const edit = setField(file, entry, 'newTag', bump.tag, where);
+        if (bump.newName !== undefined && bump.newName !== name) {
+            const edit = setField(file, entry, 'newName', bump.newName, where);
             if (edit)
                 edits.push(edit);
+        }
+        const tag = tagAfterBump(old, bump);
+        if (tag !== undefined) {
+            const edit = setField(file, entry, 'newTag', tag, where);
+            if (edit)
+                edits.push(edit);
+        }
+        else if (tagNode !== undefined) {
+            edits.push(removePair(file.text, entry, 'newTag', where));
         }
         if (bump.digest !== undefined) {
             const edit = setField(file, entry, 'digest', bump.digest, where);
@@ -40758,13 +40945,16 @@ function findKustomizeImages(file, document, bump, add) {
             at: (tagNode ?? entry).range[0],
             image: bump.image,
             old,
-            new: { tag: bump.tag ?? old.tag, digest: bump.digest },
+            new: { tag, digest: bump.digest },
             edits,
         });
     }
     if (occurrences.length > 0 || !add)
         return occurrences;
     const fields = [`name: ${quoted(bump.image)}`];
+    if (bump.newName !== undefined && bump.newName !== bump.image) {
+        fields.push(`newName: ${quoted(bump.newName)}`);
+    }
     if (bump.tag !== undefined)
         fields.push(`newTag: ${quoted(bump.tag)}`);
     if (bump.digest !== undefined)
@@ -40795,7 +40985,6 @@ function findKustomizeImages(file, document, bump, add) {
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/writeback/setter-marker-target.ts
-
 
 
 
@@ -40869,6 +41058,7 @@ function findSetterMarkers(file, document, bump) {
                 const current = parseImageReference(text);
                 if (current?.repository !== bump.image)
                     continue;
+                assertPinKept(current, bump, where);
                 old = { tag: current.tag, digest: current.digest };
                 next = { tag: bump.tag ?? current.tag, digest: bump.digest };
                 edit = replaceScalar(marker.node, formatImageReference({ repository: bump.image, ...next }), where);
@@ -40882,8 +41072,7 @@ function findSetterMarkers(file, document, bump) {
             }
             else if (marker.field === 'digest') {
                 if (bump.digest === undefined) {
-                    if (text)
-                        throw new errors_UsageError(`${where} pins digest ${text}; pass --digest too`);
+                    assertPinKept({ digest: text }, bump, where);
                     continue;
                 }
                 old = { digest: text || undefined };
@@ -40906,7 +41095,62 @@ function findSetterMarkers(file, document, bump) {
     return occurrences;
 }
 
+;// CONCATENATED MODULE: ./actions/lib/writeback/shared-anchors.ts
+
+
+
+/** Where an alias is used, named by the image or object around it (`images[other]`). */
+function describeAliasUse(path) {
+    const keys = [];
+    let named;
+    for (const node of path) {
+        if ((0,dist/* isPair */.tO)(node) && (0,dist/* isScalar */.jn)(node.key))
+            keys.push(scalarText(node.key));
+        if ((0,dist/* isMap */.jh)(node)) {
+            const name = node.items.find((pair) => (0,dist/* isScalar */.jn)(pair.key) && pair.key.value === 'name');
+            if (name && (0,dist/* isScalar */.jn)(name.value))
+                named = scalarText(name.value);
+        }
+        if ((0,dist/* isSeq */.oP)(node) && keys.length > 0 && named === undefined)
+            keys[keys.length - 1] += '[]';
+    }
+    const where = keys.join('.') || '(root)';
+    return named === undefined ? where : `${where} (${named})`;
+}
+/**
+ * Refuses edits of a scalar that carries an anchor (`&ver 0.1.0`) used elsewhere through an
+ * alias (`*ver`): the edit would silently move whatever the alias stands for too, often
+ * another image. The file is left as it is.
+ */
+function assertNoSharedAnchors(file, document, occurrences) {
+    const anchoredAt = new Map();
+    const aliasUses = new Map();
+    (0,dist/* visit */.YR)(document, {
+        Scalar(_key, node) {
+            if (node.anchor && node.range)
+                anchoredAt.set(node.range[0], node.anchor);
+        },
+        Alias(_key, node, path) {
+            const uses = aliasUses.get(node.source) ?? [];
+            uses.push(describeAliasUse(path));
+            aliasUses.set(node.source, uses);
+        },
+    });
+    if (aliasUses.size === 0)
+        return;
+    for (const occurrence of occurrences) {
+        for (const edit of occurrence.edits) {
+            const anchor = anchoredAt.get(edit.start);
+            const uses = anchor === undefined ? undefined : aliasUses.get(anchor);
+            if (!uses)
+                continue;
+            throw new WriteBackFailure(`${file}: the ${occurrence.image} value carries the anchor &${anchor}, which ${uses.join(', ')} also uses through *${anchor}; bumping it would move that too. Write the value out in each place instead of sharing it`);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/writeback/workload-manifest-target.ts
+
 
 
 
@@ -40974,12 +41218,14 @@ function findWorkloadImages(file, document, documentIndex, bump) {
                 return;
             const containerName = stringAt(container, 'name') ?? String(index);
             const locator = `manifest:${documentIndex}:${kind}/${objectName ?? ''}:${list}[${containerName}]`;
+            const where = `${file.path}: ${kind}/${objectName ?? ''} ${list}[${containerName}].image`;
+            assertPinKept(current, bump, where);
             const next = {
                 repository: current.repository,
-                tag: bump.tag ?? current.tag,
+                tag: tagAfterBump(current, bump),
                 digest: bump.digest,
             };
-            const edit = replaceScalar(imageNode, formatImageReference(next), `${file.path}: ${kind}/${objectName ?? ''} ${list}[${containerName}].image`);
+            const edit = replaceScalar(imageNode, formatImageReference(next), where);
             occurrences.push({
                 locator,
                 at: imageNode.range[0],
@@ -40994,6 +41240,7 @@ function findWorkloadImages(file, document, documentIndex, bump) {
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/writeback/file-bump-plan.ts
+
 
 
 
@@ -41020,6 +41267,7 @@ function planFileBumps(file, bumps, options) {
         }
     };
     documents.forEach((document, index) => {
+        const before = occurrences.length;
         for (const bump of bumps) {
             // Markers first: they say exactly which value to set, whatever the file is.
             accept(findSetterMarkers(file, document, bump));
@@ -41035,6 +41283,7 @@ function planFileBumps(file, bumps, options) {
                 accept(findHelmValues(file, document, bump, options.valuesPath));
             }
         }
+        assertNoSharedAnchors(file.path, document, occurrences.slice(before));
     });
     const edits = occurrences.flatMap((occurrence) => occurrence.edits);
     return {
@@ -41043,6 +41292,55 @@ function planFileBumps(file, bumps, options) {
         newText: applyTextEdits(file.text, edits),
         occurrences,
     };
+}
+
+;// CONCATENATED MODULE: ./actions/lib/writeback/image-inventory.ts
+
+
+
+/**
+ * The image repositories a YAML file names, for a "not found" message that tells the
+ * user what is there: kustomize `images:` names and newNames, container `image:`
+ * references and Helm `repository:` values.
+ */
+function imagesNamedIn(path, text) {
+    const found = new Set();
+    const visit = (node, key) => {
+        if ((0,dist/* isMap */.jh)(node)) {
+            for (const pair of node.items) {
+                const name = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : undefined;
+                visit(pair.value, name);
+            }
+        }
+        else if ((0,dist/* isSeq */.oP)(node)) {
+            for (const item of node.items) {
+                if (key === 'images' && (0,dist/* isMap */.jh)(item)) {
+                    for (const field of ['name', 'newName']) {
+                        const value = stringAt(item, field);
+                        if (value)
+                            found.add(value);
+                    }
+                }
+                else {
+                    visit(item, key);
+                }
+            }
+        }
+        else if ((0,dist/* isScalar */.jn)(node) && (key === 'image' || key === 'repository')) {
+            const text = scalarText(node);
+            const repository = key === 'image' ? parseImageReference(text)?.repository : text;
+            if (repository)
+                found.add(repository);
+        }
+    };
+    try {
+        for (const document of parseYamlDocuments(path, text))
+            visit(document.contents);
+    }
+    catch {
+        // A file that does not parse names no images; planning reports its error.
+    }
+    return [...found];
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/writeback/unified-diff.ts
@@ -41214,22 +41512,8 @@ async function collectTargetFiles(root, files, directories) {
     return [...new Set(result)];
 }
 
-;// CONCATENATED MODULE: ./actions/lib/writeback/write-back-failure.ts
-
-/**
- * The write-back ran and could not be done: the image is in none of the files,
- * someone else changed the same value, or the remote refused the push. Exit 1,
- * as for any check that ran and failed.
- */
-class WriteBackFailure extends Error {
-    exitCode = errors_ExitCode.Failed;
-    constructor(message) {
-        super(message);
-        this.name = 'WriteBackFailure';
-    }
-}
-
 ;// CONCATENATED MODULE: ./actions/lib/writeback/bump-images.ts
+
 
 
 
@@ -41346,14 +41630,18 @@ function commitMessage(git, request, changes) {
         ? 'deploy: {image} {old} → {new}'
         : git.messageTemplate;
     const trailers = request.bumps.map((bump) => ({
-        image: formatImageReference({ repository: bump.image, tag: bump.tag, digest: bump.digest }),
+        image: formatImageReference({
+            repository: bump.newName ?? bump.image,
+            tag: bump.tag,
+            digest: bump.digest,
+        }),
         digest: bump.digest,
         sourceCommit: git.sourceCommit,
     }));
     return renderCommitMessage(template, {
         env: git.environment ?? '',
         app: git.app ?? '',
-        image: distinct(request.bumps.map((bump) => bump.image)),
+        image: distinct(request.bumps.map((bump) => bump.newName ?? bump.image)),
         old: distinct(changes.map((change) => change.old)),
         new: distinct(changes.map((change) => change.new)),
         tag: distinct(request.bumps.map((bump) => bump.tag ?? '')),
@@ -41452,8 +41740,10 @@ function assertFound(request, plans) {
     const missing = request.bumps.filter((bump) => !plans.some((plan) => plan.occurrences.some((occurrence) => occurrence.image === bump.image)));
     if (missing.length > 0) {
         const names = missing.map((bump) => bump.image).join(', ');
-        const hint = request.targets.add ? '' : ' (use --add to append a kustomize images entry)';
-        throw new WriteBackFailure(`image ${names} not found in ${plans.length} file(s)${hint}`);
+        const present = [...new Set(plans.flatMap((plan) => imagesNamedIn(plan.path, plan.text)))];
+        const listed = present.length > 0 ? present.join(', ') : 'none';
+        const hint = request.targets.add ? '' : '; use --add to append a kustomize images entry';
+        throw new WriteBackFailure(`image ${names} not found in ${plans.length} file(s) (images found: ${listed})${hint}`);
     }
 }
 async function commitWithRetry(request, git, ports, root, prBranch) {
@@ -41911,7 +42201,7 @@ class GitNotesRecordStore {
             await this.git(['-C', scratch, 'update-ref', '-d', recordNotesRef]);
             return;
         }
-        throw new errors_UsageError(`cannot read ${recordNotesRef} of ${redact(this.repository)}: ${redact(lastLine(fetched.stderr))}`);
+        throw new errors_UsageError(`cannot read ${recordNotesRef} of ${git_notes_records_redact(this.repository)}: ${git_notes_records_redact(lastLine(fetched.stderr))}`);
     }
     /**
      * Every note under the ref, in two git processes whatever their number: `notes list`
@@ -41963,7 +42253,7 @@ class GitNotesRecordStore {
                 commit,
             ]);
             if (fetched.exitCode !== 0) {
-                throw new errors_UsageError(`cannot fetch commit ${commit} of ${redact(this.repository)}: ${redact(lastLine(fetched.stderr))}`);
+                throw new errors_UsageError(`cannot fetch commit ${commit} of ${git_notes_records_redact(this.repository)}: ${git_notes_records_redact(lastLine(fetched.stderr))}`);
             }
             return (await this.git(['-C', scratch, 'show', '--no-patch', '--format=%cI', commit])).trim();
         }
@@ -42022,7 +42312,7 @@ class GitNotesRecordStore {
                 }
                 const outcome = classifyPushFailure(pushed.stdout, pushed.stderr);
                 if (outcome.kind === 'rejected' || attempt >= maxAttempts) {
-                    throw new WriteBackFailure(`cannot push ${recordNotesRef} to ${redact(this.repository)}${outcome.kind === 'stale' ? ` after ${attempt} attempts` : ''}: ${redact(outcome.kind === 'pushed' ? '' : outcome.message)}`);
+                    throw new WriteBackFailure(`cannot push ${recordNotesRef} to ${git_notes_records_redact(this.repository)}${outcome.kind === 'stale' ? ` after ${attempt} attempts` : ''}: ${git_notes_records_redact(outcome.kind === 'pushed' ? '' : outcome.message)}`);
                 }
                 const delay = backoffDelay(attempt, this.ports.clock.now() - started, this.ports.random);
                 this.ports.logger.info(`${recordNotesRef} moved; adding the record again on the new tip in ${delay} ms`);
@@ -42089,7 +42379,7 @@ function lastLine(text) {
     return text.trim().split('\n').pop() ?? '';
 }
 /** URL userinfo never reaches a message. */
-function redact(text) {
+function git_notes_records_redact(text) {
     return text.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1');
 }
 
@@ -42516,6 +42806,21 @@ class ActionInputs {
         if (allowed.includes(value))
             return value;
         throw new errors_UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
+    }
+    /**
+     * An input that replaced `formerName`: its value, else the former input's, in which
+     * case (and whenever the former name is set) a deprecation message is added to
+     * `deprecations` for the action to print as a warning.
+     */
+    renamed(name, formerName, deprecations) {
+        const value = this.optional(name);
+        const former = this.optional(formerName);
+        if (former !== undefined) {
+            deprecations.push(value === undefined
+                ? `input '${formerName}' is deprecated and will be removed in the next major release; rename it to '${name}'`
+                : `input '${formerName}' is deprecated and ignored because '${name}' is set; remove it`);
+        }
+        return value ?? former;
     }
     /** A whole number of at least `min`. */
     integer(name, fallback, min) {

@@ -38703,7 +38703,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -40196,7 +40196,81 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./actions/lib/redaction.ts
+/*
+ * One place that keeps secrets out of everything golden-path prints: URL userinfo, the tokens
+ * and passwords in use, and what servers send back. Messages reach users through oneLine()
+ * (errors.ts), which applies redact() to every one of them.
+ */
+const masked = '***';
+/** Secret values in use by this process, longest first so a longer one is masked whole. */
+const secrets = [];
+/**
+ * Registers a secret so no message shows it: the value itself and each of its lines (a
+ * multi-line value shows up line by line in logs). Values shorter than 4 characters would
+ * mask ordinary text and are left out.
+ */
+function registerSecret(value) {
+    if (!value)
+        return;
+    for (const part of secretParts(value)) {
+        if (part.length >= 4 && !secrets.includes(part))
+            secrets.push(part);
+    }
+    secrets.sort((a, b) => b.length - a.length);
+}
+/**
+ * The value and each of its non-blank lines: what `core.setSecret` needs, since the runner
+ * masks log output line by line and would miss the lines of a multi-line value.
+ */
+function secretParts(value) {
+    const parts = new Set();
+    if (value.trim() !== '')
+        parts.add(value);
+    for (const line of value.split(/\r?\n|\r/)) {
+        const part = line.trim();
+        if (part !== '')
+            parts.add(part);
+    }
+    return [...parts];
+}
+// scheme://user[:password]@host — the userinfo ends at the last `@` before the path.
+const urlUserinfo = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@]*(?::[^\s/?#]*)?@)+/g;
+/** Removes the userinfo (user and password) of every URL in a text. */
+function redactUrls(text) {
+    return text.replace(urlUserinfo, `$1${masked}@`);
+}
+/** Masks every registered secret in a text. */
+function scrubSecrets(text, extra = []) {
+    let result = text;
+    for (const secret of extra.length > 0 ? [...extra, ...secrets] : secrets) {
+        if (secret && result.includes(secret))
+            result = result.split(secret).join(masked);
+    }
+    return result;
+}
+/** Both: what every message goes through before anyone sees it. */
+function redact(text) {
+    return scrubSecrets(redactUrls(text));
+}
+/**
+ * A server's answer quoted in a message: at most `limit` characters on one line, with URL
+ * userinfo and the secrets in use masked.
+ */
+function serverExcerpt(body, limit = 200) {
+    const line = redact(body).replace(/\s+/g, ' ').trim();
+    return line.length > limit ? `${line.slice(0, limit)}…` : line;
+}
+/**
+ * Whether a value may travel in an HTTP header: no control characters (a line break would
+ * split the header, and the HTTP client's own error would print the value).
+ */
+function hasControlCharacters(value) {
+    return /[\x00-\x1f\x7f]/.test(value);
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/errors.ts
+
 /**
  * Exit codes shared by every golden-path command and action:
  * 0 success, 1 the check ran and failed (findings, gate, verification),
@@ -40218,10 +40292,13 @@ class errors_UsageError extends Error {
         this.name = 'UsageError';
     }
 }
-/** The message of anything thrown, on a single line, for a one-line report. */
+/**
+ * The message of anything thrown, on a single line, for a one-line report, with URL userinfo
+ * and the secrets in use masked (every command and action reports errors through here).
+ */
 function oneLine(error) {
     const message = error instanceof Error ? error.message : String(error);
-    return message.replace(/\s*\n\s*/g, ' ').trim();
+    return redact(message.replace(/\s*\n\s*/g, ' ').trim());
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/ports.ts
@@ -40233,7 +40310,7 @@ const nullLogger = {
     error() { },
 };
 /** Raised when a program cannot be started at all (not installed, not executable). */
-class CommandNotFoundError extends Error {
+class ports_CommandNotFoundError extends Error {
     command;
     constructor(command) {
         super(`'${command}' is not installed or not on PATH`);
@@ -40258,12 +40335,19 @@ const spawnRunner = {
             if (options.timeoutMs !== undefined) {
                 timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
             }
-            child.stdout.on('data', (chunk) => stdout.push(chunk));
-            child.stderr.on('data', (chunk) => stderr.push(chunk));
+            const { onOutput } = options;
+            child.stdout.on('data', (chunk) => {
+                stdout.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
+            child.stderr.on('data', (chunk) => {
+                stderr.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
             child.on('error', (error) => {
                 if (timer)
                     clearTimeout(timer);
-                reject(error.code === 'ENOENT' ? new CommandNotFoundError(command) : error);
+                reject(error.code === 'ENOENT' ? new ports_CommandNotFoundError(command) : error);
             });
             child.on('close', (code, signal) => {
                 if (timer)
@@ -40296,7 +40380,7 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 
 
 /** The layout is missing, unreadable or not what the OCI image-layout spec describes. */
-class OciLayoutError extends Error {
+class oci_layout_OciLayoutError extends Error {
     constructor(message) {
         super(message);
         this.name = 'OciLayoutError';
@@ -40313,7 +40397,7 @@ const manifestTypes = new Set([
 function blobPath(layoutDir, digest) {
     const match = /^(sha256|sha512):([a-f0-9]{64,128})$/.exec(digest);
     if (!match)
-        throw new OciLayoutError(`invalid digest '${digest}' in ${layoutDir}`);
+        throw new oci_layout_OciLayoutError(`invalid digest '${digest}' in ${layoutDir}`);
     return (0,external_node_path_namespaceObject.join)(layoutDir, 'blobs', match[1], match[2]);
 }
 async function readJson(path, what) {
@@ -40323,13 +40407,13 @@ async function readJson(path, what) {
     }
     catch (error) {
         const code = error.code;
-        throw new OciLayoutError(`cannot read ${what} (${path}): ${code ?? String(error)}`);
+        throw new oci_layout_OciLayoutError(`cannot read ${what} (${path}): ${code ?? String(error)}`);
     }
     try {
         return JSON.parse(text);
     }
     catch {
-        throw new OciLayoutError(`${what} (${path}) is not valid JSON`);
+        throw new oci_layout_OciLayoutError(`${what} (${path}) is not valid JSON`);
     }
 }
 async function readBlob(layoutDir, descriptor) {
@@ -40338,7 +40422,7 @@ async function readBlob(layoutDir, descriptor) {
         return await (0,promises_namespaceObject.readFile)(path);
     }
     catch {
-        throw new OciLayoutError(`blob ${descriptor.digest} is missing from ${layoutDir}`);
+        throw new oci_layout_OciLayoutError(`blob ${descriptor.digest} is missing from ${layoutDir}`);
     }
 }
 // Buildx writes attestation manifests next to the image in an index; they are not images.
@@ -40350,13 +40434,13 @@ function pickDescriptor(descriptors, layoutDir, reference) {
         ? descriptors.filter((d) => d.annotations?.['org.opencontainers.image.ref.name'] === reference)
         : descriptors;
     if (reference && named.length === 0) {
-        throw new OciLayoutError(`no image tagged '${reference}' in ${layoutDir}`);
+        throw new oci_layout_OciLayoutError(`no image tagged '${reference}' in ${layoutDir}`);
     }
     const images = named.filter((d) => !isAttestation(d));
     const linux = images.filter((d) => !d.platform || d.platform.os === 'linux');
     const chosen = linux[0] ?? images[0];
     if (!chosen)
-        throw new OciLayoutError(`${layoutDir} holds no image manifest`);
+        throw new oci_layout_OciLayoutError(`${layoutDir} holds no image manifest`);
     return chosen;
 }
 /**
@@ -40365,23 +40449,23 @@ function pickDescriptor(descriptors, layoutDir, reference) {
  * linux image in it is the one whose config and layers are read; the digest
  * stays the top-level one, because that is what is pushed and pulled.
  */
-async function readLayoutImage(layoutDir, reference) {
+async function oci_layout_readLayoutImage(layoutDir, reference) {
     const info = await (0,promises_namespaceObject.stat)(layoutDir).catch(() => undefined);
     if (!info?.isDirectory())
-        throw new OciLayoutError(`OCI layout directory ${layoutDir} not found`);
+        throw new oci_layout_OciLayoutError(`OCI layout directory ${layoutDir} not found`);
     const layoutMarker = await readJson((0,external_node_path_namespaceObject.join)(layoutDir, 'oci-layout'), 'oci-layout file');
     if (typeof layoutMarker.imageLayoutVersion !== 'string') {
-        throw new OciLayoutError(`${layoutDir}/oci-layout has no imageLayoutVersion`);
+        throw new oci_layout_OciLayoutError(`${layoutDir}/oci-layout has no imageLayoutVersion`);
     }
     const index = await readJson((0,external_node_path_namespaceObject.join)(layoutDir, 'index.json'), 'index.json');
     if (!Array.isArray(index.manifests)) {
-        throw new OciLayoutError(`${layoutDir}/index.json has no manifests list`);
+        throw new oci_layout_OciLayoutError(`${layoutDir}/index.json has no manifests list`);
     }
     const top = pickDescriptor(index.manifests, layoutDir, reference);
     let descriptor = top;
     for (let depth = 0; indexTypes.has(descriptor.mediaType); depth++) {
         if (depth > 4)
-            throw new OciLayoutError(`${layoutDir}: image indexes nested too deeply`);
+            throw new oci_layout_OciLayoutError(`${layoutDir}: image indexes nested too deeply`);
         const nested = await readJson(blobPath(layoutDir, descriptor.digest), `image index ${descriptor.digest}`);
         descriptor = pickDescriptor(nested.manifests ?? [], layoutDir);
     }
@@ -40394,11 +40478,11 @@ function platformOf(config) {
 }
 async function readManifestImage(layoutDir, top, descriptor) {
     if (!manifestTypes.has(descriptor.mediaType)) {
-        throw new OciLayoutError(`unsupported manifest media type '${descriptor.mediaType}'`);
+        throw new oci_layout_OciLayoutError(`unsupported manifest media type '${descriptor.mediaType}'`);
     }
     const manifest = await readJson(blobPath(layoutDir, descriptor.digest), `manifest ${descriptor.digest}`);
     if (!manifest.config || !Array.isArray(manifest.layers)) {
-        throw new OciLayoutError(`manifest ${descriptor.digest} lacks a config or layers`);
+        throw new oci_layout_OciLayoutError(`manifest ${descriptor.digest} lacks a config or layers`);
     }
     const config = await readJson(blobPath(layoutDir, manifest.config.digest), `image config ${manifest.config.digest}`);
     return {
@@ -40418,7 +40502,7 @@ async function readManifestImage(layoutDir, top, descriptor) {
  * top-level digest (what is pushed) and its own manifest digest.
  */
 async function readLayoutImages(layoutDir, reference) {
-    const first = await readLayoutImage(layoutDir, reference);
+    const first = await oci_layout_readLayoutImage(layoutDir, reference);
     const index = await readJson((0,external_node_path_namespaceObject.join)(layoutDir, 'index.json'), 'index.json');
     const top = pickDescriptor(index.manifests ?? [], layoutDir, reference);
     if (!indexTypes.has(top.mediaType))
@@ -40440,14 +40524,14 @@ async function readLayerTar(layoutDir, layer) {
             return (0,external_node_zlib_.gunzipSync)(blob);
         }
         catch {
-            throw new OciLayoutError(`layer ${layer.digest} is not valid gzip`);
+            throw new oci_layout_OciLayoutError(`layer ${layer.digest} is not valid gzip`);
         }
     }
     if (layer.mediaType.endsWith('.tar') || layer.mediaType.endsWith('.tar.v1'))
         return blob;
     if (layer.mediaType === 'application/vnd.docker.image.rootfs.diff.tar')
         return blob;
-    throw new OciLayoutError(`layer ${layer.digest} has media type '${layer.mediaType}', which cannot be read (gzip or plain tar only)`);
+    throw new oci_layout_OciLayoutError(`layer ${layer.digest} has media type '${layer.mediaType}', which cannot be read (gzip or plain tar only)`);
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/oci/tar-entries.ts
@@ -40786,6 +40870,10 @@ function checkWorldWritable(filesystem) {
         details: limited(found.sort()),
     };
 }
+/** How a label build-image derives gets set when it is missing. */
+const labelFixes = {
+    'org.opencontainers.image.source': ' (build takes it from the git remote origin or GITHUB_REPOSITORY: add a remote, set GITHUB_REPOSITORY=owner/repo, or pass --label org.opencontainers.image.source=URL)',
+};
 function checkLabels(image, required) {
     const labels = image.config.config?.Labels ?? {};
     const missing = required.filter((label) => !labels[label]);
@@ -40793,7 +40881,7 @@ function checkLabels(image, required) {
         id: 'required-labels',
         title: 'required OCI labels present',
         passed: missing.length === 0,
-        details: missing.map((label) => `missing label ${label}`),
+        details: missing.map((label) => `missing label ${label}${labelFixes[label] ?? ''}`),
     };
 }
 function megabytes(bytes) {
@@ -40875,7 +40963,7 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 
 
 /** A registry demanded credentials that were not found, or refused the ones given. */
-class RegistryAuthError extends Error {
+class credentials_RegistryAuthError extends Error {
     exitCode = errors_ExitCode.Failed;
     constructor(message) {
         super(message);
@@ -40998,7 +41086,7 @@ async function askHelper(helper, registry, lookup) {
         });
     }
     catch (error) {
-        if (error instanceof CommandNotFoundError) {
+        if (error instanceof ports_CommandNotFoundError) {
             lookup.logger.warning(`${program} is named for ${registry} but is not installed; skipping it`);
             return undefined;
         }
@@ -41045,8 +41133,8 @@ async function fromFile(file, location, registry, repository, lookup) {
  * for the registry (a credential helper it names included). Undefined when
  * nothing is found: the registry may not need any.
  */
-async function resolveRegistryCredential(repository, lookup) {
-    const registry = registryOf(repository);
+async function credentials_resolveRegistryCredential(repository, lookup) {
+    const registry = credentials_registryOf(repository);
     const explicit = lookup.explicit;
     if (explicit?.username !== undefined || explicit?.password !== undefined) {
         if (!explicit.username || !explicit.password) {
@@ -41065,21 +41153,21 @@ async function resolveRegistryCredential(repository, lookup) {
     return undefined;
 }
 /** The registry host of a repository, as container tools resolve it (docker.io by default). */
-function registryOf(repository) {
+function credentials_registryOf(repository) {
     const first = repository.split('/')[0];
     const isHost = repository.includes('/') &&
         (first.includes('.') || first.includes(':') || first === 'localhost');
     return isHost ? first : 'docker.io';
 }
 /** The ways to log in, for the one line printed when a registry wants credentials. */
-function loginHint(registry) {
+function credentials_loginHint(registry) {
     return `log in with 'docker login ${registry}' or 'podman login ${registry}' (or set REGISTRY_AUTH_FILE to an auth.json), or pass --username USER --password-stdin`;
 }
 /**
  * Writes the credential as a containers auth.json (mode 0600) for skopeo's
  * --authfile, so that no secret ever reaches a process's argument list.
  */
-async function writeAuthFile(path, registry, credential) {
+async function credentials_writeAuthFile(path, registry, credential) {
     const entry = credential.identityToken
         ? {
             identitytoken: credential.identityToken,
@@ -41096,11 +41184,11 @@ const domain = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[
 const repositoryPattern = new RegExp(`^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*$`);
 const tagPattern = /^[\w][\w.-]{0,127}$/;
 const digestPattern = /^sha256:[a-f0-9]{64}$/;
-function isValidTag(tag) {
+function image_reference_isValidTag(tag) {
     return tagPattern.test(tag);
 }
 /** Parses `repo[:tag][@digest]`, throwing a UsageError that names `what` (a flag or input). */
-function parseImageReference(value, what) {
+function image_reference_parseImageReference(value, what) {
     const invalid = (why) => new errors_UsageError(`invalid ${what} '${value}': ${why}`);
     let rest = value.trim();
     let digest;
@@ -41116,7 +41204,7 @@ function parseImageReference(value, what) {
     if (colon > rest.lastIndexOf('/')) {
         tag = rest.slice(colon + 1);
         rest = rest.slice(0, colon);
-        if (!isValidTag(tag))
+        if (!image_reference_isValidTag(tag))
             throw invalid(`tag '${tag}' may hold only letters, digits, '_', '.', '-' (at most 128)`);
     }
     if (rest.length > 255)
@@ -41128,7 +41216,7 @@ function parseImageReference(value, what) {
 }
 /** A repository with neither tag nor digest, as --image takes it. */
 function parseRepository(value, what) {
-    const reference = parseImageReference(value, what);
+    const reference = image_reference_parseImageReference(value, what);
     if (reference.tag || reference.digest) {
         throw new UsageError(`invalid ${what} '${value}': give the repository only; tags go in --tag`);
     }
@@ -41188,14 +41276,14 @@ function parseChallenge(header) {
     return { scheme: match[1].toLowerCase(), params };
 }
 /** The registry answered plain HTTP where HTTPS was expected (or the reverse). */
-class RegistryProtocolError extends Error {
+class registry_client_RegistryProtocolError extends Error {
     constructor(message) {
         super(message);
         this.name = 'RegistryProtocolError';
     }
 }
 /** The registry could not be reached at all (refused, reset, DNS, timeout). */
-class RegistryUnreachableError extends Error {
+class registry_client_RegistryUnreachableError extends Error {
     constructor(message) {
         super(message);
         this.name = 'RegistryUnreachableError';
@@ -41219,7 +41307,7 @@ const manifestMediaTypes = [
  * Bearer token from the realm (service and scope as challenged) with the
  * credential (or the identity token, as an OAuth2 refresh token) and retry.
  */
-class RegistryClient {
+class registry_client_RegistryClient {
     registry;
     credential;
     options;
@@ -41264,20 +41352,20 @@ class RegistryClient {
         const message = last instanceof Error ? last.message : String(last);
         const code = last?.code ?? '';
         if (this.options.tlsVerify && plainHttpAnswer.test(`${code} ${message}`)) {
-            throw new RegistryProtocolError(`registry ${this.registry} answers plain HTTP, not HTTPS: serve it with TLS, or pass --tls-verify false (tls-verify: false) for a registry on a trusted network`);
+            throw new registry_client_RegistryProtocolError(`registry ${this.registry} answers plain HTTP, not HTTPS: serve it with TLS, or pass --tls-verify false (tls-verify: false) for a registry on a trusted network`);
         }
-        throw new RegistryUnreachableError(`registry ${this.registry} cannot be reached: ${code || message}`);
+        throw new registry_client_RegistryUnreachableError(`registry ${this.registry} cannot be reached: ${code || message}`);
     }
     async token(challenge, scope) {
         const realm = challenge.params.realm;
         if (!realm)
-            throw new RegistryAuthError(`registry ${this.registry} sent a Bearer challenge without a realm`);
+            throw new credentials_RegistryAuthError(`registry ${this.registry} sent a Bearer challenge without a realm`);
         const url = new URL(realm);
         const service = challenge.params.service;
         const credential = this.credential;
         let response;
         const tokenRequest = async (request) => this.http.send(request).catch((error) => {
-            throw new RegistryUnreachableError(`token service ${url.host} for ${this.registry} cannot be reached: ${error.code ?? error.message}`);
+            throw new registry_client_RegistryUnreachableError(`token service ${url.host} for ${this.registry} cannot be reached: ${error.code ?? error.message}`);
         });
         if (credential?.identityToken) {
             // OAuth2 refresh-token grant (distribution docs: oauth.md).
@@ -41310,25 +41398,25 @@ class RegistryClient {
         if (response.status === 401 || response.status === 403)
             throw this.refused(response.status);
         if (response.status !== 200) {
-            throw new RegistryUnreachableError(`token service ${url.host} for ${this.registry} answered HTTP ${response.status}`);
+            throw new registry_client_RegistryUnreachableError(`token service ${url.host} for ${this.registry} answered HTTP ${response.status}`);
         }
         let body;
         try {
             body = JSON.parse(response.body.toString('utf8'));
         }
         catch {
-            throw new RegistryAuthError(`token service ${url.host} answered something that is not JSON`);
+            throw new credentials_RegistryAuthError(`token service ${url.host} answered something that is not JSON`);
         }
         const token = body.token ?? body.access_token;
         if (!token)
-            throw new RegistryAuthError(`token service ${url.host} sent no token`);
+            throw new credentials_RegistryAuthError(`token service ${url.host} sent no token`);
         return token;
     }
     refused(status) {
         if (!this.credential) {
-            return new RegistryAuthError(`registry ${this.registry} requires credentials and none were found: ${loginHint(this.registry)}`);
+            return new credentials_RegistryAuthError(`registry ${this.registry} requires credentials and none were found: ${credentials_loginHint(this.registry)}`);
         }
-        return new RegistryAuthError(`registry ${this.registry} refused the credentials from ${this.credential.source} (HTTP ${status}): check them, or ${loginHint(this.registry)}`);
+        return new credentials_RegistryAuthError(`registry ${this.registry} refused the credentials from ${this.credential.source} (HTTP ${status}): check them, or ${credentials_loginHint(this.registry)}`);
     }
     /** Sends a request, answering the registry's challenge once. */
     async request(method, path, scope, headers = {}) {
@@ -41369,18 +41457,253 @@ class RegistryClient {
         if (response.status === 404)
             return undefined;
         if (response.status !== 200) {
-            throw new RegistryUnreachableError(`registry ${this.registry} answered HTTP ${response.status} for ${repository}:${reference}`);
+            throw new registry_client_RegistryUnreachableError(`registry ${this.registry} answered HTTP ${response.status} for ${repository}:${reference}`);
         }
         return response.headers['docker-content-digest'];
     }
 }
 /** The repository path inside its registry: `ghcr.io/org/app` → `org/app` (docker.io adds library/). */
-function repositoryPath(repository, registry) {
+function registry_client_repositoryPath(repository, registry) {
     if (!repository.startsWith(`${registry}/`)) {
         const path = repository;
         return registry === 'docker.io' && !path.includes('/') ? `library/${path}` : path;
     }
     return repository.slice(registry.length + 1);
+}
+
+;// CONCATENATED MODULE: ./actions/lib/registry/push-image.ts
+
+
+
+
+
+
+
+
+
+/**
+ * The push did not complete at every destination; the message says which did
+ * not, and `result` lists each destination's outcome.
+ */
+class RegistryPushError extends Error {
+    result;
+    exitCode = errors_ExitCode.Failed;
+    constructor(message, result) {
+        super(message);
+        this.result = result;
+        this.name = 'RegistryPushError';
+    }
+}
+/** The registry host of a repository, as container tools resolve it (docker.io by default). */
+const registryHost = (/* unused pure expression or super */ null && (registryOf));
+// Failures another try can fix: the server or the network hiccuped.
+const retryable = /connection refused|connection reset|broken pipe|unexpected EOF|\bEOF\b|i\/o timeout|timeout|timed out|too many requests|\b429\b|\b50[0-4]\b|internal server error|bad gateway|service unavailable|gateway time-?out/i;
+const plainHttp = /server gave HTTP response to HTTPS client/i;
+const httpsToHttp = /http: server gave|malformed HTTP response|tls: first record does not look like a TLS handshake/i;
+const unauthorized = /unauthorized|authentication required|\b401\b/i;
+function lastLine(text) {
+    return text.trim().split('\n').filter(Boolean).pop()?.trim() ?? 'no output';
+}
+/** Says what to do about a failure that is not retried. */
+/** A registry tool's last line, with the fix where the cause is a known one. */
+function explainRegistryFailure(line) {
+    if (plainHttp.test(line)) {
+        return `${line} (the registry speaks plain HTTP: pass --tls-verify false, tls-verify: false in the action)`;
+    }
+    if (/certificate signed by unknown authority|x509:/i.test(line)) {
+        return `${line} (the registry's certificate is not trusted here: add its CA to the system trust store, or pass --tls-verify false for a test registry)`;
+    }
+    return line;
+}
+function explain(failure, registry) {
+    if (plainHttp.test(failure) || httpsToHttp.test(failure)) {
+        return `registry ${registry} answers plain HTTP, not HTTPS: serve it with TLS, or pass --tls-verify false (tls-verify: false) for a registry on a trusted network`;
+    }
+    if (unauthorized.test(failure)) {
+        return `registry ${registry} refused the push (unauthorized): ${loginHint(registry)}`;
+    }
+    if (/denied|forbidden|\b403\b/i.test(failure)) {
+        return `registry ${registry} denied the push: the credential may not write to this repository (${failure})`;
+    }
+    return failure;
+}
+/**
+ * A tag to push, given either alone ("main") or as a full reference to the same
+ * repository ("ghcr.io/org/app:main", as build-image's `tags` output lists them).
+ */
+function tagOf(entry, repository) {
+    if (isValidTag(entry))
+        return entry;
+    const reference = parseImageReference(entry, 'tag');
+    if (reference.repository !== repository || !reference.tag || reference.digest) {
+        throw new UsageError(`invalid tag '${entry}': give a tag, or ${repository}:<tag>`);
+    }
+    return reference.tag;
+}
+/**
+ * Pushes the exact bytes of an OCI layout (an image or a multi-platform index
+ * with all its manifests) to one or more repositories with skopeo. Digests are
+ * preserved (no recompression), so every destination serves the digest that was
+ * built and scanned; each registry's answer is checked against it. Every
+ * destination is checked for access before any bytes move; only retryable
+ * failures (5xx, resets, timeouts) are retried. Anything less than every tag at
+ * every destination is an error, never a success.
+ */
+async function pushImage(request, ports) {
+    const images = [...new Set([request.image, ...(request.additionalImages ?? [])])];
+    // One set of tags for every destination; a tag may be written as any destination's image:tag.
+    const requested = request.tags.map((entry) => {
+        if (isValidTag(entry))
+            return entry;
+        const owner = images.find((image) => entry.startsWith(`${image}:`));
+        return tagOf(entry, owner ?? request.image);
+    });
+    let layoutImage;
+    try {
+        layoutImage = await readLayoutImage(request.ociLayout);
+    }
+    catch (error) {
+        if (error instanceof OciLayoutError)
+            throw new UsageError(error.message);
+        throw error;
+    }
+    // Without tags, the tag the build stored inside the layout is pushed.
+    const tags = [
+        ...new Set(requested.length > 0
+            ? requested
+            : layoutImage.referenceName
+                ? [layoutImage.referenceName]
+                : []),
+    ];
+    if (tags.length === 0)
+        throw new UsageError('nothing to push: give at least one tag');
+    const env = request.env ?? process.env;
+    const work = await mkdtemp(join(tmpdir(), 'golden-path-push-'));
+    const destinations = [];
+    const result = {
+        digest: layoutImage.digest,
+        imageRef: `${request.image}@${layoutImage.digest}`,
+        references: [],
+        attempts: 0,
+        destinations: [],
+    };
+    const fail = (destination, message) => {
+        destination.outcome.result = 'failed';
+        destination.outcome.error = message;
+        const done = destinations.filter((entry) => entry.outcome.result === 'pushed');
+        const already = done.length ? ` (pushed: ${done.map((entry) => entry.image).join(', ')})` : '';
+        const others = destinations.filter((entry) => entry.outcome.result === 'skipped');
+        const notTried = others.length
+            ? ` (not pushed: ${others.map((entry) => entry.image).join(', ')})`
+            : '';
+        throw new RegistryPushError(`${message}${already}${notTried}`, result);
+    };
+    try {
+        for (const [index, image] of images.entries()) {
+            const registry = registryOf(image);
+            const explicit = index === 0 || registryOf(request.image) === registry
+                ? { username: request.username, password: request.password }
+                : undefined;
+            const credential = await resolveRegistryCredential(image, {
+                env,
+                runner: ports.runner,
+                logger: ports.logger,
+                homeDir: request.homeDir,
+                explicit,
+            });
+            const outcome = {
+                image,
+                registry,
+                result: 'skipped',
+                references: [],
+                ...(credential ? { credentialSource: credential.source } : {}),
+            };
+            result.destinations.push(outcome);
+            destinations.push({ image, registry, credential, outcome });
+        }
+        // Every destination must accept the credential before any of them gets bytes.
+        for (const destination of destinations) {
+            const client = new RegistryClient(destination.registry, destination.credential, {
+                tlsVerify: request.tlsVerify,
+                http: ports.http,
+            });
+            try {
+                await client.checkAccess(repositoryPath(destination.image, destination.registry));
+            }
+            catch (error) {
+                if (error instanceof RegistryAuthError || error instanceof RegistryProtocolError) {
+                    fail(destination, error.message);
+                }
+                // Unreachable now may be reachable in a moment: the push below retries.
+                if (!(error instanceof RegistryUnreachableError))
+                    throw error;
+                ports.logger.debug(error.message);
+            }
+            if (destination.credential) {
+                destination.authFile = join(work, `auth-${destinations.indexOf(destination)}.json`);
+                await writeAuthFile(destination.authFile, destination.registry, destination.credential);
+            }
+        }
+        const source = `oci:${request.ociLayout}${layoutImage.referenceName ? `:${layoutImage.referenceName}` : ''}`;
+        for (const destination of destinations) {
+            for (const tag of tags) {
+                const target = `${destination.image}:${tag}`;
+                const digestFile = join(work, `digest-${result.attempts}`);
+                const args = [
+                    'copy',
+                    '--all',
+                    '--preserve-digests',
+                    `--dest-tls-verify=${request.tlsVerify}`,
+                    '--digestfile',
+                    digestFile,
+                    ...(destination.authFile ? ['--dest-authfile', destination.authFile] : []),
+                    source,
+                    `docker://${target}`,
+                ];
+                let failure = '';
+                let done = false;
+                let tries = 0;
+                for (let attempt = 1; attempt <= request.attempts; attempt++) {
+                    result.attempts++;
+                    tries++;
+                    if (attempt > 1) {
+                        const delay = request.retryDelayMs * 2 ** (attempt - 2);
+                        ports.logger.warning(`push of ${target} failed (${failure}); retrying in ${delay} ms`);
+                        await ports.clock.sleep(delay);
+                    }
+                    ports.logger.info(`skopeo copy ${source} docker://${target}`);
+                    const run = await ports.runner.run('skopeo', args).catch((error) => {
+                        if (error instanceof CommandNotFoundError) {
+                            throw new UsageError('skopeo is not installed; run: apt-get install -y skopeo');
+                        }
+                        throw error;
+                    });
+                    if (run.exitCode === 0) {
+                        done = true;
+                        break;
+                    }
+                    failure = lastLine(run.stderr);
+                    if (!retryable.test(failure) || plainHttp.test(failure) || unauthorized.test(failure))
+                        break;
+                }
+                if (!done) {
+                    fail(destination, `push of ${target} failed after ${tries} attempt(s): ${explain(failure, destination.registry)}`);
+                }
+                const stored = (await readFile(digestFile, 'utf8').catch(() => '')).trim();
+                if (stored !== layoutImage.digest) {
+                    fail(destination, `registry reported digest ${stored || '(none)'} for ${target}, but the layout holds ${layoutImage.digest}`);
+                }
+                destination.outcome.references.push(target);
+                result.references.push(target);
+            }
+            destination.outcome.result = 'pushed';
+            destination.outcome.digest = layoutImage.digest;
+        }
+        return result;
+    }
+    finally {
+        await rm(work, { recursive: true, force: true });
+    }
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -41817,8 +42140,8 @@ async function runTrivy(target, runner, logger) {
     try {
         logger.info(`trivy ${args.join(' ')}`);
         const result = await runner.run('trivy', args).catch((error) => {
-            if (error instanceof CommandNotFoundError) {
-                throw new errors_UsageError('trivy is not installed: install it (https://trivy.dev) or pass --trivy-report with a report made elsewhere');
+            if (error instanceof ports_CommandNotFoundError) {
+                throw new errors_UsageError('trivy is not installed: install it (https://trivy.dev), pass --trivy-report with a report made elsewhere, or --skip-cve (skip-cve: true) to run the hardening checks only');
             }
             throw error;
         });
@@ -41848,6 +42171,7 @@ async function runTrivy(target, runner, logger) {
 
 
 
+
 async function writeAtomically(path, content) {
     const temporary = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(path), `.${Date.now()}.${process.pid}.tmp`);
     try {
@@ -41861,18 +42185,18 @@ async function writeAtomically(path, content) {
     }
 }
 async function copyImageToLayout(image, request, ports) {
-    const reference = parseImageReference(image, '--image');
-    const registry = registryOf(reference.repository);
-    const credential = await resolveRegistryCredential(reference.repository, {
+    const reference = image_reference_parseImageReference(image, '--image');
+    const registry = credentials_registryOf(reference.repository);
+    const credential = await credentials_resolveRegistryCredential(reference.repository, {
         env: request.env ?? process.env,
         runner: ports.runner,
         logger: ports.logger,
     });
     // A registry that wants credentials we do not have is told plainly, before skopeo runs.
-    await new RegistryClient(registry, credential, { tlsVerify: request.tlsVerify })
-        .checkAccess(repositoryPath(reference.repository, registry), 'pull')
+    await new registry_client_RegistryClient(registry, credential, { tlsVerify: request.tlsVerify })
+        .checkAccess(registry_client_repositoryPath(reference.repository, registry), 'pull')
         .catch((error) => {
-        if (error instanceof RegistryUnreachableError)
+        if (error instanceof registry_client_RegistryUnreachableError)
             return;
         throw error;
     });
@@ -41882,7 +42206,7 @@ async function copyImageToLayout(image, request, ports) {
     const authArgs = [];
     if (credential) {
         const authFile = (0,external_node_path_namespaceObject.join)(parent, 'auth.json');
-        await writeAuthFile(authFile, registry, credential);
+        await credentials_writeAuthFile(authFile, registry, credential);
         authArgs.push('--src-authfile', authFile);
     }
     // --all keeps a multi-platform index whole, so every platform's image is judged.
@@ -41897,7 +42221,7 @@ async function copyImageToLayout(image, request, ports) {
     ]);
     if (result.exitCode !== 0) {
         await cleanup();
-        const reason = result.stderr.trim().split('\n').pop() ?? '';
+        const reason = explainRegistryFailure(result.stderr.trim().split('\n').pop() ?? '');
         throw new errors_UsageError(`cannot copy ${image} for scanning: ${reason}`);
     }
     return { dir, cleanup };
@@ -41982,7 +42306,7 @@ async function scanImage(request, ports) {
                 hardening = mergePlatformChecks(perPlatform, images);
             }
             catch (error) {
-                if (error instanceof OciLayoutError)
+                if (error instanceof oci_layout_OciLayoutError)
                     throw new errors_UsageError(error.message);
                 throw error;
             }
@@ -42199,6 +42523,21 @@ class ActionInputs {
             return value;
         throw new errors_UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
     }
+    /**
+     * An input that replaced `formerName`: its value, else the former input's, in which
+     * case (and whenever the former name is set) a deprecation message is added to
+     * `deprecations` for the action to print as a warning.
+     */
+    renamed(name, formerName, deprecations) {
+        const value = this.optional(name);
+        const former = this.optional(formerName);
+        if (former !== undefined) {
+            deprecations.push(value === undefined
+                ? `input '${formerName}' is deprecated and will be removed in the next major release; rename it to '${name}'`
+                : `input '${formerName}' is deprecated and ignored because '${name}' is set; remove it`);
+        }
+        return value ?? former;
+    }
     /** A whole number of at least `min`. */
     integer(name, fallback, min) {
         const value = this.optional(name);
@@ -42219,28 +42558,27 @@ class ActionInputs {
 
 function parseInputs(env = process.env, workspace = process.cwd()) {
     const inputs = new ActionInputs(env);
-    const path = (name) => {
-        const value = inputs.optional(name);
-        return value === undefined ? undefined : (0,external_node_path_namespaceObject.resolve)(workspace, value);
-    };
+    const deprecations = [];
+    const path = (value) => value === undefined ? undefined : (0,external_node_path_namespaceObject.resolve)(workspace, value);
     const ignoreFile = inputs.optional('ignore-file') ?? defaultIgnoreFile;
     const budget = inputs.optional('size-budget') ?? '300';
     if (!/^\d+(\.\d+)?$/.test(budget) || Number(budget) <= 0) {
         throw new errors_UsageError(`input 'size-budget' is '${budget}': expected a size in MiB, e.g. 200`);
     }
     return {
-        oci: path('oci'),
+        oci: path(inputs.optional('oci')),
         image: inputs.optional('image'),
-        'trivy-report': path('trivy-report'),
+        'trivy-report': path(inputs.optional('trivy-report')),
         'report-at': inputs.oneOf('report-at', severities, 'LOW'),
         'fail-on': inputs.oneOf('fail-on', severities, 'HIGH'),
         'ignore-unfixed': inputs.boolean('ignore-unfixed', false),
         'ignore-file': (0,external_node_path_namespaceObject.resolve)(workspace, ignoreFile),
         ignoreFileExplicit: ignoreFile !== defaultIgnoreFile,
-        sarif: path('sarif'),
+        'sarif-file': path(inputs.renamed('sarif-file', 'sarif', deprecations)),
         'skip-cve': inputs.boolean('skip-cve', false),
         'size-budget': Math.round(Number(budget) * 1024 * 1024),
         'tls-verify': inputs.boolean('tls-verify', true),
+        deprecations,
     };
 }
 
@@ -42261,6 +42599,8 @@ const logger = {
 async function run() {
     try {
         const inputs = parseInputs(process.env, process.env.GITHUB_WORKSPACE || process.cwd());
+        for (const deprecation of inputs.deprecations)
+            warning(deprecation);
         const result = await scanImage({
             oci: inputs.oci,
             image: inputs.image,
@@ -42270,7 +42610,7 @@ async function run() {
             ignoreUnfixed: inputs['ignore-unfixed'],
             ignoreFile: inputs['ignore-file'],
             ignoreFileExplicit: inputs.ignoreFileExplicit,
-            sarif: inputs.sarif,
+            sarif: inputs['sarif-file'],
             skipCve: inputs['skip-cve'],
             tlsVerify: inputs['tls-verify'],
             hardening: {

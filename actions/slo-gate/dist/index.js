@@ -40131,7 +40131,81 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./actions/lib/redaction.ts
+/*
+ * One place that keeps secrets out of everything golden-path prints: URL userinfo, the tokens
+ * and passwords in use, and what servers send back. Messages reach users through oneLine()
+ * (errors.ts), which applies redact() to every one of them.
+ */
+const masked = '***';
+/** Secret values in use by this process, longest first so a longer one is masked whole. */
+const secrets = [];
+/**
+ * Registers a secret so no message shows it: the value itself and each of its lines (a
+ * multi-line value shows up line by line in logs). Values shorter than 4 characters would
+ * mask ordinary text and are left out.
+ */
+function registerSecret(value) {
+    if (!value)
+        return;
+    for (const part of secretParts(value)) {
+        if (part.length >= 4 && !secrets.includes(part))
+            secrets.push(part);
+    }
+    secrets.sort((a, b) => b.length - a.length);
+}
+/**
+ * The value and each of its non-blank lines: what `core.setSecret` needs, since the runner
+ * masks log output line by line and would miss the lines of a multi-line value.
+ */
+function secretParts(value) {
+    const parts = new Set();
+    if (value.trim() !== '')
+        parts.add(value);
+    for (const line of value.split(/\r?\n|\r/)) {
+        const part = line.trim();
+        if (part !== '')
+            parts.add(part);
+    }
+    return [...parts];
+}
+// scheme://user[:password]@host — the userinfo ends at the last `@` before the path.
+const urlUserinfo = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@]*(?::[^\s/?#]*)?@)+/g;
+/** Removes the userinfo (user and password) of every URL in a text. */
+function redactUrls(text) {
+    return text.replace(urlUserinfo, `$1${masked}@`);
+}
+/** Masks every registered secret in a text. */
+function scrubSecrets(text, extra = []) {
+    let result = text;
+    for (const secret of extra.length > 0 ? [...extra, ...secrets] : secrets) {
+        if (secret && result.includes(secret))
+            result = result.split(secret).join(masked);
+    }
+    return result;
+}
+/** Both: what every message goes through before anyone sees it. */
+function redact(text) {
+    return scrubSecrets(redactUrls(text));
+}
+/**
+ * A server's answer quoted in a message: at most `limit` characters on one line, with URL
+ * userinfo and the secrets in use masked.
+ */
+function serverExcerpt(body, limit = 200) {
+    const line = redact(body).replace(/\s+/g, ' ').trim();
+    return line.length > limit ? `${line.slice(0, limit)}…` : line;
+}
+/**
+ * Whether a value may travel in an HTTP header: no control characters (a line break would
+ * split the header, and the HTTP client's own error would print the value).
+ */
+function hasControlCharacters(value) {
+    return /[\x00-\x1f\x7f]/.test(value);
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/errors.ts
+
 /**
  * Exit codes shared by every golden-path command and action:
  * 0 success, 1 the check ran and failed (findings, gate, verification),
@@ -40153,10 +40227,13 @@ class UsageError extends Error {
         this.name = 'UsageError';
     }
 }
-/** The message of anything thrown, on a single line, for a one-line report. */
+/**
+ * The message of anything thrown, on a single line, for a one-line report, with URL userinfo
+ * and the secrets in use masked (every command and action reports errors through here).
+ */
 function oneLine(error) {
     const message = error instanceof Error ? error.message : String(error);
-    return message.replace(/\s*\n\s*/g, ' ').trim();
+    return redact(message.replace(/\s*\n\s*/g, ' ').trim());
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/ports.ts
@@ -40193,8 +40270,15 @@ const spawnRunner = {
             if (options.timeoutMs !== undefined) {
                 timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
             }
-            child.stdout.on('data', (chunk) => stdout.push(chunk));
-            child.stderr.on('data', (chunk) => stderr.push(chunk));
+            const { onOutput } = options;
+            child.stdout.on('data', (chunk) => {
+                stdout.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
+            child.stderr.on('data', (chunk) => {
+                stderr.push(chunk);
+                onOutput?.(chunk.toString('utf8'));
+            });
             child.on('error', (error) => {
                 if (timer)
                     clearTimeout(timer);
@@ -40984,6 +41068,11 @@ function displayPath(path, cwd) {
     return shown.split(external_node_path_namespaceObject.sep).join('/');
 }
 const decoder = new TextDecoder('utf-8', { fatal: true });
+/**
+ * The most any one input (a file or stdin) may hold. Nothing reads more than this and one
+ * byte, so a huge file, /dev/zero behind a symlink or an endless pipe cannot exhaust memory.
+ */
+const maxInputBytes = 64 * 1024 * 1024;
 /** Decodes UTF-8 strictly (invalid bytes are an error, not replacement characters). */
 function decodeText(bytes) {
     try {
@@ -40994,19 +41083,90 @@ function decodeText(bytes) {
         return undefined;
     }
 }
-function readInput(path, cwd) {
-    const file = displayPath(path, cwd);
-    let bytes;
-    try {
-        bytes = (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(cwd, path));
-    }
-    catch (error) {
-        const code = error.code;
-        return { file, error: `cannot read file (${code ?? error.message})` };
+/** Why bytes are not manifest text, or undefined with the text they hold. */
+function inputText(bytes) {
+    if (bytes.length > maxInputBytes) {
+        return { error: `is larger than ${maxInputBytes / 1024 / 1024} MB` };
     }
     const text = decodeText(bytes);
     if (text === undefined)
-        return { file, error: 'file is not valid UTF-8' };
+        return { error: 'is not valid UTF-8' };
+    // YAML cannot hold a NUL byte: this is a binary file, not a manifest.
+    if (text.indexOf('\0') !== -1)
+        return { error: 'is binary (it holds NUL bytes), not YAML or JSON' };
+    return { text };
+}
+function fileType(stats) {
+    if (stats.isFIFO())
+        return 'a named pipe (FIFO)';
+    if (stats.isCharacterDevice() || stats.isBlockDevice())
+        return 'a device';
+    if (stats.isSocket())
+        return 'a socket';
+    if (stats.isDirectory())
+        return 'a directory';
+    return 'not a regular file';
+}
+/** Up to `limit` + 1 bytes of an open file: enough to tell that it holds more than `limit`. */
+function readBounded(descriptor, sizeHint, limit) {
+    const chunks = [];
+    let total = 0;
+    let chunkSize = Math.min(Math.max(sizeHint + 1, 64 * 1024), limit + 1);
+    while (total <= limit) {
+        const chunk = Buffer.allocUnsafe(Math.min(chunkSize, limit + 1 - total));
+        const read = (0,external_node_fs_namespaceObject.readSync)(descriptor, chunk, 0, chunk.length, null);
+        if (read === 0)
+            break;
+        chunks.push(read === chunk.length ? chunk : chunk.subarray(0, read));
+        total += read;
+        chunkSize = 1024 * 1024;
+    }
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+}
+/**
+ * Reads one manifest file. Only regular files are read (a symlink counts as what it points
+ * to): a FIFO would block, a device such as /dev/zero never ends. Opening never blocks either.
+ */
+function readInput(path, cwd) {
+    const file = displayPath(path, cwd);
+    const absolute = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(cwd, path);
+    const cannotRead = (error) => {
+        const code = error.code;
+        return { file, error: `cannot read file (${code ?? error.message})` };
+    };
+    let stats;
+    try {
+        stats = (0,external_node_fs_namespaceObject.statSync)(absolute);
+    }
+    catch (error) {
+        return cannotRead(error);
+    }
+    const refuse = (found) => ({
+        file,
+        error: `is ${fileType(found)}, not a regular file; only regular files are validated`,
+    });
+    if (!stats.isFile())
+        return refuse(stats);
+    let bytes;
+    let descriptor;
+    try {
+        descriptor = (0,external_node_fs_namespaceObject.openSync)(absolute, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NONBLOCK);
+        // Checked again on what was opened, in case the path changed since.
+        const opened = (0,external_node_fs_namespaceObject.fstatSync)(descriptor);
+        if (!opened.isFile())
+            return refuse(opened);
+        bytes = readBounded(descriptor, opened.size, maxInputBytes);
+    }
+    catch (error) {
+        return cannotRead(error);
+    }
+    finally {
+        if (descriptor !== undefined)
+            (0,external_node_fs_namespaceObject.closeSync)(descriptor);
+    }
+    const { text, error } = inputText(bytes);
+    if (text === undefined)
+        return { file, error: `file ${error}` };
     return { file, text };
 }
 /**
@@ -44712,6 +44872,150 @@ var CHOMPING_KEEP = CHOMPING_MODE.KEEP;
 
 
 //# sourceMappingURL=js-yaml.mjs.map
+;// CONCATENATED MODULE: ./actions/lib/manifests/kubernetes-yaml.ts
+
+/*
+ * The API server, kubectl and kubeconform read manifests with sigs.k8s.io/yaml, which is
+ * go-yaml v2 (YAML 1.1 scalars) converted to JSON. This schema resolves plain scalars the way
+ * go-yaml v2 does, so a value golden-path reads is the value the cluster reads:
+ * - booleans: true/false and y/yes/on, n/no/off, each as written all lower, Capitalised or ALL
+ *   UPPER (`yEs` stays a string);
+ * - integers: underscores are dropped, then Go's ParseInt with base 0 (`0x1F`, `0o17`, `0b101`,
+ *   and a leading 0 means octal: `0644` is 420); otherwise a float of the form
+ *   [-+]?(.d+|d+(.d*)?)([eE][-+]?d+)? (`08` is 8, `1_0.5` is 10.5) within a float64's range
+ *   (`1e400` stays a string), or .inf/.nan;
+ * - timestamps stay strings (go-yaml hands them to JSON as written);
+ * - `!!binary` is base64-decoded into a string;
+ * - merge keys (`<<`) are honoured.
+ */
+const numberFirstChars = [...'0123456789+-.'];
+const goFloat = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+const goSpecialFloats = {
+    '.inf': Number.POSITIVE_INFINITY,
+    '.Inf': Number.POSITIVE_INFINITY,
+    '.INF': Number.POSITIVE_INFINITY,
+    '+.inf': Number.POSITIVE_INFINITY,
+    '+.Inf': Number.POSITIVE_INFINITY,
+    '+.INF': Number.POSITIVE_INFINITY,
+    '-.inf': Number.NEGATIVE_INFINITY,
+    '-.Inf': Number.NEGATIVE_INFINITY,
+    '-.INF': Number.NEGATIVE_INFINITY,
+    '.nan': Number.NaN,
+    '.NaN': Number.NaN,
+    '.NAN': Number.NaN,
+};
+/** Go's strconv.ParseInt(text, 0, 64) without its range check, or undefined. */
+function goParseInt(text) {
+    const match = /^([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
+    if (!match)
+        return undefined;
+    const sign = match[1] === '-' ? -1 : 1;
+    const digits = match[2];
+    let value;
+    if (/^0[xXoObB]/.test(digits))
+        value = Number(digits.toLowerCase());
+    else if (digits.length > 1 && digits[0] === '0')
+        value = Number.parseInt(digits, 8);
+    else
+        value = Number(digits);
+    return sign * value;
+}
+/**
+ * The number go-yaml v2 reads from a plain scalar, or undefined when it reads a string.
+ * Only scalars starting with a digit, `+`, `-` or `.` can be numbers.
+ */
+function goYamlNumber(text) {
+    const special = goSpecialFloats[text];
+    if (special !== undefined)
+        return special;
+    const first = text.charCodeAt(0);
+    const numeric = (first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46;
+    if (!numeric)
+        return undefined;
+    const plain = text.indexOf('_') === -1 ? text : text.replace(/_/g, '');
+    const integer = goParseInt(plain);
+    if (integer !== undefined)
+        return integer;
+    if (!goFloat.test(plain))
+        return undefined;
+    // Go's ParseFloat fails on a value out of range (`1e400`): go-yaml then keeps the text.
+    const float = Number(plain);
+    return Number.isFinite(float) ? float : undefined;
+}
+const intTag = defineScalarTag('tag:yaml.org,2002:int', {
+    implicit: true,
+    implicitFirstChars: numberFirstChars,
+    resolve: (source) => {
+        const value = goYamlNumber(source);
+        return value === undefined || !Number.isInteger(value) ? NOT_RESOLVED : value;
+    },
+    identify: (data) => typeof data === 'number' && Number.isInteger(data),
+});
+const floatTag = defineScalarTag('tag:yaml.org,2002:float', {
+    implicit: true,
+    implicitFirstChars: numberFirstChars,
+    resolve: (source) => {
+        const value = goYamlNumber(source);
+        return value === undefined ? NOT_RESOLVED : value;
+    },
+    identify: (data) => typeof data === 'number' && !Number.isInteger(data),
+});
+const binaryText = new TextDecoder('utf-8');
+/**
+ * `!!binary`: go-yaml decodes the base64 into bytes that sigs.k8s.io/yaml hands to JSON as a
+ * string (bytes that are not UTF-8 become U+FFFD).
+ */
+const kubernetes_yaml_binaryTag = defineScalarTag('tag:yaml.org,2002:binary', {
+    resolve: (source) => {
+        const compact = source.replace(/[\s]/g, '');
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0)
+            return NOT_RESOLVED;
+        return binaryText.decode(Buffer.from(compact, 'base64'));
+    },
+    identify: () => false,
+});
+/** YAML read as Kubernetes reads it (go-yaml v2 scalars through sigs.k8s.io/yaml). */
+const kubernetesSchema = CORE_SCHEMA.withTags(boolYaml11Tag, intTag, floatTag, kubernetes_yaml_binaryTag, mergeTag);
+/** The YAML 1.1 words go-yaml v2 reads as booleans, beside true/false. */
+const yaml11Booleans = new Map();
+for (const word of ['y', 'yes', 'on', 'n', 'no', 'off']) {
+    const value = word[0] !== 'n' && word !== 'off';
+    for (const spelling of [word, word[0].toUpperCase() + word.slice(1), word.toUpperCase()]) {
+        yaml11Booleans.set(spelling, value);
+    }
+}
+/** The boolean a YAML 1.1 word (`yes`, `Off`...) means, or undefined for any other text. */
+function yaml11Boolean(text) {
+    return yaml11Booleans.get(text);
+}
+/**
+ * The pointed message for the classic mistake: a word such as `yes` where a string belongs.
+ * `token` is the plain scalar as written in the source.
+ */
+function yaml11BooleanHint(token, expected) {
+    if (!yaml11Booleans.has(token))
+        return undefined;
+    return `\`${token}\` is a boolean in Kubernetes YAML; quote it (expected ${expected})`;
+}
+const nullWords = new Set(['', '~', 'null', 'Null', 'NULL']);
+const coreBooleans = new Map([
+    ['true', true],
+    ['True', true],
+    ['TRUE', true],
+    ['false', false],
+    ['False', false],
+    ['FALSE', false],
+]);
+/** What an untagged plain scalar means to Kubernetes: null, a boolean, a number or the text. */
+function kubernetesPlainScalar(text) {
+    if (nullWords.has(text))
+        return null;
+    const boolean = coreBooleans.get(text) ?? yaml11Booleans.get(text);
+    if (boolean !== undefined)
+        return boolean;
+    return goYamlNumber(text) ?? text;
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/manifests/fast-yaml.ts
 
 /**
@@ -44738,69 +45042,69 @@ const closeBracket = 93;
 const openBrace = 123;
 const closeBrace = 125;
 const pipe = 124;
-const nullWords = new Set(['null', 'Null', 'NULL', '~', '']);
+const fast_yaml_nullWords = new Set(['null', 'Null', 'NULL', '~', '']);
 const trueWords = new Set(['true', 'True', 'TRUE']);
 const falseWords = new Set(['false', 'False', 'FALSE']);
 const decimalInteger = /^[-+]?[0-9]+$/;
 const decimalFloat = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const numberLike = /^[-+.0-9]/;
+// Go reads a leading 0 followed by digits as octal (`0644`), or as a float when that fails.
+const leadingZero = /^[-+]?0[0-9]/;
 const quantityLike = /^[-+.0-9][-+.0-9A-Za-z_/]*$/;
 // Letters of no numeric form: hex digits, x, o, b, e, and those of inf and nan are left out.
 const nonNumericLetter = /[ghj-mp-wyzGHJ-MP-WYZ]/;
-const resolved = new Map();
+/**
+ * Characters whose reading this reader does not reproduce, so a document holding any of them
+ * goes to js-yaml: tabs (separators in some places, content in others), other whitespace that
+ * trimming would remove (U+00A0, U+2028...), line breaks other than LF and CRLF, a BOM inside
+ * the text, and the non-printable characters YAML refuses.
+ */
+const uncertainCharacters = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff]|\r(?!\n)/;
 function isLetter(code) {
     return (code >= 97 && code <= 122) || (code >= 65 && code <= 90);
 }
+/** First letters of the null and boolean words (null, true, false, y/yes, n/no, on/off). */
+const keywordFirstLetters = new Set([...'nNtTfFyYoO'].map((letter) => letter.charCodeAt(0)));
 /** Whether a word starting with a letter may be one of the null or boolean words. */
 function mayBeKeyword(text, first) {
-    return (text.length >= 4 &&
-        text.length <= 5 &&
-        (first === 110 ||
-            first === 78 ||
-            first === 116 ||
-            first === 84 ||
-            first === 102 ||
-            first === 70));
+    return text.length <= 5 && keywordFirstLetters.has(first);
 }
-/** A plain scalar resolved as the YAML 1.2 core schema does (js-yaml decides the rare forms). */
+function isKeyword(text) {
+    return (fast_yaml_nullWords.has(text) ||
+        trueWords.has(text) ||
+        falseWords.has(text) ||
+        yaml11Boolean(text) !== undefined);
+}
+/** A plain scalar resolved as Kubernetes reads it (go-yaml v2 rules, see kubernetes-yaml.ts). */
 function plainValue(text) {
     const first = text.charCodeAt(0);
     // Most scalars start with a letter: only the null and boolean words resolve to something else.
     if (isLetter(first)) {
         if (!mayBeKeyword(text, first))
             return text;
-        if (nullWords.has(text))
+        if (fast_yaml_nullWords.has(text))
             return null;
         if (trueWords.has(text))
             return true;
         if (falseWords.has(text))
             return false;
-        return text;
+        return yaml11Boolean(text) ?? text;
     }
-    if (nullWords.has(text))
+    if (fast_yaml_nullWords.has(text))
         return null;
     if (!numberLike.test(text))
         return text;
-    if (decimalInteger.test(text) || decimalFloat.test(text))
-        return Number(text);
+    if ((decimalInteger.test(text) || decimalFloat.test(text)) && !leadingZero.test(text)) {
+        const value = Number(text);
+        // Out of a float64's range (`1e400`), Go keeps the text: goYamlNumber decides.
+        if (Number.isFinite(value))
+            return value;
+    }
     // Quantities and versions (`100m`, `128Mi`, `1.2.3-rc1`) hold a letter that no integer, float,
-    // infinity or NaN of the core schema can, so they are strings without asking js-yaml.
+    // infinity or NaN can, so they are strings without a closer look.
     if (quantityLike.test(text) && nonNumericLetter.test(text))
         return text;
-    let value = resolved.get(text);
-    if (value === undefined && !resolved.has(text)) {
-        try {
-            value = load(`${text}\n`, { schema: CORE_SCHEMA });
-        }
-        catch {
-            bail();
-        }
-        if (typeof value === 'object' && value !== null)
-            bail();
-        if (resolved.size < 10_000)
-            resolved.set(text, value);
-    }
-    return value;
+    return goYamlNumber(text) ?? text;
 }
 /**
  * `text.slice(start, end).trimEnd()`, without the second string when nothing needs trimming
@@ -45103,14 +45407,13 @@ function checkPlainKey(key) {
     const first = key.charCodeAt(0);
     // Most keys start with a letter: only the null and boolean words need a second look.
     if (isLetter(first)) {
-        if (mayBeKeyword(key, first) &&
-            (nullWords.has(key) || trueWords.has(key) || falseWords.has(key)))
+        if (mayBeKeyword(key, first) && isKeyword(key))
             bail();
         return;
     }
     if (key === '' || key === '__proto__' || key === '<<')
         bail();
-    if (numberLike.test(key) || nullWords.has(key))
+    if (numberLike.test(key) || fast_yaml_nullWords.has(key))
         bail();
     if (isUnsupportedStart(first) || first === openBracket || first === openBrace || first === hash)
         bail();
@@ -45179,6 +45482,8 @@ class BlockReader {
     hashFrom = -1;
     hashAt = -1;
     constructor(text, index) {
+        if (uncertainCharacters.test(text))
+            bail();
         this.text = text;
         this.index = index;
         let first = true;
@@ -45361,6 +45666,8 @@ class BlockReader {
         let value = this.inlineValue(line, lineStarts[line] + column, parent, depth);
         let next = this.peek();
         if (next !== -1 && contentColumns[next] > parent && this.lastPlain !== undefined) {
+            // Blank lines between the value and its continuation are part of it (each a newline).
+            this.current = line + 1;
             value = this.continuePlain(this.lastPlain, parent + 1);
             next = this.peek();
         }
@@ -45462,6 +45769,7 @@ class BlockReader {
             object[key] = this.inlineValue(line, start, indent, depth);
             let next = this.peek();
             if (next !== -1 && contentColumns[next] > indent && this.lastPlain !== undefined) {
+                this.current = line + 1;
                 object[key] = this.continuePlain(this.lastPlain, indent + 1);
                 next = this.peek();
             }
@@ -45501,7 +45809,8 @@ class BlockReader {
                 bail();
         }
         const plain = trimmedSlice(text, start, valueEnd);
-        this.lastPlain = plain;
+        // A comment ends a plain scalar: a more indented line after it is an error, not more text.
+        this.lastPlain = valueEnd === end ? plain : undefined;
         return plainValue(plain);
     }
     /**
@@ -45587,9 +45896,12 @@ class BlockReader {
         this.current = end;
         return plainValue(parts.join(''));
     }
-    /** A literal block scalar (`|`, `|-`, `|+`) whose lines follow, more indented than `indent`. */
+    /** A literal block scalar (`|`, `|-`) whose lines follow, more indented than `indent`. */
     literalBlock(header, indent) {
-        const chomp = header[0] === '-' ? 'strip' : header[0] === '+' ? 'keep' : 'clip';
+        // Kept trailing lines (`|+`) depend on how the text ends, a last line with or without a break.
+        if (header[0] === '+')
+            bail();
+        const chomp = header[0] === '-' ? 'strip' : 'clip';
         const rest = chomp === 'clip' ? header : header.slice(1);
         if (rest.trim() !== '' && !rest.trimStart().startsWith('#'))
             bail();
@@ -45606,6 +45918,9 @@ class BlockReader {
                 spaces++;
             if (spaces === lineText.length) {
                 if (blockIndent === -1 && spaces > indent)
+                    bail();
+                // Spaces beyond the block's indentation are content of a blank-looking line.
+                if (blockIndent !== -1 && spaces > blockIndent)
                     bail();
                 content.push('');
                 continue;
@@ -45630,13 +45945,9 @@ class BlockReader {
         this.current = line;
         const body = content.slice(0, end);
         if (body.length === 0)
-            return chomp === 'keep' ? '\n'.repeat(content.length) : '';
+            return '';
         const value = body.join('\n');
-        if (chomp === 'strip')
-            return value;
-        if (chomp === 'clip')
-            return `${value}\n`;
-        return `${value}\n${'\n'.repeat(content.length - end)}`;
+        return chomp === 'strip' ? value : `${value}\n`;
     }
 }
 /** The quoted scalar at `start` when it closes before `end`, otherwise undefined. */
@@ -45783,11 +46094,12 @@ function toPointer(segments) {
 ;// CONCATENATED MODULE: ./actions/lib/manifests/yaml-documents.ts
 
 
+
 const maxDocumentBytes = 10 * 1024 * 1024;
 const maxNestingDepth = 100;
-// Kubernetes reads YAML through sigs.k8s.io/yaml, which honours merge keys (`<<`) and never
-// turns unquoted timestamps into dates: the YAML 1.2 core schema plus merge matches that.
-const schema = CORE_SCHEMA.withTags(mergeTag);
+// Documents are read as Kubernetes reads them (go-yaml v2 scalars, merge keys): see
+// kubernetes-yaml.ts.
+const schema = kubernetesSchema;
 const separator = /^---(?:[ \t].*)?$/;
 /**
  * Splits a file at its `---` lines. A `---` at column 0 always starts a new document (block
@@ -45896,28 +46208,85 @@ function parseChunk(chunk, strict) {
     const present = documents.filter((document) => document !== null && document !== undefined);
     return { value: present[0], empty: present.length === 0, usable: true, problems };
 }
-/** Every duplicated key of a chunk (js-yaml stops at the first), found by re-reading with marks. */
+/**
+ * Every duplicated key of a chunk (js-yaml stops at the first), in one pass over the parser's
+ * events: each mapping keeps the keys it has seen, so the cost grows with the text, not with
+ * the number of duplicates.
+ */
 function duplicateKeys(text) {
+    let events;
+    try {
+        events = parseEvents(text, { maxDepth: maxNestingDepth });
+    }
+    catch {
+        return [];
+    }
     const problems = [];
-    let source = text;
-    // Each pass blanks the reported key's line so the next duplicate surfaces; bounded by the line count.
-    for (let pass = 0; pass < 1000; pass++) {
-        try {
-            yaml_documents_load(source, false);
-            break;
+    // For each open collection: the keys of a mapping (undefined for a sequence), and whether
+    // the next child of a mapping is a key.
+    const keys = [];
+    const atKey = [];
+    let lineStart = 0;
+    let line = 0;
+    const positionOf = (offset) => {
+        // Events come in source order, so the line count only moves forward.
+        for (let next = text.indexOf('\n', lineStart); next !== -1 && next < offset;) {
+            line++;
+            lineStart = next + 1;
+            next = text.indexOf('\n', lineStart);
         }
-        catch (error) {
-            if (!(error instanceof YAMLException) || !error.mark)
+        return { line, column: offset - lineStart };
+    };
+    /** Called for every node; true when it is a mapping key. */
+    const child = () => {
+        const depth = keys.length - 1;
+        if (depth < 0 || keys[depth] === undefined)
+            return false;
+        const isKey = atKey[depth];
+        atKey[depth] = !isKey;
+        return isKey;
+    };
+    for (const event of events) {
+        switch (event.type) {
+            case EVENT_ID.MAPPING:
+                child();
+                keys.push(new Set());
+                atKey.push(true);
                 break;
-            if (!/duplicated mapping key/.test(error.reason))
+            case EVENT_ID.SEQUENCE:
+                child();
+                keys.push(undefined);
+                atKey.push(false);
                 break;
-            const { line, column, position } = error.mark;
-            const key = /^[^:\n]*/.exec(source.slice(position))?.[0].trim() ?? '';
-            problems.push({ rule: 'duplicate-key', message: `duplicate key '${key}'`, line, column });
-            const lineEnd = source.indexOf('\n', position);
-            const stop = lineEnd === -1 ? source.length : lineEnd;
-            // Renaming the key keeps the structure intact, so later duplicates are still found.
-            source = `${source.slice(0, position)}${source.slice(position, stop).replace(key, `${key}-golden-path-duplicate-${pass}`)}${source.slice(stop)}`;
+            case EVENT_ID.POP:
+                keys.pop();
+                atKey.pop();
+                break;
+            case EVENT_ID.ALIAS:
+                child();
+                break;
+            case EVENT_ID.SCALAR: {
+                if (!child())
+                    break;
+                // Keys are compared as the values they resolve to: `on` and `yes` are both `true`.
+                const written = getScalarValue(text, event);
+                const key = event.style === SCALAR_STYLE.PLAIN && event.tagStart === -1
+                    ? String(kubernetesPlainScalar(written))
+                    : written;
+                const seen = keys[keys.length - 1];
+                if (!seen.has(key)) {
+                    seen.add(key);
+                    break;
+                }
+                const { line: keyLine, column } = positionOf(event.valueStart);
+                problems.push({
+                    rule: 'duplicate-key',
+                    message: `duplicate key '${key}'`,
+                    line: keyLine,
+                    column,
+                });
+                break;
+            }
         }
     }
     return problems;
@@ -46368,6 +46737,21 @@ class ActionInputs {
         if (allowed.includes(value))
             return value;
         throw new UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
+    }
+    /**
+     * An input that replaced `formerName`: its value, else the former input's, in which
+     * case (and whenever the former name is set) a deprecation message is added to
+     * `deprecations` for the action to print as a warning.
+     */
+    renamed(name, formerName, deprecations) {
+        const value = this.optional(name);
+        const former = this.optional(formerName);
+        if (former !== undefined) {
+            deprecations.push(value === undefined
+                ? `input '${formerName}' is deprecated and will be removed in the next major release; rename it to '${name}'`
+                : `input '${formerName}' is deprecated and ignored because '${name}' is set; remove it`);
+        }
+        return value ?? former;
     }
     /** A whole number of at least `min`. */
     integer(name, fallback, min) {

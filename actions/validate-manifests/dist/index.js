@@ -41400,7 +41400,8 @@ var CHOMPING_KEEP = CHOMPING_MODE.KEEP;
  *   UPPER (`yEs` stays a string);
  * - integers: underscores are dropped, then Go's ParseInt with base 0 (`0x1F`, `0o17`, `0b101`,
  *   and a leading 0 means octal: `0644` is 420); otherwise a float of the form
- *   [-+]?(.d+|d+(.d*)?)([eE][-+]?d+)? (`08` is 8, `1_0.5` is 10.5), or .inf/.nan;
+ *   [-+]?(.d+|d+(.d*)?)([eE][-+]?d+)? (`08` is 8, `1_0.5` is 10.5) within a float64's range
+ *   (`1e400` stays a string), or .inf/.nan;
  * - timestamps stay strings (go-yaml hands them to JSON as written);
  * - `!!binary` is base64-decoded into a string;
  * - merge keys (`<<`) are honoured.
@@ -41453,9 +41454,11 @@ function goYamlNumber(text) {
     const integer = goParseInt(plain);
     if (integer !== undefined)
         return integer;
-    if (goFloat.test(plain))
-        return Number(plain);
-    return undefined;
+    if (!goFloat.test(plain))
+        return undefined;
+    // Go's ParseFloat fails on a value out of range (`1e400`): go-yaml then keeps the text.
+    const float = Number(plain);
+    return Number.isFinite(float) ? float : undefined;
 }
 const intTag = defineScalarTag('tag:yaml.org,2002:int', {
     implicit: true,
@@ -41612,7 +41615,10 @@ function plainValue(text) {
     if (!numberLike.test(text))
         return text;
     if ((decimalInteger.test(text) || decimalFloat.test(text)) && !leadingZero.test(text)) {
-        return Number(text);
+        const value = Number(text);
+        // Out of a float64's range (`1e400`), Go keeps the text: goYamlNumber decides.
+        if (Number.isFinite(value))
+            return value;
     }
     // Quantities and versions (`100m`, `128Mi`, `1.2.3-rc1`) hold a letter that no integer, float,
     // infinity or NaN can, so they are strings without a closer look.

@@ -31550,7 +31550,81 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./actions/lib/redaction.ts
+/*
+ * One place that keeps secrets out of everything golden-path prints: URL userinfo, the tokens
+ * and passwords in use, and what servers send back. Messages reach users through oneLine()
+ * (errors.ts), which applies redact() to every one of them.
+ */
+const masked = '***';
+/** Secret values in use by this process, longest first so a longer one is masked whole. */
+const secrets = [];
+/**
+ * Registers a secret so no message shows it: the value itself and each of its lines (a
+ * multi-line value shows up line by line in logs). Values shorter than 4 characters would
+ * mask ordinary text and are left out.
+ */
+function registerSecret(value) {
+    if (!value)
+        return;
+    for (const part of secretParts(value)) {
+        if (part.length >= 4 && !secrets.includes(part))
+            secrets.push(part);
+    }
+    secrets.sort((a, b) => b.length - a.length);
+}
+/**
+ * The value and each of its non-blank lines: what `core.setSecret` needs, since the runner
+ * masks log output line by line and would miss the lines of a multi-line value.
+ */
+function secretParts(value) {
+    const parts = new Set();
+    if (value.trim() !== '')
+        parts.add(value);
+    for (const line of value.split(/\r?\n|\r/)) {
+        const part = line.trim();
+        if (part !== '')
+            parts.add(part);
+    }
+    return [...parts];
+}
+// scheme://user[:password]@host — the userinfo ends at the last `@` before the path.
+const urlUserinfo = /([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@]*(?::[^\s/?#]*)?@)+/g;
+/** Removes the userinfo (user and password) of every URL in a text. */
+function redactUrls(text) {
+    return text.replace(urlUserinfo, `$1${masked}@`);
+}
+/** Masks every registered secret in a text. */
+function scrubSecrets(text, extra = []) {
+    let result = text;
+    for (const secret of extra.length > 0 ? [...extra, ...secrets] : secrets) {
+        if (secret && result.includes(secret))
+            result = result.split(secret).join(masked);
+    }
+    return result;
+}
+/** Both: what every message goes through before anyone sees it. */
+function redact(text) {
+    return scrubSecrets(redactUrls(text));
+}
+/**
+ * A server's answer quoted in a message: at most `limit` characters on one line, with URL
+ * userinfo and the secrets in use masked.
+ */
+function serverExcerpt(body, limit = 200) {
+    const line = redact(body).replace(/\s+/g, ' ').trim();
+    return line.length > limit ? `${line.slice(0, limit)}…` : line;
+}
+/**
+ * Whether a value may travel in an HTTP header: no control characters (a line break would
+ * split the header, and the HTTP client's own error would print the value).
+ */
+function hasControlCharacters(value) {
+    return /[\x00-\x1f\x7f]/.test(value);
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/errors.ts
+
 /**
  * Exit codes shared by every golden-path command and action:
  * 0 success, 1 the check ran and failed (findings, gate, verification),
@@ -31572,10 +31646,13 @@ class UsageError extends Error {
         this.name = 'UsageError';
     }
 }
-/** The message of anything thrown, on a single line, for a one-line report. */
+/**
+ * The message of anything thrown, on a single line, for a one-line report, with URL userinfo
+ * and the secrets in use masked (every command and action reports errors through here).
+ */
 function oneLine(error) {
     const message = error instanceof Error ? error.message : String(error);
-    return message.replace(/\s*\n\s*/g, ' ').trim();
+    return redact(message.replace(/\s*\n\s*/g, ' ').trim());
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/argocd/revision.ts
@@ -31700,6 +31777,8 @@ async function fetchRefusesPort(url) {
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/argocd/errors.ts
+
+
 /**
  * Why a call to the Argo CD API did not give an answer. Each message is one
  * line a user can act on; none of them ever contains the token.
@@ -31748,6 +31827,16 @@ class RequestAbortedError extends Error {
         this.name = 'RequestAbortedError';
     }
 }
+/**
+ * The server redirected to another origin. Following it would send the token there, and an
+ * answer from elsewhere proves nothing about this Argo CD: a usage problem (exit 2).
+ */
+class CrossOriginRedirectError extends UsageError {
+    constructor(what, target) {
+        super(`${what} was redirected to another origin, ${redactUrls(target)}; not following it with the token (pass that server as --server if it is the right one)`);
+        this.name = 'CrossOriginRedirectError';
+    }
+}
 
 ;// CONCATENATED MODULE: ./actions/lib/argocd/retry-policy.ts
 const defaultRetryPolicy = {
@@ -31777,12 +31866,16 @@ function parseRetryAfterMs(value, now = Date.now()) {
  * writes one JSON object per line; asked for `text/event-stream` it writes each
  * object as the `data:` field of a server-sent event, ended by a blank line.
  */
-async function* decodeMessages(body, format) {
+async function* decodeMessages(body, format, maxMessageBytes = Number.POSITIVE_INFINITY) {
     const decoder = new TextDecoder();
     let buffered = '';
     let eventData = [];
     for await (const chunk of body) {
         buffered += decoder.decode(chunk, { stream: true });
+        // One message is parsed at a time; a line that never ends is refused, not buffered forever.
+        if (buffered.length > maxMessageBytes && buffered.indexOf('\n') === -1) {
+            throw new StreamMessageTooLarge(maxMessageBytes);
+        }
         let newline = buffered.indexOf('\n');
         while (newline !== -1) {
             const line = buffered.slice(0, newline).replace(/\r$/, '');
@@ -31806,12 +31899,70 @@ async function* decodeMessages(body, format) {
     }
     // A stream cut mid-message leaves an incomplete tail; it is dropped, never parsed.
 }
+/** A message of the watch stream longer than any Application answer may be. */
+class StreamMessageTooLarge extends Error {
+    constructor(limit) {
+        super(`the watch stream sent a message over ${limit / 1024 / 1024} MiB; not reading it`);
+        this.name = 'StreamMessageTooLarge';
+    }
+}
 
 ;// CONCATENATED MODULE: ./actions/lib/argocd/client.ts
 
 
 
 
+
+/**
+ * The largest answer read from Argo CD: an Application or resource tree of a very large app
+ * stays far below it, and nothing bigger is held in memory.
+ */
+const maxAnswerBytes = 64 * 1024 * 1024;
+/** An error answer is only quoted: its first bytes are enough. */
+const maxErrorBodyBytes = 64 * 1024;
+const maxRedirects = 5;
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+/** Thrown by readLimited when a body is larger than its limit. */
+class AnswerTooLarge extends Error {
+}
+/**
+ * A response body read chunk by chunk and never beyond `limit` bytes: over it, reading stops
+ * (the connection is dropped) and AnswerTooLarge is thrown, or with `truncate` the first
+ * `limit` bytes are returned.
+ */
+async function readLimited(response, limit, truncate = false) {
+    if (!response.body)
+        return '';
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (!truncate && declared > limit) {
+        await response.body.cancel().catch(() => { });
+        throw new AnswerTooLarge();
+    }
+    const reader = response.body.getReader();
+    const chunks = [];
+    let total = 0;
+    try {
+        for (;;) {
+            const { done, value } = await reader.read();
+            if (done)
+                break;
+            chunks.push(value);
+            total += value.length;
+            if (total > limit) {
+                if (!truncate)
+                    throw new AnswerTooLarge();
+                break;
+            }
+        }
+    }
+    finally {
+        if (total > limit)
+            await reader.cancel().catch(() => { });
+        reader.releaseLock();
+    }
+    const bytes = Buffer.concat(chunks, total);
+    return bytes.subarray(0, Math.min(total, limit)).toString('utf8');
+}
 /** TLS failures do not heal by retrying; they need a CA bundle or an explicit opt-out. */
 const tlsErrorCodes = new Set([
     'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -31840,6 +31991,33 @@ class ArgoCdClient {
     lastFailure;
     constructor(options) {
         this.options = options;
+        // Whatever a server echoes back, the token in use never reaches a message.
+        registerSecret(options.token);
+    }
+    /**
+     * `fetch` that follows redirects only within the server's origin: a redirect elsewhere would
+     * carry the token to another host and accept its answer as Argo CD's.
+     */
+    async fetchSameOrigin(url, init, what) {
+        let target = url;
+        let request = init;
+        for (let hop = 0;; hop++) {
+            const response = await this.options.fetch(target, { ...request, redirect: 'manual' });
+            const location = response.headers.get('location');
+            if (!redirectStatuses.has(response.status) || location === null)
+                return response;
+            await response.body?.cancel().catch(() => { });
+            const next = new URL(location, target);
+            if (next.origin !== new URL(target).origin) {
+                throw new CrossOriginRedirectError(what, next.href);
+            }
+            if (hop >= maxRedirects) {
+                throw new ArgoCdResponseError(`${what} was redirected more than ${maxRedirects} times`);
+            }
+            if (response.status === 303)
+                request = { ...request, method: 'GET', body: undefined };
+            target = next.href;
+        }
     }
     getApplication(name, { refresh, signal } = {}) {
         const query = this.scope('project');
@@ -31873,23 +32051,25 @@ class ArgoCdClient {
         const connect = linkedTimeout(signal, this.options.requestTimeoutMs);
         let response;
         try {
-            response = await this.options.fetch(url, {
+            response = await this.fetchSameOrigin(url, {
                 method: 'GET',
                 headers: this.headers(format === 'sse' ? 'text/event-stream' : 'application/json'),
                 signal: connect.signal,
-            });
+            }, 'GET /api/v1/stream/applications');
         }
         catch (error) {
             connect.dispose();
             if (signal.aborted)
                 throw new RequestAbortedError();
+            if (error instanceof CrossOriginRedirectError || error instanceof ArgoCdResponseError)
+                throw error;
             throw this.transportFailure(error, connect.timedOut());
         }
         // The connect timeout covers only the wait for headers: a healthy watch may stay quiet for minutes.
         connect.keepOpenWithoutTimeout();
         try {
             if (!response.ok) {
-                const detail = errorDetail(await response.text().catch(() => ''));
+                const detail = errorDetail(await readLimited(response, maxErrorBodyBytes, true).catch(() => ''));
                 throw this.streamStatusFailure(name, response.status, detail);
             }
             const contentType = response.headers.get('content-type') ?? '';
@@ -31899,7 +32079,7 @@ class ArgoCdClient {
             }
             if (!response.body)
                 throw new StreamUnavailableError('the watch endpoint sent no body');
-            for await (const message of decodeMessages(response.body, format)) {
+            for await (const message of decodeMessages(response.body, format, maxAnswerBytes)) {
                 yield this.watchEvent(name, message);
             }
         }
@@ -31962,7 +32142,7 @@ class ArgoCdClient {
     async attempt(app, method, url, what, body, signal) {
         const timeout = linkedTimeout(signal, this.options.requestTimeoutMs);
         try {
-            const response = await this.options.fetch(url, {
+            const response = await this.fetchSameOrigin(url, {
                 method,
                 headers: {
                     ...this.headers('application/json'),
@@ -31970,8 +32150,16 @@ class ArgoCdClient {
                 },
                 body: body === undefined ? undefined : JSON.stringify(body),
                 signal: timeout.signal,
-            });
-            const text = await response.text();
+            }, what);
+            let text;
+            try {
+                text = await readLimited(response, response.ok ? maxAnswerBytes : maxErrorBodyBytes, !response.ok);
+            }
+            catch (error) {
+                if (!(error instanceof AnswerTooLarge))
+                    throw error;
+                throw new ArgoCdResponseError(`${what} answered with more than ${maxAnswerBytes / 1024 / 1024} MiB; not reading it (is --server an Argo CD API server?)`);
+            }
             if (response.ok) {
                 try {
                     return { value: JSON.parse(text) };
@@ -31996,7 +32184,8 @@ class ArgoCdClient {
                 throw new RequestAbortedError();
             if (error instanceof ArgoCdAuthError ||
                 error instanceof ApplicationNotFoundError ||
-                error instanceof ArgoCdResponseError) {
+                error instanceof ArgoCdResponseError ||
+                error instanceof CrossOriginRedirectError) {
                 throw error;
             }
             const failure = this.transportFailure(error, timeout.timedOut());
@@ -32053,9 +32242,9 @@ function errorDetail(text) {
     }
     return clip(text);
 }
+/** A server's words in a message: one short line, secrets and URL credentials masked. */
 function clip(text) {
-    const line = text.replace(/\s+/g, ' ').trim();
-    return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+    return serverExcerpt(text, 160);
 }
 /** An abort signal that fires when `parent` aborts or after `milliseconds`, whichever comes first. */
 function linkedTimeout(parent, milliseconds) {
@@ -32152,6 +32341,7 @@ function createArgoCdFetch(tls, label = '--ca-file') {
 
 ;// CONCATENATED MODULE: ./actions/lib/argocd/application-observer.ts
 
+
 /**
  * Follows one Application until `signal` aborts. The stream is reopened when
  * it drops (its first event after connecting is the current state, so nothing
@@ -32181,7 +32371,9 @@ async function* observeApplication(client, name, options) {
             catch (error) {
                 if (signal.aborted || error instanceof RequestAbortedError)
                     return;
-                if (error instanceof ArgoCdAuthError || error instanceof ApplicationNotFoundError)
+                if (error instanceof ArgoCdAuthError ||
+                    error instanceof ApplicationNotFoundError ||
+                    error instanceof UsageError)
                     throw error;
                 if (error instanceof StreamUnavailableError) {
                     logger.warning(`${error.message}; polling every ${options.pollIntervalMs} ms instead`);
@@ -32343,6 +32535,11 @@ function judgeApplication(app, expected) {
 
 
 const stableHealth = new Set(['Healthy']);
+/**
+ * How long reading the resource tree (to name the broken resources) may take once the outcome
+ * is known, retries included: `--timeout` plus this bounds the whole command.
+ */
+const diagnosticsAllowanceMs = 5_000;
 /**
  * Proves that Argo CD applied exactly `revision` to `app` and that the app is
  * healthy, or fails as soon as that cannot happen, naming what is broken.
@@ -32631,7 +32828,7 @@ function failedSyncResources(app) {
 async function unhealthyResources(client, options, logger) {
     let tree;
     try {
-        tree = await client.resourceTree(options.app, AbortSignal.timeout(options.requestTimeoutMs * 3));
+        tree = await client.resourceTree(options.app, AbortSignal.timeout(diagnosticsAllowanceMs));
     }
     catch (error) {
         logger.warning(`could not read the resource tree: ${error instanceof Error ? error.message : String(error)}`);
@@ -32666,6 +32863,7 @@ function round(seconds) {
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/argocd/verify-settings.ts
+
 
 
 
@@ -32710,6 +32908,11 @@ function parseVerifySettings(raw, label, tokenFallback, { revisionRequired } = {
     const token = raw.token?.trim() || tokenFallback?.trim();
     if (!token) {
         throw new UsageError(`missing ${label('token')}: pass the Argo CD API token or set ARGOCD_AUTH_TOKEN`);
+    }
+    // Masked in every message from here on, including the one below.
+    registerSecret(token);
+    if (hasControlCharacters(token)) {
+        throw new UsageError(`invalid ${label('token')}: it holds a line break or another control character (not shown); pass the token on one line`);
     }
     if (raw.insecure && raw['ca-file']) {
         throw new UsageError(`${label('insecure')} and ${label('ca-file')} contradict each other: give one`);
@@ -32832,6 +33035,21 @@ class ActionInputs {
             return value;
         throw new UsageError(`input '${name}' is '${value}': expected one of ${allowed.join(', ')}`);
     }
+    /**
+     * An input that replaced `formerName`: its value, else the former input's, in which
+     * case (and whenever the former name is set) a deprecation message is added to
+     * `deprecations` for the action to print as a warning.
+     */
+    renamed(name, formerName, deprecations) {
+        const value = this.optional(name);
+        const former = this.optional(formerName);
+        if (former !== undefined) {
+            deprecations.push(value === undefined
+                ? `input '${formerName}' is deprecated and will be removed in the next major release; rename it to '${name}'`
+                : `input '${formerName}' is deprecated and ignored because '${name}' is set; remove it`);
+        }
+        return value ?? former;
+    }
     /** A whole number of at least `min`. */
     integer(name, fallback, min) {
         const value = this.optional(name);
@@ -32887,6 +33105,7 @@ function readSettings(env = process.env) {
 
 
 
+
 const logger = {
     debug: (message) => core_debug(message),
     info: (message) => info(message),
@@ -32895,8 +33114,10 @@ const logger = {
 };
 async function run() {
     try {
+        // Each line of a multi-line value too: the runner masks line by line.
+        for (const part of secretParts(process.env.INPUT_TOKEN ?? ''))
+            core_setSecret(part);
         const settings = readSettings(process.env);
-        core_setSecret(settings.token);
         const result = await runVerification(settings, { logger }, inputLabel('ca-file'));
         setOutput('verified', String(result.verified));
         setOutput('synced-revision', result.syncedRevisions.join(','));
