@@ -62,6 +62,7 @@ const samples: [string, string, 'fast' | 'fallback'][] = [
   ['a plain scalar continued after a comment', 'a: foo # c\n  bar\n', 'fallback'],
   ['a no-break space ending a value', 'a: v\u00a0\nb\u00a0: c\n', 'fallback'],
   ['a line separator inside a value', 'a: x\u2028y\n', 'fallback'],
+  ['a carriage return alone', 'a: x\ry\nb: 1\n', 'fallback'],
   ['a literal block in a sequence', 'items:\n  - |\n    one\n    two\n  - after\n', 'fast'],
   [
     'keys with dots, slashes and quotes',
