@@ -31763,7 +31763,7 @@ function blockedPortMessage(url) {
     catch {
         // The caller's URL is already validated; the message still stands without the number.
     }
-    return `port ${port || 'of ' + url} is one Node's fetch refuses to connect to (undici's "bad port": the Fetch standard blocks it); use another port, e.g. 8080, 5050 or 443`;
+    return `port ${port || `of ${url}`} is one Node's fetch refuses to connect to (undici's "bad port": the Fetch standard blocks it); use another port, e.g. 8080, 5050 or 443`;
 }
 /** True when fetch refuses `url`'s port outright; it fails before any connection is tried. */
 async function fetchRefusesPort(url) {
