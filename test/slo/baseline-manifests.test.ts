@@ -38,6 +38,27 @@ describe('the SLO rules and scrape config in manifests/base', () => {
     }
   })
 
+  it('validate without --crd too: golden-path validate knows these two kinds from the same CRDs', async () => {
+    const report = await validate({ kustomize: ['manifests/overlays/prod'], policy: 'golden-path' })
+    expect(report.resources.filter((resource) => resource.status !== 'valid')).toEqual([])
+    expect(report.resources.map((resource) => resource.kind)).toEqual(
+      expect.arrayContaining(['PrometheusRule', 'ServiceMonitor']),
+    )
+    const broken = readFileSync(committedRule, 'utf8').replace(
+      '- record: slo:objective:ratio',
+      '- recrd: slo:objective:ratio',
+    )
+    expect((await validateText(broken)).passed).toBe(false)
+    const check = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'scripts/generate-crd-schemas.mjs'), '--check'],
+      {
+        encoding: 'utf8',
+      },
+    )
+    expect(check.status, check.stderr).toBe(0)
+  })
+
   it('are checked by those CRDs: a misspelt rule field is caught at its line', async () => {
     const broken = readFileSync(committedRule, 'utf8').replace(
       '- record: slo:objective:ratio',

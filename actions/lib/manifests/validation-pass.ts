@@ -13,6 +13,7 @@ import { atOrAbove, type Finding, isActive, type ResourceResult, type Severity }
 import { type JsonSchema, type KubernetesVersion, loadSchemaBundle } from './schema-bundle'
 import { SchemaRegistry } from './schema-registry'
 import type { SchemaViolation } from './schema-validator'
+import { wellKnownCustomResources } from './well-known-crds'
 import { type DocumentChunk, parseChunk, splitDocuments } from './yaml-documents'
 
 /**
@@ -294,7 +295,11 @@ async function loadCustomResources(
 /** Loads the policy pack, the CRDs and the schema bundle; bad settings throw UsageError. */
 export async function preparePass(settings: PassSettings): Promise<PassContext> {
   const pack = loadPolicyPack(settings.policy, settings.cwd)
-  const customResources = await loadCustomResources(settings.crds, settings.cwd)
+  // Given CRDs come last, so that they replace a well-known kind's schema.
+  const customResources = [
+    ...(await wellKnownCustomResources()),
+    ...(await loadCustomResources(settings.crds, settings.cwd)),
+  ]
   const registry = new SchemaRegistry(
     await loadSchemaBundle(settings.kubernetesVersion),
     settings.strict,
