@@ -12,5 +12,6 @@ export const commands: readonly CommandEntry[] = [
   { name: 'validate', load: async () => (await import('./validate')).validateCommand },
   { name: 'bump', load: async () => (await import('./bump')).bumpCommand },
   { name: 'verify', load: async () => (await import('./verify')).verifyCommand },
+  { name: 'cluster', load: async () => (await import('./cluster')).clusterCommand },
   { name: 'version', load: async () => (await import('./version')).versionCommand },
 ]
