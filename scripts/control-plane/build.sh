@@ -131,7 +131,8 @@ go_install() {
   local tmp="${dir}/src/gobin-${name}"
   rm -rf "${tmp}" && mkdir -p "${tmp}"
   (cd "${dir}/src" && GOFLAGS="-trimpath" GOTOOLCHAIN="${toolchain:-$(go env GOTOOLCHAIN)}" GOBIN="${tmp}" go install -ldflags "-s -w" "${pkg}")
-  mv "${tmp}/$(basename "${pkg%@*}")" "${bin}/${name}"
+  # go install names the binary after the last path element that is not a major version (v5).
+  mv "${tmp}"/* "${bin}/${name}"
   rm -rf "${tmp}"
 }
 

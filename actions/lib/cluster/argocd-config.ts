@@ -8,6 +8,30 @@ export const localAccount = 'golden-path'
 
 const partOf = { 'app.kubernetes.io/part-of': 'argocd' }
 
+const ingressHealth = `hs = {}
+hs.status = "Healthy"
+hs.message = "no ingress controller in the local cluster: the Ingress is accepted as it is"
+return hs
+`
+
+const autoscalerHealth = `hs = {}
+hs.status = "Progressing"
+hs.message = "Waiting to Autoscale"
+if obj.status ~= nil and obj.status.conditions ~= nil then
+  for _, condition in ipairs(obj.status.conditions) do
+    if condition.type == "AbleToScale" and condition.status == "True" then
+      hs.status = "Healthy"
+      hs.message = "able to scale (no metrics server in the local cluster)"
+    end
+    if condition.type == "AbleToScale" and condition.status == "False" then
+      hs.status = "Degraded"
+      hs.message = condition.message
+    end
+  end
+end
+return hs
+`
+
 export interface ArgocdConfigInput {
   serverSecretKey: string
   adminPasswordBcrypt: string
@@ -22,12 +46,21 @@ export function argocdConfigObjects(input: ArgocdConfigInput): object[] {
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'argocd-cm', namespace: argocdNamespace, labels: { ...partOf, 'app.kubernetes.io/name': 'argocd-cm' } },
+      metadata: {
+        name: 'argocd-cm',
+        namespace: argocdNamespace,
+        labels: { ...partOf, 'app.kubernetes.io/name': 'argocd-cm' },
+      },
       data: {
         'admin.enabled': 'true',
         [`accounts.${localAccount}`]: 'apiKey',
         // Read by the API server; the controller outside a cluster takes ARGOCD_RECONCILIATION_TIMEOUT instead.
         'timeout.reconciliation': `${input.reconciliationSeconds}s`,
+        // The local cluster runs no ingress controller and no metrics server: without these,
+        // an Ingress stays Progressing (no load-balancer address) and an autoscaler turns
+        // Degraded (FailedGetResourceMetric) whatever the workload does.
+        'resource.customizations.health.networking.k8s.io_Ingress': ingressHealth,
+        'resource.customizations.health.autoscaling_HorizontalPodAutoscaler': autoscalerHealth,
       },
     },
     {
@@ -49,13 +82,21 @@ export function argocdConfigObjects(input: ArgocdConfigInput): object[] {
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'argocd-rbac-cm', namespace: argocdNamespace, labels: { ...partOf, 'app.kubernetes.io/name': 'argocd-rbac-cm' } },
+      metadata: {
+        name: 'argocd-rbac-cm',
+        namespace: argocdNamespace,
+        labels: { ...partOf, 'app.kubernetes.io/name': 'argocd-rbac-cm' },
+      },
       data: { 'policy.default': '', 'policy.csv': `g, ${localAccount}, role:admin\n` },
     },
     {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'argocd-secret', namespace: argocdNamespace, labels: { ...partOf, 'app.kubernetes.io/name': 'argocd-secret' } },
+      metadata: {
+        name: 'argocd-secret',
+        namespace: argocdNamespace,
+        labels: { ...partOf, 'app.kubernetes.io/name': 'argocd-secret' },
+      },
       type: 'Opaque',
       stringData: {
         'server.secretkey': input.serverSecretKey,

@@ -54,7 +54,9 @@ export async function controlPlaneDir(script: string, env: NodeJS.ProcessEnv): P
 /** Reads a finished build from its cache directory, or undefined when it is not complete. */
 export function readControlPlaneBuild(dir: string, cached: boolean): ControlPlaneBuild | undefined {
   if (!existsSync(join(dir, '.complete'))) return undefined
-  const versions = JSON.parse(readFileSync(join(dir, 'versions.json'), 'utf8')) as ControlPlaneVersions
+  const versions = JSON.parse(
+    readFileSync(join(dir, 'versions.json'), 'utf8'),
+  ) as ControlPlaneVersions
   const buildSeconds: Record<string, number> = {}
   const times = join(dir, 'build-times.tsv')
   if (existsSync(times)) {
@@ -85,7 +87,9 @@ export async function ensureControlPlaneBuilt(
     if (line.startsWith('control-plane: ')) logger.info(line.slice('control-plane: '.length))
   })
   if (exitCode !== 0) {
-    throw new Error(`building the control plane failed: ${lastLine(stderr)} (re-run ${resolve(script)} to see the whole log)`)
+    throw new Error(
+      `building the control plane failed: ${lastLine(stderr)} (re-run ${resolve(script)} to see the whole log)`,
+    )
   }
   const built = readControlPlaneBuild(dir, false)
   if (!built) throw new Error(`the control-plane build finished without ${join(dir, '.complete')}`)

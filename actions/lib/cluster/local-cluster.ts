@@ -21,7 +21,12 @@ import {
   writeJsonAtomic,
 } from './cluster-state'
 import { type ControlPlaneBuild, ensureControlPlaneBuilt } from './control-plane-build'
-import { acceptsConnections, freeLoopbackPort, type LoopbackRequest, loopbackRequest } from './loopback'
+import {
+  acceptsConnections,
+  freeLoopbackPort,
+  type LoopbackRequest,
+  loopbackRequest,
+} from './loopback'
 import { type ClusterPki, generateClusterPki } from './pki'
 import {
   isRunning,
@@ -66,7 +71,17 @@ export interface ClusterStatus {
 }
 
 /** Files and folders a cluster creates in its state directory; `down` removes exactly these. */
-const stateEntries = ['pki', 'etcd', 'logs', 'tmp', 'redis', 'config', 'kubeconfig', clusterFile, processesFile]
+const stateEntries = [
+  'pki',
+  'etcd',
+  'logs',
+  'tmp',
+  'redis',
+  'config',
+  'kubeconfig',
+  clusterFile,
+  processesFile,
+]
 
 const readyTimeoutMs = 120_000
 
@@ -99,7 +114,8 @@ export async function clusterDown(
   const running = processes.filter(isRunning)
   // Argo CD first, etcd last: nothing is left writing to a store that is gone.
   await stopProcesses([...running].reverse(), 10_000, (ms) => ports.clock.sleep(ms))
-  for (const entry of stateEntries) await rm(join(stateDir, entry), { recursive: true, force: true })
+  for (const entry of stateEntries)
+    await rm(join(stateDir, entry), { recursive: true, force: true })
   await rmdir(stateDir).catch(() => {})
   return { stopped: running.map((recorded) => recorded.name) }
 }
@@ -109,7 +125,10 @@ export async function clusterDown(
  * building the binaries first when they are not cached. Returns the running cluster's
  * details when it is already up.
  */
-export async function clusterUp(options: ClusterUpOptions, ports: ClusterPortsIn): Promise<ClusterUpResult> {
+export async function clusterUp(
+  options: ClusterUpOptions,
+  ports: ClusterPortsIn,
+): Promise<ClusterUpResult> {
   const { logger, clock } = ports
   const started = clock.now()
   const status = await clusterStatus(options.stateDir)
@@ -128,7 +147,9 @@ export async function clusterUp(options: ClusterUpOptions, ports: ClusterPortsIn
     }
   }
   if (status.state !== 'stopped' || status.components.length > 0) {
-    const down = status.components.filter((component) => !component.running).map((component) => component.name)
+    const down = status.components
+      .filter((component) => !component.running)
+      .map((component) => component.name)
     logger.warning(
       `the cluster in ${options.stateDir} was not healthy (${down.length > 0 ? `${down.join(', ')} not running` : 'Argo CD not answering'}): stopping what is left and starting afresh`,
     )
@@ -187,7 +208,9 @@ class ClusterStart {
       this.ports = await allocatePorts()
       this.pki = await generateClusterPki(join(this.dir, 'pki'), this.io.runner)
       this.kubeconfig = join(this.dir, 'kubeconfig')
-      await writeFile(this.kubeconfig, kubeconfigYaml(this.ports.kubeApiserver, this.pki), { mode: 0o600 })
+      await writeFile(this.kubeconfig, kubeconfigYaml(this.ports.kubeApiserver, this.pki), {
+        mode: 0o600,
+      })
     })
     await step('etcd', () => this.startEtcd())
     await step('kube-apiserver', () => this.startApiserver())
@@ -200,7 +223,9 @@ class ClusterStart {
     })
     await step('redis', () => this.startRedis())
     await step('argocd-repo-server', () => this.startArgocd('argocd-repo-server'))
-    await step('argocd-application-controller', () => this.startArgocd('argocd-application-controller'))
+    await step('argocd-application-controller', () =>
+      this.startArgocd('argocd-application-controller'),
+    )
     await step('argocd-server', () => this.startArgocd('argocd-server'))
     const server = `http://127.0.0.1:${this.ports.argocdServer}`
     let token = ''
@@ -223,10 +248,20 @@ class ClusterStart {
     return join(this.build.bin, name)
   }
 
-  private async launch(name: string, executable: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RecordedProcess> {
+  private async launch(
+    name: string,
+    executable: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<RecordedProcess> {
     const recorded = startDetached(name, executable, args, {
       cwd: this.dir,
-      env: { PATH: this.options.env.PATH, HOME: this.options.env.HOME, TMPDIR: join(this.dir, 'tmp'), ...env },
+      env: {
+        PATH: this.options.env.PATH,
+        HOME: this.options.env.HOME,
+        TMPDIR: join(this.dir, 'tmp'),
+        ...env,
+      },
       log: join(this.logs, `${name}.log`),
     })
     this.processes.push(recorded)
@@ -235,15 +270,23 @@ class ClusterStart {
   }
 
   /** Polls `ready` until it holds; fails with the process's last log line when it exits or times out. */
-  private async waitFor(recorded: RecordedProcess, what: string, ready: () => Promise<boolean>): Promise<void> {
+  private async waitFor(
+    recorded: RecordedProcess,
+    what: string,
+    ready: () => Promise<boolean>,
+  ): Promise<void> {
     const deadline = this.io.clock.now() + readyTimeoutMs
     for (;;) {
       if (!isRunning(recorded)) {
-        throw new Error(`${recorded.name} exited while starting: ${lastLogLine(recorded.log) || 'no output'} (log: ${recorded.log})`)
+        throw new Error(
+          `${recorded.name} exited while starting: ${lastLogLine(recorded.log) || 'no output'} (log: ${recorded.log})`,
+        )
       }
       if (await ready()) return
       if (this.io.clock.now() > deadline) {
-        throw new Error(`${recorded.name} was not ${what} within ${readyTimeoutMs / 1000} s: ${lastLogLine(recorded.log)} (log: ${recorded.log})`)
+        throw new Error(
+          `${recorded.name} was not ${what} within ${readyTimeoutMs / 1000} s: ${lastLogLine(recorded.log)} (log: ${recorded.log})`,
+        )
       }
       await this.io.clock.sleep(200)
     }
@@ -255,7 +298,10 @@ class ClusterStart {
       cert: await readFile(this.pki.adminCert, 'utf8'),
       key: await readFile(this.pki.adminKey, 'utf8'),
     }
-    return loopbackRequest(`https://127.0.0.1:${this.ports.kubeApiserver}${path}`, { ...request, tls })
+    return loopbackRequest(`https://127.0.0.1:${this.ports.kubeApiserver}${path}`, {
+      ...request,
+      tls,
+    })
   }
 
   private async kubectlApply(args: string[], input?: string): Promise<void> {
@@ -316,18 +362,27 @@ class ClusterStart {
   }
 
   private async startControllerManager(): Promise<void> {
-    const manager = await this.launch('kube-controller-manager', this.bin('kube-controller-manager'), [
-      `--kubeconfig=${this.kubeconfig}`,
-      '--bind-address=127.0.0.1',
-      // No serving port at all: nothing here scrapes it.
-      '--secure-port=0',
-      '--leader-elect=false',
-      `--root-ca-file=${this.pki.caCert}`,
-      `--service-account-private-key-file=${this.pki.serviceAccountKey}`,
-      '--use-service-account-credentials=false',
-    ])
+    const manager = await this.launch(
+      'kube-controller-manager',
+      this.bin('kube-controller-manager'),
+      [
+        `--kubeconfig=${this.kubeconfig}`,
+        '--bind-address=127.0.0.1',
+        // No serving port at all: nothing here scrapes it.
+        '--secure-port=0',
+        '--leader-elect=false',
+        `--root-ca-file=${this.pki.caCert}`,
+        `--service-account-private-key-file=${this.pki.serviceAccountKey}`,
+        '--use-service-account-credentials=false',
+      ],
+    )
     // Ready once it has created the default ServiceAccount the Deployments' pods need.
-    await this.waitFor(manager, 'running', async () => (await this.kube('/api/v1/namespaces/default/serviceaccounts/default')).status === 200)
+    await this.waitFor(
+      manager,
+      'running',
+      async () =>
+        (await this.kube('/api/v1/namespaces/default/serviceaccounts/default')).status === 200,
+    )
   }
 
   private async startScheduler(): Promise<void> {
@@ -344,7 +399,9 @@ class ClusterStart {
 
   private async startKwok(): Promise<void> {
     const stageDir = join(this.build.share, 'kwok-stage')
-    const stages = await Promise.all(kwokStageFiles.map((file) => readFile(join(stageDir, file), 'utf8')))
+    const stages = await Promise.all(
+      kwokStageFiles.map((file) => readFile(join(stageDir, file), 'utf8')),
+    )
     const config = join(this.dir, 'config', 'kwok-stages.yaml')
     await writeFile(config, stages.map((stage) => stage.trim()).join('\n---\n'))
     const kwok = await this.launch('kwok', this.bin('kwok'), [
@@ -360,7 +417,9 @@ class ClusterStart {
     await this.waitFor(kwok, 'managing a Ready node', async () => {
       const answer = await this.kube(`/api/v1/nodes/${fakeNodeName}`)
       if (answer.status !== 200) return false
-      const node = JSON.parse(answer.body) as { status?: { conditions?: { type: string; status: string }[] } }
+      const node = JSON.parse(answer.body) as {
+        status?: { conditions?: { type: string; status: string }[] }
+      }
       return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
     })
   }
@@ -375,26 +434,53 @@ class ClusterStart {
     const deadline = this.io.clock.now() + 60_000
     for (const name of ['applications.argoproj.io', 'appprojects.argoproj.io']) {
       for (;;) {
-        const answer = await this.kube(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`)
-        const crd = answer.status === 200 ? (JSON.parse(answer.body) as { status?: { conditions?: { type: string; status: string }[] } }) : {}
-        if ((crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True')) break
-        if (this.io.clock.now() > deadline) throw new Error(`the CRD ${name} was not Established within 60 s`)
+        const answer = await this.kube(
+          `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+        )
+        const crd =
+          answer.status === 200
+            ? (JSON.parse(answer.body) as {
+                status?: { conditions?: { type: string; status: string }[] }
+              })
+            : {}
+        if (
+          (crd.status?.conditions ?? []).some(
+            (c) => c.type === 'Established' && c.status === 'True',
+          )
+        )
+          break
+        if (this.io.clock.now() > deadline)
+          throw new Error(`the CRD ${name} was not Established within 60 s`)
         await this.io.clock.sleep(200)
       }
     }
     const password = randomBytes(18).toString('base64url')
-    const bcrypt = await this.io.runner.run(this.bin('argocd'), ['account', 'bcrypt', '--password', password], {
-      env: { PATH: this.options.env.PATH, HOME: join(this.dir, 'tmp'), ARGOCD_BINARY_NAME: 'argocd' },
-      timeoutMs: 30_000,
-    })
-    if (bcrypt.exitCode !== 0) throw new Error(`argocd account bcrypt failed: ${bcrypt.stderr.trim().split('\n').pop() ?? ''}`)
+    const bcrypt = await this.io.runner.run(
+      this.bin('argocd'),
+      ['account', 'bcrypt', '--password', password],
+      {
+        env: {
+          PATH: this.options.env.PATH,
+          HOME: join(this.dir, 'tmp'),
+          ARGOCD_BINARY_NAME: 'argocd',
+        },
+        timeoutMs: 30_000,
+      },
+    )
+    if (bcrypt.exitCode !== 0)
+      throw new Error(
+        `argocd account bcrypt failed: ${bcrypt.stderr.trim().split('\n').pop() ?? ''}`,
+      )
     const objects = argocdConfigObjects({
       serverSecretKey: randomBytes(32).toString('base64'),
       adminPasswordBcrypt: bcrypt.stdout.trim(),
       adminPasswordMtime: new Date(this.io.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
       reconciliationSeconds: this.reconciliationSeconds(),
     })
-    await this.kubectlApply(['-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...objects, defaultAppProject()] }))
+    await this.kubectlApply(
+      ['-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...objects, defaultAppProject()] }),
+    )
     return password
   }
 
@@ -404,13 +490,20 @@ class ClusterStart {
 
   private async startRedis(): Promise<void> {
     const redis = await this.launch('redis', 'redis-server', [
-      '--bind', '127.0.0.1',
-      '--port', String(this.ports.redis),
-      '--save', '',
-      '--appendonly', 'no',
-      '--protected-mode', 'yes',
-      '--dir', join(this.dir, 'redis'),
-      '--loglevel', 'warning',
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(this.ports.redis),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'yes',
+      '--dir',
+      join(this.dir, 'redis'),
+      '--loglevel',
+      'warning',
     ])
     await this.waitFor(redis, 'listening', () => acceptsConnections(this.ports.redis))
   }
@@ -433,33 +526,68 @@ class ClusterStart {
     }
   }
 
-  private async startArgocd(name: 'argocd-repo-server' | 'argocd-application-controller' | 'argocd-server'): Promise<void> {
+  private async startArgocd(
+    name: 'argocd-repo-server' | 'argocd-application-controller' | 'argocd-server',
+  ): Promise<void> {
     const p = this.ports
     const redis = `127.0.0.1:${p.redis}`
     const repoServer = `127.0.0.1:${p.repoServer}`
     const args: Record<typeof name, string[]> = {
       'argocd-repo-server': [
-        '--address', '127.0.0.1', '--port', String(p.repoServer),
-        '--metrics-address', '127.0.0.1', '--metrics-port', String(p.repoServerMetrics),
-        '--redis', redis, '--disable-tls', '--loglevel', 'warn',
+        '--address',
+        '127.0.0.1',
+        '--port',
+        String(p.repoServer),
+        '--metrics-address',
+        '127.0.0.1',
+        '--metrics-port',
+        String(p.repoServerMetrics),
+        '--redis',
+        redis,
+        '--disable-tls',
+        '--loglevel',
+        'warn',
       ],
       'argocd-application-controller': [
-        '--repo-server', repoServer, '--repo-server-plaintext', '--redis', redis,
-        '--metrics-port', String(p.applicationControllerMetrics), '--loglevel', 'warn',
+        '--repo-server',
+        repoServer,
+        '--repo-server-plaintext',
+        '--redis',
+        redis,
+        '--metrics-port',
+        String(p.applicationControllerMetrics),
+        '--loglevel',
+        'warn',
       ],
       'argocd-server': [
-        '--insecure', '--address', '127.0.0.1', '--port', String(p.argocdServer),
-        '--metrics-address', '127.0.0.1', '--metrics-port', String(p.argocdServerMetrics),
-        '--repo-server', repoServer, '--repo-server-plaintext', '--redis', redis, '--loglevel', 'warn',
+        '--insecure',
+        '--address',
+        '127.0.0.1',
+        '--port',
+        String(p.argocdServer),
+        '--metrics-address',
+        '127.0.0.1',
+        '--metrics-port',
+        String(p.argocdServerMetrics),
+        '--repo-server',
+        repoServer,
+        '--repo-server-plaintext',
+        '--redis',
+        redis,
+        '--loglevel',
+        'warn',
       ],
     }
-    for (const sub of ['ssh', 'tls', 'gnupg']) await mkdir(join(this.dir, 'config', sub), { recursive: true, mode: 0o700 })
+    for (const sub of ['ssh', 'tls', 'gnupg'])
+      await mkdir(join(this.dir, 'config', sub), { recursive: true, mode: 0o700 })
     const recorded = await this.launch(name, this.bin('argocd'), args[name], this.argocdEnv(name))
     const ready: Record<typeof name, () => Promise<boolean>> = {
       'argocd-repo-server': () => acceptsConnections(p.repoServer),
       'argocd-application-controller': async () =>
-        (await loopbackRequest(`http://127.0.0.1:${p.applicationControllerMetrics}/healthz`)).status === 200,
-      'argocd-server': async () => (await loopbackRequest(`http://127.0.0.1:${p.argocdServer}/healthz`)).status === 200,
+        (await loopbackRequest(`http://127.0.0.1:${p.applicationControllerMetrics}/healthz`))
+          .status === 200,
+      'argocd-server': async () =>
+        (await loopbackRequest(`http://127.0.0.1:${p.argocdServer}/healthz`)).status === 200,
     }
     await this.waitFor(recorded, 'ready', ready[name])
   }
@@ -488,7 +616,8 @@ class ClusterStart {
       } else {
         last = `POST /api/v1/session answered HTTP ${session.status}`
       }
-      if (this.io.clock.now() > deadline) throw new Error(`could not create the Argo CD API token: ${last}`)
+      if (this.io.clock.now() > deadline)
+        throw new Error(`could not create the Argo CD API token: ${last}`)
       await this.io.clock.sleep(500)
     }
   }

@@ -52,10 +52,14 @@ export interface LoopbackRequest {
 }
 
 /** One HTTP(S) request to a loopback URL; network errors become status 0. */
-export function loopbackRequest(url: string, options: LoopbackRequest = {}): Promise<LoopbackResponse> {
+export function loopbackRequest(
+  url: string,
+  options: LoopbackRequest = {},
+): Promise<LoopbackResponse> {
   return new Promise((resolve) => {
     const target = new URL(url)
-    if (target.hostname !== '127.0.0.1') throw new Error(`refusing a non-loopback address: ${target.host}`)
+    if (target.hostname !== '127.0.0.1')
+      throw new Error(`refusing a non-loopback address: ${target.host}`)
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest
     const req = send(
       target,
@@ -72,7 +76,10 @@ export function loopbackRequest(url: string, options: LoopbackRequest = {}): Pro
         const chunks: Buffer[] = []
         response.on('data', (chunk: Buffer) => chunks.push(chunk))
         response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
         )
         response.on('error', () => resolve({ status: 0, body: '' }))
       },

@@ -37,17 +37,52 @@ export async function generateClusterPki(dir: string, runner: CommandRunner): Pr
       throw new Error(`openssl ${args[0]} failed: ${result.stderr.trim().split('\n').pop() ?? ''}`)
     }
   }
-  const key = (file: string) => openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file])
+  const key = (file: string) =>
+    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file])
   await key(pki.caKey)
-  await openssl(['req', '-x509', '-new', '-key', pki.caKey, '-subj', '/CN=golden-path-local-ca', '-days', '365', '-out', pki.caCert])
+  await openssl([
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    pki.caKey,
+    '-subj',
+    '/CN=golden-path-local-ca',
+    '-days',
+    '365',
+    '-out',
+    pki.caCert,
+  ])
 
-  const sign = async (name: string, keyFile: string, certFile: string, subject: string, extensions: string) => {
+  const sign = async (
+    name: string,
+    keyFile: string,
+    certFile: string,
+    subject: string,
+    extensions: string,
+  ) => {
     const csr = path(`${name}.csr`)
     const ext = path(`${name}.ext`)
     await key(keyFile)
     await openssl(['req', '-new', '-key', keyFile, '-subj', subject, '-out', csr])
     await writeFile(ext, extensions)
-    await openssl(['x509', '-req', '-in', csr, '-CA', pki.caCert, '-CAkey', pki.caKey, '-CAcreateserial', '-days', '365', '-extfile', ext, '-out', certFile])
+    await openssl([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      pki.caCert,
+      '-CAkey',
+      pki.caKey,
+      '-CAcreateserial',
+      '-days',
+      '365',
+      '-extfile',
+      ext,
+      '-out',
+      certFile,
+    ])
   }
   await sign(
     'apiserver',
@@ -63,7 +98,15 @@ export async function generateClusterPki(dir: string, runner: CommandRunner): Pr
     '/O=system:masters/CN=golden-path-admin',
     'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
   )
-  await openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', pki.serviceAccountKey])
+  await openssl([
+    'genpkey',
+    '-algorithm',
+    'RSA',
+    '-pkeyopt',
+    'rsa_keygen_bits:2048',
+    '-out',
+    pki.serviceAccountKey,
+  ])
   await openssl(['pkey', '-in', pki.serviceAccountKey, '-pubout', '-out', pki.serviceAccountPub])
   return pki
 }

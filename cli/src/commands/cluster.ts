@@ -60,16 +60,26 @@ Exit codes: 0 done (status: running), 1 the cluster could not start (status: not
       if (output === 'json') {
         const { details, ...rest } = status
         const summary = details
-          ? { argocd: { server: details.argocd.server }, kubeconfig: details.kubeconfig, versions: details.versions, ports: details.ports }
+          ? {
+              argocd: { server: details.argocd.server },
+              kubeconfig: details.kubeconfig,
+              versions: details.versions,
+              ports: details.ports,
+            }
           : {}
         io.stdout.write(`${JSON.stringify({ ...rest, ...summary })}\n`)
       } else {
         const lines = [`cluster in ${stateDir}: ${status.state}`]
         for (const component of status.components) {
-          lines.push(`  ${component.name.padEnd(30)} pid ${String(component.pid).padEnd(8)} ${component.running ? 'running' : 'stopped'}`)
+          lines.push(
+            `  ${component.name.padEnd(30)} pid ${String(component.pid).padEnd(8)} ${component.running ? 'running' : 'stopped'}`,
+          )
         }
         if (status.details && status.state === 'running') {
-          lines.push(`argocd     ${status.details.argocd.server}`, `kubeconfig ${status.details.kubeconfig}`)
+          lines.push(
+            `argocd     ${status.details.argocd.server}`,
+            `kubeconfig ${status.details.kubeconfig}`,
+          )
         }
         io.stdout.write(`${lines.join('\n')}\n`)
       }
@@ -79,13 +89,19 @@ Exit codes: 0 done (status: running), 1 the cluster could not start (status: not
     if (action === 'down') {
       const { stopped } = await clusterDown(stateDir, ports)
       if (output === 'json') io.stdout.write(`${JSON.stringify({ stateDir, stopped })}\n`)
-      else io.stdout.write(stopped.length > 0 ? `stopped ${stopped.join(', ')}\n` : `no cluster was running in ${stateDir}\n`)
+      else
+        io.stdout.write(
+          stopped.length > 0
+            ? `stopped ${stopped.join(', ')}\n`
+            : `no cluster was running in ${stateDir}\n`,
+        )
       return ExitCode.Success
     }
 
     let result: ClusterUpResult
     try {
-      const buildScript = io.env.GOLDEN_PATH_CONTROL_PLANE_BUILD ?? locateBuildScript(import.meta.url)
+      const buildScript =
+        io.env.GOLDEN_PATH_CONTROL_PLANE_BUILD ?? locateBuildScript(import.meta.url)
       result = await clusterUp({ stateDir, buildScript, env: io.env }, ports)
     } catch (error) {
       io.stderr.write(`golden-path cluster: ${oneLine(error)}\n`)
@@ -112,7 +128,9 @@ function renderUp(result: ClusterUpResult): string {
     .map(([name, version]) => `${name} ${version}`)
     .join(', ')
   return `${[
-    result.alreadyRunning ? 'cluster already running' : `cluster up in ${result.totalSeconds.toFixed(1)} s`,
+    result.alreadyRunning
+      ? 'cluster already running'
+      : `cluster up in ${result.totalSeconds.toFixed(1)} s`,
     `argocd     ${details.argocd.server} (account ${details.argocd.account}; token in ${details.stateDir}/cluster.json)`,
     `kubeconfig ${details.kubeconfig}`,
     `versions   ${versions}`,

@@ -1,9 +1,12 @@
+import { join } from 'node:path'
+import { resolveLocalArgocdTarget } from '../../../actions/lib/cluster/argocd-target'
 import type { DeliveryStepStatus } from '../../../actions/lib/delivery/delivery-pipeline'
 import {
   defaultLocalStateDir,
   deliverLocally,
   type LocalDeliveryResult,
   localDeliveryDefaults,
+  referenceImageRepository,
 } from '../../../actions/lib/delivery/local-delivery'
 import { ExitCode, UsageError } from '../../../actions/lib/errors'
 import { type Logger, spawnRunner, systemClock } from '../../../actions/lib/ports'
@@ -38,7 +41,9 @@ Flags:
   --gitops-branch NAME      branch Argo CD follows (default ${d.gitopsBranch})
   --gitops-path DIR         overlay to validate and bump (default ${d.gitopsPath})
   --environment NAME        environment named in the bump commit (default ${d.environment})
-  --argocd-server URL       Argo CD API server to verify against; without it verify is skipped, with a notice
+  --argocd-server URL       Argo CD API server to verify against; without it, the local cluster's
+                            (golden-path cluster up) when one runs, else verify is skipped, with a notice
+  --no-cluster              do not use a running local cluster: without --argocd-server verify is skipped
   --argocd-app NAME         Argo CD Application of the overlay
   --argocd-token TOKEN      Argo CD API token (default $ARGOCD_AUTH_TOKEN)
   --argocd-insecure         accept a self-signed Argo CD certificate
@@ -66,6 +71,7 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
       'argocd-token': { type: 'string' },
       'argocd-insecure': { type: 'boolean' },
       'verify-timeout': { type: 'string' },
+      'no-cluster': { type: 'boolean' },
       output: { type: 'string' },
     })
     if (values.local !== true) {
@@ -83,6 +89,7 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
     }
     let result: LocalDeliveryResult
     try {
+      const argocd = await localArgocdTarget(values, io.cwd, io.env, logger)
       result = await deliverLocally(
         {
           cwd: io.cwd,
@@ -103,9 +110,9 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
           gitopsBranch: flag('gitops-branch', d.gitopsBranch),
           gitopsPath: flag('gitops-path', d.gitopsPath),
           environment: flag('environment', d.environment),
-          argocdServer: stringFlag(values, 'argocd-server'),
-          argocdApp: stringFlag(values, 'argocd-app'),
-          argocdToken: stringFlag(values, 'argocd-token'),
+          argocdServer: stringFlag(values, 'argocd-server') ?? argocd?.server,
+          argocdApp: stringFlag(values, 'argocd-app') ?? argocd?.app,
+          argocdToken: stringFlag(values, 'argocd-token') ?? argocd?.token,
           argocdInsecure: values['argocd-insecure'] === true,
           verifyTimeoutSeconds: stringFlag(values, 'verify-timeout'),
         },
@@ -118,6 +125,42 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error.`,
     io.stdout.write(output === 'json' ? `${JSON.stringify(result)}\n` : renderText(result))
     return result.report.ok ? ExitCode.Success : ExitCode.Failed
   },
+}
+
+/**
+ * The local cluster's Argo CD (with the overlay's Application applied to it) when no
+ * --argocd-server was given, --no-cluster was not, and `golden-path cluster up` runs.
+ */
+async function localArgocdTarget(
+  values: Record<string, unknown>,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+) {
+  const flags = values as Parameters<typeof stringFlag>[0]
+  if (values['no-cluster'] === true || stringFlag(flags, 'argocd-server')) return undefined
+  const stateDir = stringFlag(flags, 'state-dir') ?? defaultLocalStateDir(env)
+  const registry = stringFlag(flags, 'registry') ?? d.registry
+  const target = await resolveLocalArgocdTarget({
+    stateDir,
+    cwd,
+    argocdDir: 'argocd',
+    gitopsRepository: stringFlag(flags, 'gitops-repo') ?? join(stateDir, 'gitops.git'),
+    branch: stringFlag(flags, 'gitops-branch') ?? d.gitopsBranch,
+    gitopsPath: stringFlag(flags, 'gitops-path') ?? d.gitopsPath,
+    seedManifests: stringFlag(flags, 'seed-manifests') ?? d.seedManifests,
+    imageRepository: {
+      from: referenceImageRepository,
+      to: `${registry}/${stringFlag(flags, 'image-name') ?? d.imageName}`,
+    },
+    app: stringFlag(flags, 'argocd-app'),
+    runner: spawnRunner,
+  })
+  if (target)
+    logger.info(
+      `verifying against the local cluster's Argo CD at ${target.server} (app ${target.app})`,
+    )
+  return target
 }
 
 const marks: Record<DeliveryStepStatus, string> = {
