@@ -23,7 +23,10 @@ describe('golden-path cluster without a running cluster', () => {
 
   it('says a state directory without a cluster is stopped (exit 1), and down there is a no-op', async () => {
     const stateDir = join(dir, 'cluster')
-    const status = await runCli(['cluster', 'status', '--state-dir', stateDir, '--output', 'json'], dir)
+    const status = await runCli(
+      ['cluster', 'status', '--state-dir', stateDir, '--output', 'json'],
+      dir,
+    )
     expect(status.code).toBe(1)
     expect(JSON.parse(status.stdout)).toMatchObject({ state: 'stopped', components: [] })
     const down = await runCli(['cluster', 'down', '--state-dir', stateDir], dir)
@@ -39,12 +42,25 @@ describe('golden-path cluster without a running cluster', () => {
     writeFileSync(
       join(stateDir, 'processes.json'),
       JSON.stringify([
-        { name: 'etcd', pid: sleeper.pid, executable: '/bin/sleep', log: join(stateDir, 'etcd.log') },
+        {
+          name: 'etcd',
+          pid: sleeper.pid,
+          executable: '/bin/sleep',
+          log: join(stateDir, 'etcd.log'),
+        },
         // A PID that is running but is not the recorded program: never signalled.
-        { name: 'kube-apiserver', pid: process.pid, executable: '/no/such/kube-apiserver', log: '' },
+        {
+          name: 'kube-apiserver',
+          pid: process.pid,
+          executable: '/no/such/kube-apiserver',
+          log: '',
+        },
       ]),
     )
-    const status = await runCli(['cluster', 'status', '--state-dir', stateDir, '--output', 'json'], dir)
+    const status = await runCli(
+      ['cluster', 'status', '--state-dir', stateDir, '--output', 'json'],
+      dir,
+    )
     expect(status.code).toBe(1)
     expect(JSON.parse(status.stdout)).toMatchObject({
       state: 'partial',

@@ -18,6 +18,9 @@ import {
   readControlPlaneBuild,
 } from '../../actions/lib/cluster/control-plane-build'
 import { spawnRunner } from '../../actions/lib/ports'
+import { newRevision } from '../support/argocd-fixtures'
+import { rolloutFrames, scenario } from '../support/argocd-scenarios'
+import { ArgoCdSimulator } from '../support/argocd-simulator'
 import { runCli } from '../support/cli-io'
 import { git, gitEnv } from '../support/git-project'
 
@@ -556,6 +559,149 @@ describe('golden-path verify against a real Argo CD', () => {
     expect(result.message).toMatch(/401/)
     expect(run.stdout + run.stderr).not.toContain('not-a-real-token-value')
   })
+})
+
+/** Every leaf of a JSON value as `path: type`, array items collapsed to `[]`. */
+function shapeOf(value: unknown, path = ''): Map<string, string> {
+  const shape = new Map<string, string>()
+  const visit = (node: unknown, at: string) => {
+    if (Array.isArray(node)) {
+      if (node.length === 0) shape.set(at, 'array')
+      for (const item of node) visit(item, `${at}[]`)
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) visit(child, at ? `${at}.${key}` : key)
+    } else {
+      shape.set(at, node === null ? 'null' : typeof node)
+    }
+  }
+  visit(value, path)
+  return shape
+}
+
+/** Fields the simulator serves that the real server leaves out when they are empty or in this state. */
+function differences(simulated: Map<string, string>, real: Map<string, string>): string[] {
+  const missing: string[] = []
+  for (const [path, type] of simulated) {
+    const realType = real.get(path)
+    if (realType === undefined) {
+      // An empty array in one and a filled one in the other is the same field.
+      if (type === 'array' && [...real.keys()].some((key) => key.startsWith(`${path}[]`))) continue
+      if (
+        [...real.keys()].some(
+          (key) => key === path || key.startsWith(`${path}.`) || key.startsWith(`${path}[]`),
+        )
+      )
+        continue
+      missing.push(`${path} (${type}) not served by Argo CD v3.6.2`)
+    } else if (realType !== type && !(type === 'array' || realType === 'array')) {
+      missing.push(`${path}: simulator ${type}, Argo CD ${realType}`)
+    }
+  }
+  return missing
+}
+
+async function firstStreamMessage(url: string, token: string): Promise<unknown> {
+  const controller = new AbortController()
+  const response = await fetch(url, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: controller.signal,
+  })
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+  let text = ''
+  while (!text.includes('\n')) {
+    const { value, done } = await reader.read()
+    if (done) break
+    text += Buffer.from(value).toString('utf8')
+  }
+  controller.abort()
+  return JSON.parse(text.split('\n')[0])
+}
+
+describe('the simulator serves the shapes of the real Argo CD v3.6.2', () => {
+  it('an app synced and healthy at a new revision: the same fields, with the same types, in the Application, resource tree and stream', async () => {
+    // The real side: verify-trap after the verify scenarios, synced to a healthy commit again.
+    const healthy = push({ 'apps/trap/deployment.yaml': trapDeployment('5') }, 'Heal the trap')
+    const real = await verify([
+      '--app',
+      'verify-trap',
+      '--revision',
+      healthy,
+      '--sync',
+      '--refresh',
+      'normal',
+      '--timeout',
+      '120',
+    ])
+    expect(real.result.outcome).toBe('verified')
+    // The simulated side: the same rollout, played to its end.
+    const token = 'conformance-token'
+    const simulator = await ArgoCdSimulator.start({
+      scenario: scenario('conformance', rolloutFrames(50)),
+      token,
+    })
+    try {
+      const simulated = await runCli(
+        [
+          'verify',
+          '--server',
+          simulator.url,
+          '--app',
+          'web',
+          '--revision',
+          newRevision,
+          '--token',
+          token,
+          '--output',
+          'json',
+          '--timeout',
+          '30',
+        ],
+        work,
+      )
+      expect(JSON.parse(simulated.stdout).outcome).toBe('verified')
+      const get = async (base: string, bearer: string, path: string) =>
+        (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${bearer}` } })).json()
+      const pairs: [string, unknown, unknown][] = [
+        [
+          'v1alpha1Application',
+          await get(simulator.url, token, '/api/v1/applications/web'),
+          await get(
+            cluster.argocd.server,
+            cluster.argocd.token,
+            '/api/v1/applications/verify-trap',
+          ),
+        ],
+        [
+          'v1alpha1ApplicationTree',
+          await get(simulator.url, token, '/api/v1/applications/web/resource-tree'),
+          await get(
+            cluster.argocd.server,
+            cluster.argocd.token,
+            '/api/v1/applications/verify-trap/resource-tree',
+          ),
+        ],
+        [
+          'stream message',
+          await firstStreamMessage(`${simulator.url}/api/v1/stream/applications?name=web`, token),
+          await firstStreamMessage(
+            `${cluster.argocd.server}/api/v1/stream/applications?name=verify-trap`,
+            cluster.argocd.token,
+          ),
+        ],
+      ]
+      for (const [definition, fromSimulator, fromArgocd] of pairs) {
+        expect({
+          definition,
+          differences: differences(shapeOf(fromSimulator), shapeOf(fromArgocd)),
+        }).toEqual({
+          definition,
+          differences: [],
+        })
+      }
+    } finally {
+      await simulator.close()
+    }
+  }, 180_000)
 })
 
 describe('local delivery finds the running cluster', () => {
