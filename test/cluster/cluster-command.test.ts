@@ -80,7 +80,7 @@ describe('golden-path cluster without a running cluster', () => {
     const script = join(dir, 'build.sh')
     writeFileSync(
       script,
-      '#!/usr/bin/env bash\nif [ "${1:-}" = --print-dir ]; then echo "$BUILD_DIR"; exit 0; fi\necho "control-plane: kube-apiserver building" >&2\necho "go: module lookup disabled" >&2\nexit 1\n',
+      '#!/usr/bin/env bash\nif [ "$1" = --print-dir ]; then echo "$BUILD_DIR"; exit 0; fi\necho "control-plane: kube-apiserver building" >&2\necho "go: module lookup disabled" >&2\nexit 1\n',
     )
     const run = await runCli(['cluster', 'up', '--state-dir', join(dir, 'cluster')], dir, {
       ...process.env,
