@@ -457,8 +457,10 @@ class ClusterStart {
     const password = randomBytes(18).toString('base64url')
     const bcrypt = await this.io.runner.run(
       this.bin('argocd'),
-      ['account', 'bcrypt', '--password', password],
+      // The password goes through stdin, never into a process listing.
+      ['account', 'bcrypt'],
       {
+        input: `${password}\n`,
         env: {
           PATH: this.options.env.PATH,
           HOME: join(this.dir, 'tmp'),
@@ -473,7 +475,7 @@ class ClusterStart {
       )
     const objects = argocdConfigObjects({
       serverSecretKey: randomBytes(32).toString('base64'),
-      adminPasswordBcrypt: bcrypt.stdout.trim(),
+      adminPasswordBcrypt: bcryptHash(bcrypt.stdout),
       adminPasswordMtime: new Date(this.io.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
       reconciliationSeconds: this.reconciliationSeconds(),
     })
@@ -677,6 +679,13 @@ function kubeconfigYaml(port: number, pki: ClusterPki): string {
     'current-context: golden-path-local',
     '',
   ].join('\n')
+}
+
+/** The hash in `argocd account bcrypt`'s output (which may start with its password prompt). */
+function bcryptHash(output: string): string {
+  const hash = /\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}/.exec(output)?.[0]
+  if (!hash) throw new Error('argocd account bcrypt printed no bcrypt hash')
+  return hash
 }
 
 function seconds(milliseconds: number): number {
