@@ -53,6 +53,7 @@ interface VerifyJson {
   health: string | null
   watch: string
   degradedResources: { kind: string; name: string; health: string; message: string }[]
+  timeline: { syncStatus: string; health: string; revision: string }[]
 }
 
 let work: string
@@ -413,8 +414,8 @@ describe('golden-path verify against a real Argo CD', () => {
     expect(code).toBe(1)
     expect(result.verified).toBe(false)
     expect(result.outcome).toBe('timeout')
-    expect(result.syncedRevision).toBe(first)
-    expect(result.health).toBe('Healthy')
+    // It saw the trap: Synced and Healthy, at the previous commit.
+    expect(result.timeline[0]).toMatchObject({ syncStatus: 'Synced', health: 'Healthy', revision: first })
     expect(result.message).toContain(next.slice(0, 7))
   }, 60_000)
 

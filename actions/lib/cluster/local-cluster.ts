@@ -612,7 +612,7 @@ class ClusterStart {
         })
         if (created.status === 200) {
           const token = (JSON.parse(created.body) as { token?: string }).token
-          if (token) return token
+          if (token && (await this.tokenAccepted(server, token))) return token
         }
         last = `POST /api/v1/account/${localAccount}/token answered HTTP ${created.status}`
       } else {
@@ -622,6 +622,19 @@ class ClusterStart {
         throw new Error(`could not create the Argo CD API token: ${last}`)
       await this.io.clock.sleep(500)
     }
+  }
+
+  /** The API server checks a token against argocd-secret, which it reads through a cache: wait for it. */
+  private async tokenAccepted(server: string, token: string): Promise<boolean> {
+    const deadline = this.io.clock.now() + 30_000
+    while (this.io.clock.now() < deadline) {
+      const answer = await loopbackRequest(`${server}/api/v1/applications`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      if (answer.status === 200) return true
+      await this.io.clock.sleep(300)
+    }
+    return false
   }
 
   private async redisVersion(): Promise<string> {
