@@ -24,6 +24,7 @@ APT_TOOLS=(
   pytest:python3-pytest
   htpasswd:apache2-utils
   promtool:prometheus
+  redis-server:redis-server
 )
 # name-on-PATH:module@version
 GO_TOOLS=(
@@ -74,6 +75,18 @@ done
 # so it cannot be installed here; say what is needed instead of failing later inside a test.
 command -v kubectl >/dev/null 2>&1 ||
   gp_fail "missing kubectl (v1.27 or later, with built-in kustomize); install it from the Kubernetes project's apt repository (package kubectl)"
+
+# The local control plane (kube-apiserver, etcd, kwok, Argo CD) that `golden-path cluster up`,
+# `npm start` and the cluster tests run: built from Go modules into ~/.cache/golden-path
+# (about 20 minutes cold on 2 cores, nothing when cached). GOLDEN_PATH_SKIP_CONTROL_PLANE=1 skips it.
+if [ "${GOLDEN_PATH_SKIP_CONTROL_PLANE:-}" != 1 ]; then
+  cp_dir="$(bash "$GP_ROOT/scripts/control-plane/build.sh" --print-dir)"
+  if [ ! -f "$cp_dir/.complete" ]; then
+    echo "setup: building the local control plane (about 20 minutes the first time; cached in $cp_dir)"
+    nice -n 10 bash "$GP_ROOT/scripts/control-plane/build.sh" >/dev/null ||
+      gp_fail "could not build the local control plane; run: bash scripts/control-plane/build.sh"
+  fi
+fi
 
 # npm ci only when the lockfile changed since the last install, so repeated runs are quick.
 gp_npm_ci() {

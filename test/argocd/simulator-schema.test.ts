@@ -28,7 +28,7 @@ import { ArgoCdSimulator, type PayloadDefinition } from '../support/argocd-simul
 
 type Schema = Record<string, unknown>
 const swagger = JSON.parse(
-  readFileSync(new URL('../../data/argocd/swagger.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../data/argocd/v3.6.2/swagger.json', import.meta.url), 'utf8'),
 ) as {
   definitions: Record<string, Schema>
   paths: Record<string, Record<string, { responses: Record<string, { schema: Schema }> }>>
@@ -111,7 +111,7 @@ const scenarios: Scenario[] = [
   scenario('deleted', stuckAtOldFrames(), { deleteAfterMs: 50 }),
 ]
 
-describe('the Argo CD simulator speaks the v3.5.1 API', () => {
+describe('the Argo CD simulator speaks the v3.6.2 API', () => {
   it('rejects a misspelt field, so that the checks below can fail', () => {
     expect(validators.v1alpha1Application({ status: { healthStatus: 'Healthy' } })).toBe(false)
     expect(validators.v1alpha1ApplicationTree({ nodes: [{ kind: 'Pod', heath: {} }] })).toBe(false)

@@ -1,7 +1,7 @@
 /**
- * Argo CD API objects as the v3.5.1 API server returns them, built from a
+ * Argo CD API objects as the v3.6.2 API server returns them, built from a
  * small description of one moment of a rollout. Field names and nesting follow
- * the swagger definitions in data/argocd/swagger.json; the schema test checks
+ * the swagger definitions in data/argocd/v3.6.2/swagger.json; the schema test checks
  * every object built here against them.
  */
 

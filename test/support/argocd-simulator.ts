@@ -13,7 +13,7 @@ import {
 import type { Fault, Scenario } from './argocd-scenarios'
 
 /**
- * A stand-in for the Argo CD API server (v3.5.1 REST gateway) that plays a
+ * A stand-in for the Argo CD API server (v3.6.2 REST gateway) that plays a
  * scripted rollout. It serves the four endpoints verification uses, with the
  * shapes of the published swagger, and can misbehave on purpose: 5xx and 429
  * bursts, slow answers, broken JSON, dropped streams, wrong tokens.

@@ -1,6 +1,6 @@
 /**
  * The parts of Argo CD's API objects that verification reads, named as in the
- * v3.5.1 swagger definitions (`v1alpha1Application`, `v1alpha1ApplicationTree`,
+ * v3.6.2 swagger definitions (`v1alpha1Application`, `v1alpha1ApplicationTree`,
  * `v1alpha1ApplicationWatchEvent`). Every field is optional because the API
  * omits empty values.
  */

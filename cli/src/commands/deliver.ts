@@ -1,16 +1,18 @@
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import {
   createBuildProgress,
   heartbeatMsFrom,
   intervalScheduler,
   useColor,
 } from '../../../actions/lib/build/build-progress'
+import { resolveLocalArgocdTarget } from '../../../actions/lib/cluster/argocd-target'
 import type { DeliveryStepStatus } from '../../../actions/lib/delivery/delivery-pipeline'
 import {
   defaultLocalStateDir,
   deliverLocally,
   type LocalDeliveryResult,
   localDeliveryDefaults,
+  referenceImageRepository,
 } from '../../../actions/lib/delivery/local-delivery'
 import { planTestCommand } from '../../../actions/lib/delivery/test-step'
 import { ExitCode, UsageError } from '../../../actions/lib/errors'
@@ -55,7 +57,9 @@ Flags:
                             only when it has several and none ends in --image-name
   --add                     append that images: entry when the overlay has none
   --environment NAME        environment named in the bump commit (default ${d.environment})
-  --argocd-server URL       Argo CD API server to verify against; without it verify is skipped, with a notice
+  --argocd-server URL       Argo CD API server to verify against; without it, the local cluster's
+                            (golden-path cluster up) when one runs, else verify is skipped, with a notice
+  --no-cluster              do not use a running local cluster: without --argocd-server verify is skipped
   --argocd-app NAME         Argo CD Application of the overlay
   --argocd-token TOKEN      Argo CD API token (default $ARGOCD_AUTH_TOKEN)
   --argocd-insecure         accept a self-signed Argo CD certificate
@@ -94,6 +98,7 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error (nothing built
       'argocd-insecure': { type: 'boolean' },
       'verify-timeout': { type: 'string' },
       'rollback-on-failure': { type: 'boolean' },
+      'no-cluster': { type: 'boolean' },
       output: { type: 'string' },
     })
     const testCommand = stringFlag(values, 'test-command')
@@ -141,6 +146,7 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error (nothing built
       })
     let result: LocalDeliveryResult
     try {
+      const argocd = await localArgocdTarget(values, io.cwd, io.env, logger)
       result = await deliverLocally(
         {
           cwd: io.cwd,
@@ -164,9 +170,9 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error (nothing built
           overlayImage: stringFlag(values, 'overlay-image'),
           add: values.add === true,
           environment: flag('environment', d.environment),
-          argocdServer: stringFlag(values, 'argocd-server'),
-          argocdApp: stringFlag(values, 'argocd-app'),
-          argocdToken: stringFlag(values, 'argocd-token'),
+          argocdServer: stringFlag(values, 'argocd-server') ?? argocd?.server,
+          argocdApp: stringFlag(values, 'argocd-app') ?? argocd?.app,
+          argocdToken: stringFlag(values, 'argocd-token') ?? argocd?.token,
           argocdInsecure: values['argocd-insecure'] === true,
           verifyTimeoutSeconds: stringFlag(values, 'verify-timeout'),
           rollbackOnFailure: values['rollback-on-failure'] === true,
@@ -186,6 +192,42 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error (nothing built
     io.stdout.write(output === 'json' ? `${JSON.stringify(result)}\n` : renderText(result))
     return result.report.ok ? ExitCode.Success : ExitCode.Failed
   },
+}
+
+/**
+ * The local cluster's Argo CD (with the overlay's Application applied to it) when no
+ * --argocd-server was given, --no-cluster was not, and `golden-path cluster up` runs.
+ */
+async function localArgocdTarget(
+  values: Record<string, unknown>,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+) {
+  const flags = values as Parameters<typeof stringFlag>[0]
+  if (values['no-cluster'] === true || stringFlag(flags, 'argocd-server')) return undefined
+  const stateDir = stringFlag(flags, 'state-dir') ?? defaultLocalStateDir(env)
+  const registry = stringFlag(flags, 'registry') ?? d.registry
+  const target = await resolveLocalArgocdTarget({
+    stateDir,
+    cwd,
+    argocdDir: 'argocd',
+    gitopsRepository: stringFlag(flags, 'gitops-repo') ?? join(stateDir, 'gitops.git'),
+    branch: stringFlag(flags, 'gitops-branch') ?? d.gitopsBranch,
+    gitopsPath: stringFlag(flags, 'gitops-path') ?? d.gitopsPath,
+    seedManifests: stringFlag(flags, 'seed-manifests') ?? d.seedManifests,
+    imageRepository: {
+      from: referenceImageRepository,
+      to: `${registry}/${stringFlag(flags, 'image-name') ?? d.imageName}`,
+    },
+    app: stringFlag(flags, 'argocd-app'),
+    runner: spawnRunner,
+  })
+  if (target)
+    logger.info(
+      `verifying against the local cluster's Argo CD at ${target.server} (app ${target.app})`,
+    )
+  return target
 }
 
 const marks: Record<DeliveryStepStatus, string> = {

@@ -19,5 +19,6 @@ export const commands: readonly CommandEntry[] = [
   { name: 'sign', load: async () => (await import('./sign')).signCommand },
   { name: 'attest', load: async () => (await import('./attest')).attestCommand },
   { name: 'verify-image', load: async () => (await import('./verify-image')).verifyImageCommand },
+  { name: 'cluster', load: async () => (await import('./cluster')).clusterCommand },
   { name: 'version', load: async () => (await import('./version')).versionCommand },
 ]

@@ -1,0 +1,782 @@
+import { execFileSync } from 'node:child_process'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { resolveLocalArgocdTarget } from '../../actions/lib/cluster/argocd-target'
+import {
+  controlPlaneDir,
+  locateBuildScript,
+  readControlPlaneBuild,
+} from '../../actions/lib/cluster/control-plane-build'
+import { spawnRunner } from '../../actions/lib/ports'
+import { newRevision } from '../support/argocd-fixtures'
+import { rolloutFrames, scenario } from '../support/argocd-scenarios'
+import { ArgoCdSimulator } from '../support/argocd-simulator'
+import { runCli } from '../support/cli-io'
+import { git, gitEnv } from '../support/git-project'
+
+/**
+ * The local control plane for real: etcd, kube-apiserver, controller-manager, scheduler,
+ * kwok and Argo CD v3.6.2, brought up once for this file (binaries cached by
+ * scripts/setup.sh), then the platform layer and `golden-path verify` against it.
+ */
+
+const repositoryRoot = new URL('../..', import.meta.url).pathname
+const fixtures = new URL('./fixtures', import.meta.url).pathname
+const placeholder = 'https://github.com/example-org/REPLACE-ME-gitops-repository.git'
+
+interface UpJson {
+  argocd: { server: string; token: string; account: string }
+  kubeconfig: string
+  versions: Record<string, string>
+  stateDir: string
+  ports: Record<string, number>
+  alreadyRunning: boolean
+  startSeconds: Record<string, number>
+}
+
+interface VerifyJson {
+  verified: boolean
+  outcome: string
+  message: string
+  syncedRevision: string | null
+  syncStatus: string | null
+  health: string | null
+  watch: string
+  degradedResources: { kind: string; name: string; health: string; message: string }[]
+  timeline: { syncStatus: string; health: string; revision: string }[]
+}
+
+let work: string
+let localDir: string
+let stateDir: string
+let cluster: UpJson
+let gitopsBare: string
+let gitopsClone: string
+let gitopsURL: string
+
+function kubectl(args: string[], input?: string): string {
+  return execFileSync('kubectl', ['--kubeconfig', cluster.kubeconfig, ...args], {
+    encoding: 'utf8',
+    input,
+    timeout: 60_000,
+  })
+}
+
+async function argocd(path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${cluster.argocd.server}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${cluster.argocd.token}`, ...(init.headers ?? {}) },
+  })
+}
+
+/** Writes files into the GitOps work tree, commits and pushes; returns the new commit. */
+function push(files: Record<string, string>, message: string): string {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(gitopsClone, path, '..'), { recursive: true })
+    writeFileSync(join(gitopsClone, path), content)
+  }
+  git(gitopsClone, ['add', '-A'])
+  git(gitopsClone, ['commit', '-q', '-m', message])
+  git(gitopsClone, ['push', '-q', 'origin', 'main'])
+  return git(gitopsClone, ['rev-parse', 'HEAD'])
+}
+
+async function verify(
+  args: string[],
+): Promise<{ code: number; result: VerifyJson; stderr: string; stdout: string }> {
+  const run = await runCli(
+    ['verify', '--server', cluster.argocd.server, '--output', 'json', ...args],
+    work,
+    { ...process.env, ARGOCD_AUTH_TOKEN: cluster.argocd.token },
+  )
+  return {
+    code: run.code,
+    result: JSON.parse(run.stdout) as VerifyJson,
+    stderr: run.stderr,
+    stdout: run.stdout,
+  }
+}
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+function trapDeployment(tag: string, extraSpec = ''): string {
+  const text = readFileSync(join(fixtures, 'trap', 'deployment.yaml'), 'utf8').replace('TAG', tag)
+  return extraSpec ? text.replace('      containers:', `${extraSpec}      containers:`) : text
+}
+
+beforeAll(async () => {
+  const script = locateBuildScript(import.meta.url)
+  const buildDir = await controlPlaneDir(script, process.env)
+  if (!readControlPlaneBuild(buildDir, true)) {
+    throw new Error(
+      `the local control plane is not built in ${buildDir}: run 'bash scripts/control-plane/build.sh' (scripts/setup.sh runs it; about 20 minutes cold)`,
+    )
+  }
+  work = mkdtempSync(join(tmpdir(), 'golden-path-cluster-'))
+  // Local delivery's state directory: the cluster lives in its cluster/ folder, as `cluster up` puts it by default.
+  localDir = join(work, 'local')
+  stateDir = join(localDir, 'cluster')
+  const up = await runCli(
+    ['cluster', 'up', '--state-dir', stateDir, '--output', 'json'],
+    repositoryRoot,
+  )
+  if (up.code !== 0) throw new Error(`cluster up failed: ${up.stderr}`)
+  cluster = JSON.parse(up.stdout) as UpJson
+
+  // The GitOps repository: this repository's manifests/ and argocd/ with the placeholder
+  // replaced, as docs/platform.md tells a team to do, plus the verify fixture.
+  gitopsBare = join(work, 'gitops.git')
+  gitopsURL = `file://${gitopsBare}`
+  execFileSync('git', ['init', '-q', '--bare', '-b', 'main', gitopsBare], { env: gitEnv() })
+  gitopsClone = join(work, 'gitops')
+  execFileSync('git', ['clone', '-q', gitopsBare, gitopsClone], { env: gitEnv() })
+  cpSync(join(repositoryRoot, 'manifests'), join(gitopsClone, 'manifests'), { recursive: true })
+  cpSync(join(repositoryRoot, 'argocd'), join(gitopsClone, 'argocd'), { recursive: true })
+  for (const name of [
+    'project.yaml',
+    'root.yaml',
+    'reference-service-dev.yaml',
+    'reference-service-stage.yaml',
+    'reference-service-prod.yaml',
+  ]) {
+    const file = join(gitopsClone, 'argocd', name)
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll(placeholder, gitopsURL))
+  }
+  push(
+    { 'apps/trap/deployment.yaml': trapDeployment('1') },
+    'Seed the platform layer and the verify fixture',
+  )
+}, 170_000)
+
+afterAll(async () => {
+  if (stateDir) await runCli(['cluster', 'down', '--state-dir', stateDir], repositoryRoot)
+  if (work) rmSync(work, { recursive: true, force: true })
+}, 60_000)
+
+describe('golden-path cluster up', () => {
+  it('reports the Argo CD server, a working token, the kubeconfig and the versions, and writes them to the state directory', async () => {
+    expect(cluster.argocd.server).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(cluster.versions).toMatchObject({
+      kubernetes: 'v1.37.2',
+      etcd: 'v3.7.0',
+      argocd: 'v3.6.2',
+      kwok: 'v0.8.0',
+    })
+    expect(JSON.parse(readFileSync(join(stateDir, 'cluster.json'), 'utf8'))).toMatchObject({
+      argocd: cluster.argocd,
+      kubeconfig: cluster.kubeconfig,
+    })
+    const settings = await argocd('/api/v1/applications')
+    expect(settings.status).toBe(200)
+    const node = JSON.parse(kubectl(['get', 'node', 'kwok-node-0', '-o', 'json'])) as {
+      metadata: { annotations: Record<string, string> }
+    }
+    expect(node.metadata.annotations['kwok.x-k8s.io/node']).toBe('fake')
+  })
+
+  it('returns the running cluster on a second up, without starting anything', async () => {
+    const again = await runCli(
+      ['cluster', 'up', '--state-dir', stateDir, '--output', 'json'],
+      repositoryRoot,
+    )
+    expect(again.code).toBe(0)
+    const details = JSON.parse(again.stdout) as UpJson
+    expect(details.alreadyRunning).toBe(true)
+    expect(details.argocd).toEqual(cluster.argocd)
+    const status = await runCli(
+      ['cluster', 'status', '--state-dir', stateDir, '--output', 'json'],
+      repositoryRoot,
+    )
+    expect(status.code).toBe(0)
+    const parsed = JSON.parse(status.stdout) as {
+      state: string
+      components: { name: string; running: boolean }[]
+    }
+    expect(parsed.state).toBe('running')
+    expect(parsed.components.map((c) => c.name)).toEqual([
+      'etcd',
+      'kube-apiserver',
+      'kube-controller-manager',
+      'kube-scheduler',
+      'kwok',
+      'redis',
+      'argocd-repo-server',
+      'argocd-application-controller',
+      'argocd-server',
+    ])
+    expect(status.stdout).not.toContain(cluster.argocd.token)
+  })
+
+  it('listens on 127.0.0.1 only, except the application controller metrics port', () => {
+    const listening = new Map<number, string[]>()
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/)
+        if (fields[3] !== '0A') continue
+        const [address, portHex] = fields[1].split(':')
+        const port = Number.parseInt(portHex, 16)
+        listening.set(port, [...(listening.get(port) ?? []), address])
+      }
+    }
+    const { applicationControllerMetrics, ...loopbackOnly } = cluster.ports
+    for (const [name, port] of Object.entries(loopbackOnly)) {
+      const addresses = listening.get(port) ?? []
+      for (const address of addresses) {
+        expect({ name, address }).toEqual({ name, address: '0100007F' })
+      }
+    }
+    expect(listening.get(applicationControllerMetrics)).toBeDefined()
+  })
+})
+
+describe('the platform layer applied to a real Argo CD', () => {
+  let head: string
+
+  it('root Application creates the env Applications, and each is Synced and Healthy at the GitOps head', async () => {
+    head = git(gitopsClone, ['rev-parse', 'HEAD'])
+    kubectl(['apply', '-f', '-'], readFileSync(join(gitopsClone, 'argocd', 'root.yaml'), 'utf8'))
+    const names = await waitFor(
+      'the env Applications',
+      async () => {
+        const response = await argocd('/api/v1/applications')
+        const list = (await response.json()) as { items?: { metadata: { name: string } }[] }
+        const found = (list.items ?? []).map((item) => item.metadata.name).sort()
+        return found.length === 4 ? found : undefined
+      },
+      90_000,
+    )
+    expect(names).toEqual([
+      'golden-path-root',
+      'reference-service-dev',
+      'reference-service-prod',
+      'reference-service-stage',
+    ])
+    for (const app of [
+      'reference-service-dev',
+      'reference-service-stage',
+      'reference-service-prod',
+    ]) {
+      const { code, result } = await verify([
+        '--app',
+        app,
+        '--revision',
+        head,
+        '--refresh',
+        'normal',
+        '--timeout',
+        '120',
+      ])
+      expect({ app, outcome: result.outcome, message: result.message }).toMatchObject({
+        app,
+        outcome: 'verified',
+      })
+      expect(code).toBe(0)
+    }
+  }, 420_000)
+
+  it('creates each namespace with the restricted Pod Security label (CreateNamespace, managedNamespaceMetadata)', () => {
+    const labels = JSON.parse(
+      kubectl(['get', 'namespace', 'reference-service-dev', '-o', 'jsonpath={.metadata.labels}']),
+    )
+    expect(labels['pod-security.kubernetes.io/enforce']).toBe('restricted')
+  })
+
+  it('keeps an app Synced when the replica count is changed in the cluster (ignoreDifferences on /spec/replicas)', async () => {
+    kubectl([
+      '-n',
+      'reference-service-dev',
+      'scale',
+      'deployment',
+      'reference-service',
+      '--replicas=2',
+    ])
+    const response = await argocd('/api/v1/applications/reference-service-dev?refresh=normal')
+    const app = (await response.json()) as { status: { sync: { status: string } } }
+    expect(app.status.sync.status).toBe('Synced')
+  })
+
+  it('refuses a kind the AppProject does not admit, and verify names it', async () => {
+    const overlay = join(gitopsClone, 'manifests', 'overlays', 'dev', 'kustomization.yaml')
+    const original = readFileSync(overlay, 'utf8')
+    const withConfigMap = original.replace(
+      '  - ../../base\n',
+      '  - ../../base\n  - extra-configmap.yaml\n',
+    )
+    const commit = push(
+      {
+        'manifests/overlays/dev/kustomization.yaml': withConfigMap,
+        'manifests/overlays/dev/extra-configmap.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  key: value\n',
+      },
+      'Add a ConfigMap the project does not admit',
+    )
+    const { code, result } = await verify([
+      '--app',
+      'reference-service-dev',
+      '--revision',
+      commit,
+      '--refresh',
+      'normal',
+      '--timeout',
+      '60',
+    ])
+    expect(code).toBe(1)
+    expect(result.verified).toBe(false)
+    expect(`${result.outcome}: ${result.message}`).toMatch(/ConfigMap/)
+    rmSync(join(gitopsClone, 'manifests', 'overlays', 'dev', 'extra-configmap.yaml'))
+    const restored = push(
+      { 'manifests/overlays/dev/kustomization.yaml': original },
+      'Remove the ConfigMap again',
+    )
+    const back = await verify([
+      '--app',
+      'reference-service-dev',
+      '--revision',
+      restored,
+      '--refresh',
+      'normal',
+      '--timeout',
+      '120',
+    ])
+    expect(back.result.outcome).toBe('verified')
+  }, 240_000)
+})
+
+describe('golden-path verify against a real Argo CD', () => {
+  let first: string
+
+  beforeAll(() => {
+    first = git(gitopsClone, ['rev-parse', 'HEAD'])
+    // Auto-sync off: only verify --sync (or a person) moves this app to a new commit.
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name: 'verify-trap', namespace: 'argocd' },
+        spec: {
+          project: 'default',
+          source: { repoURL: gitopsURL, targetRevision: 'main', path: 'apps/trap' },
+          destination: { server: 'https://kubernetes.default.svc', namespace: 'verify-trap' },
+          syncPolicy: { syncOptions: ['CreateNamespace=true'] },
+        },
+      }),
+    )
+  })
+
+  it('--sync syncs an app without automated sync to the revision, and verifies it', async () => {
+    const { code, result } = await verify([
+      '--app',
+      'verify-trap',
+      '--revision',
+      first,
+      '--sync',
+      '--timeout',
+      '120',
+    ])
+    expect(result.outcome).toBe('verified')
+    expect(result.syncedRevision).toBe(first)
+    expect(code).toBe(0)
+  }, 150_000)
+
+  it('does not pass while the app is Synced and Healthy at the previous commit (auto-sync off)', async () => {
+    const next = push({ 'apps/trap/deployment.yaml': trapDeployment('2') }, 'Bump the trap image')
+    const { code, result } = await verify([
+      '--app',
+      'verify-trap',
+      '--revision',
+      next,
+      '--timeout',
+      '8',
+    ])
+    expect(code).toBe(1)
+    expect(result.verified).toBe(false)
+    expect(result.outcome).toBe('timeout')
+    // It saw the trap: Synced and Healthy, at the previous commit.
+    expect(result.timeline[0]).toMatchObject({ syncStatus: 'Synced', health: 'Healthy', revision: first })
+    expect(result.message).toContain(next.slice(0, 7))
+  }, 60_000)
+
+  it('follows the app by polling (--watch poll) to the pushed commit', async () => {
+    const head = git(gitopsClone, ['rev-parse', 'HEAD'])
+    const { code, result } = await verify([
+      '--app',
+      'verify-trap',
+      '--revision',
+      head,
+      '--sync',
+      '--refresh',
+      'normal',
+      '--watch',
+      'poll',
+      '--poll-interval',
+      '1',
+      '--timeout',
+      '120',
+    ])
+    expect(result.outcome).toBe('verified')
+    expect(result.watch).toBe('poll')
+    expect(code).toBe(0)
+  }, 150_000)
+
+  it('follows the app by the NDJSON watch stream to the pushed commit', async () => {
+    const next = push(
+      { 'apps/trap/deployment.yaml': trapDeployment('3') },
+      'Bump the trap image again',
+    )
+    const { code, result } = await verify([
+      '--app',
+      'verify-trap',
+      '--revision',
+      next,
+      '--sync',
+      '--refresh',
+      'normal',
+      '--watch',
+      'ndjson',
+      '--timeout',
+      '120',
+    ])
+    expect(result.outcome).toBe('verified')
+    expect(result.watch).toBe('ndjson')
+    expect(code).toBe(0)
+  }, 150_000)
+
+  it('serves the watch stream as NDJSON, the first message an ADDED snapshot of the app', async () => {
+    const controller = new AbortController()
+    const response = await argocd('/api/v1/stream/applications?name=verify-trap', {
+      signal: controller.signal,
+    })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toContain('application/json')
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    let text = ''
+    while (!text.includes('\n')) {
+      const { value, done } = await reader.read()
+      if (done) break
+      text += Buffer.from(value).toString('utf8')
+    }
+    controller.abort()
+    const message = JSON.parse(text.split('\n')[0]) as {
+      result: { type: string; application: { metadata: { name: string } } }
+    }
+    expect(message.result.type).toBe('ADDED')
+    expect(message.result.application.metadata.name).toBe('verify-trap')
+  })
+
+  it('fails Degraded naming the Deployment when its pods can never be scheduled', async () => {
+    const broken = push(
+      {
+        'apps/trap/deployment.yaml': trapDeployment(
+          '4',
+          '      nodeSelector:\n        golden-path.dev/no-such-node: "true"\n',
+        ),
+      },
+      'Pin the trap to a node that does not exist',
+    )
+    const { code, result } = await verify([
+      '--app',
+      'verify-trap',
+      '--revision',
+      broken,
+      '--sync',
+      '--refresh',
+      'normal',
+      '--degraded-grace',
+      '3',
+      '--timeout',
+      '120',
+    ])
+    expect(code).toBe(1)
+    expect(result.outcome).toBe('degraded')
+    expect(result.message).toMatch(/Deployment/)
+    expect(result.degradedResources).toContainEqual(
+      expect.objectContaining({
+        kind: 'Deployment',
+        name: 'trap',
+        health: 'Degraded',
+        message: expect.stringMatching(/progress deadline/),
+      }),
+    )
+  }, 150_000)
+
+  it('says the app does not exist', async () => {
+    const { code, result } = await verify([
+      '--app',
+      'no-such-app',
+      '--revision',
+      first,
+      '--timeout',
+      '20',
+    ])
+    expect(code).toBe(1)
+    expect(result.outcome).toBe('not-found')
+  })
+
+  it('says the token was rejected (401) without printing it', async () => {
+    const run = await runCli(
+      [
+        'verify',
+        '--server',
+        cluster.argocd.server,
+        '--app',
+        'verify-trap',
+        '--revision',
+        first,
+        '--token',
+        'not-a-real-token-value',
+        '--output',
+        'json',
+        '--timeout',
+        '20',
+      ],
+      work,
+    )
+    expect(run.code).toBe(1)
+    const result = JSON.parse(run.stdout) as VerifyJson
+    expect(result.outcome).toBe('unauthorized')
+    expect(result.message).toMatch(/401/)
+    expect(run.stdout + run.stderr).not.toContain('not-a-real-token-value')
+  })
+})
+
+/** Every leaf of a JSON value as `path: type`, array items collapsed to `[]`. */
+function shapeOf(value: unknown, path = ''): Map<string, string> {
+  const shape = new Map<string, string>()
+  const visit = (node: unknown, at: string) => {
+    if (Array.isArray(node)) {
+      if (node.length === 0) shape.set(at, 'array')
+      for (const item of node) visit(item, `${at}[]`)
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) visit(child, at ? `${at}.${key}` : key)
+    } else {
+      shape.set(at, node === null ? 'null' : typeof node)
+    }
+  }
+  visit(value, path)
+  return shape
+}
+
+/** Fields the simulator serves that the real server leaves out when they are empty or in this state. */
+function differences(simulated: Map<string, string>, real: Map<string, string>): string[] {
+  const missing: string[] = []
+  for (const [path, type] of simulated) {
+    const realType = real.get(path)
+    if (realType === undefined) {
+      // An empty array in one and a filled one in the other is the same field.
+      if (type === 'array' && [...real.keys()].some((key) => key.startsWith(`${path}[]`))) continue
+      if (
+        [...real.keys()].some(
+          (key) => key === path || key.startsWith(`${path}.`) || key.startsWith(`${path}[]`),
+        )
+      )
+        continue
+      missing.push(`${path} (${type}) not served by Argo CD v3.6.2`)
+    } else if (realType !== type && !(type === 'array' || realType === 'array')) {
+      missing.push(`${path}: simulator ${type}, Argo CD ${realType}`)
+    }
+  }
+  return missing
+}
+
+async function firstStreamMessage(url: string, token: string): Promise<unknown> {
+  const controller = new AbortController()
+  const response = await fetch(url, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: controller.signal,
+  })
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+  let text = ''
+  while (!text.includes('\n')) {
+    const { value, done } = await reader.read()
+    if (done) break
+    text += Buffer.from(value).toString('utf8')
+  }
+  controller.abort()
+  return JSON.parse(text.split('\n')[0])
+}
+
+describe('the simulator serves the shapes of the real Argo CD v3.6.2', () => {
+  it('an app synced and healthy at a new revision: the same fields, with the same types, in the Application, resource tree and stream', async () => {
+    // The real side: verify-trap after the verify scenarios, synced to a healthy commit again.
+    const healthy = push({ 'apps/trap/deployment.yaml': trapDeployment('5') }, 'Heal the trap')
+    const real = await verify([
+      '--app',
+      'verify-trap',
+      '--revision',
+      healthy,
+      '--sync',
+      '--refresh',
+      'normal',
+      '--timeout',
+      '120',
+    ])
+    expect(real.result.outcome).toBe('verified')
+    // The simulated side: the same rollout, played to its end.
+    const token = 'conformance-token'
+    const simulator = await ArgoCdSimulator.start({
+      scenario: scenario('conformance', rolloutFrames(50)),
+      token,
+    })
+    try {
+      const simulated = await runCli(
+        [
+          'verify',
+          '--server',
+          simulator.url,
+          '--app',
+          'web',
+          '--revision',
+          newRevision,
+          '--token',
+          token,
+          '--output',
+          'json',
+          '--timeout',
+          '30',
+        ],
+        work,
+      )
+      expect(JSON.parse(simulated.stdout).outcome).toBe('verified')
+      const get = async (base: string, bearer: string, path: string) =>
+        (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${bearer}` } })).json()
+      const pairs: [string, unknown, unknown][] = [
+        [
+          'v1alpha1Application',
+          await get(simulator.url, token, '/api/v1/applications/web'),
+          await get(
+            cluster.argocd.server,
+            cluster.argocd.token,
+            '/api/v1/applications/verify-trap',
+          ),
+        ],
+        [
+          'v1alpha1ApplicationTree',
+          await get(simulator.url, token, '/api/v1/applications/web/resource-tree'),
+          await get(
+            cluster.argocd.server,
+            cluster.argocd.token,
+            '/api/v1/applications/verify-trap/resource-tree',
+          ),
+        ],
+        [
+          'stream message',
+          await firstStreamMessage(`${simulator.url}/api/v1/stream/applications?name=web`, token),
+          await firstStreamMessage(
+            `${cluster.argocd.server}/api/v1/stream/applications?name=verify-trap`,
+            cluster.argocd.token,
+          ),
+        ],
+      ]
+      for (const [definition, fromSimulator, fromArgocd] of pairs) {
+        expect({
+          definition,
+          differences: differences(shapeOf(fromSimulator), shapeOf(fromArgocd)),
+        }).toEqual({
+          definition,
+          differences: [],
+        })
+      }
+    } finally {
+      await simulator.close()
+    }
+  }, 180_000)
+})
+
+describe('local delivery finds the running cluster', () => {
+  it("applies another team's Application pointed at its GitOps repository on disk and returns the cluster's Argo CD", async () => {
+    const team = join(work, 'team-a')
+    cpSync(join(fixtures, 'team-repo'), team, { recursive: true })
+    const target = await resolveLocalArgocdTarget({
+      stateDir: localDir,
+      cwd: team,
+      argocdDir: 'argocd',
+      gitopsRepository: join(localDir, 'team-a-gitops.git'),
+      branch: 'main',
+      gitopsPath: 'deploy/dev',
+      seedManifests: 'deploy',
+      imageRepository: { from: 'unused.example/none', to: '127.0.0.1:5050/team-a/api' },
+      runner: spawnRunner,
+    })
+    expect(target).toMatchObject({
+      server: cluster.argocd.server,
+      token: cluster.argocd.token,
+      app: 'team-a-dev',
+    })
+    const app = JSON.parse(
+      kubectl(['-n', 'argocd', 'get', 'application', 'team-a-dev', '-o', 'json']),
+    ) as {
+      spec: { source: { repoURL: string } }
+    }
+    expect(app.spec.source.repoURL).toBe(`file://${join(localDir, 'team-a-gitops.git')}`)
+    const project = JSON.parse(
+      kubectl(['-n', 'argocd', 'get', 'appproject', 'team-a', '-o', 'json']),
+    ) as {
+      spec: { sourceRepos: string[] }
+    }
+    expect(project.spec.sourceRepos).toEqual([`file://${join(localDir, 'team-a-gitops.git')}`])
+  })
+
+  it('returns nothing when no cluster runs in the state directory', async () => {
+    const target = await resolveLocalArgocdTarget({
+      stateDir: join(work, 'elsewhere'),
+      cwd: work,
+      argocdDir: 'argocd',
+      gitopsRepository: 'gitops.git',
+      branch: 'main',
+      gitopsPath: 'deploy/dev',
+      seedManifests: 'deploy',
+      imageRepository: { from: 'a', to: 'b' },
+      runner: spawnRunner,
+    })
+    expect(target).toBeUndefined()
+    expect(existsSync(join(work, 'elsewhere'))).toBe(false)
+  })
+})
+
+describe('golden-path cluster down', () => {
+  it('stops every process it started and removes the state, keeping the build cache', async () => {
+    const status = JSON.parse(
+      (
+        await runCli(
+          ['cluster', 'status', '--state-dir', stateDir, '--output', 'json'],
+          repositoryRoot,
+        )
+      ).stdout,
+    ) as { components: { pid: number }[] }
+    const down = await runCli(['cluster', 'down', '--state-dir', stateDir], repositoryRoot)
+    expect(down.code).toBe(0)
+    for (const { pid } of status.components)
+      expect(
+        existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '),
+      ).toBe(false)
+    expect(existsSync(stateDir)).toBe(false)
+    const buildDir = await controlPlaneDir(locateBuildScript(import.meta.url), process.env)
+    expect(readControlPlaneBuild(buildDir, true)).toBeDefined()
+    const after = await runCli(['cluster', 'status', '--state-dir', stateDir], repositoryRoot)
+    expect(after.code).toBe(1)
+    expect(after.stdout).toContain('stopped')
+  }, 60_000)
+})
