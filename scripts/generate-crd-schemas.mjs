@@ -12,7 +12,9 @@ const source = 'data/prometheus-operator'
 const target = join(root, 'actions/lib/manifests/schemas/prometheus-operator.json')
 
 const schemas = []
-for (const file of readdirSync(join(root, source)).filter((name) => name.endsWith('.yaml')).sort()) {
+for (const file of readdirSync(join(root, source))
+  .filter((name) => name.endsWith('.yaml'))
+  .sort()) {
   const crd = parse(readFileSync(join(root, source, file), 'utf8'))
   for (const version of crd.spec.versions) {
     if (!version.served || !version.schema?.openAPIV3Schema) continue
