@@ -415,7 +415,11 @@ describe('golden-path verify against a real Argo CD', () => {
     expect(result.verified).toBe(false)
     expect(result.outcome).toBe('timeout')
     // It saw the trap: Synced and Healthy, at the previous commit.
-    expect(result.timeline[0]).toMatchObject({ syncStatus: 'Synced', health: 'Healthy', revision: first })
+    expect(result.timeline[0]).toMatchObject({
+      syncStatus: 'Synced',
+      health: 'Healthy',
+      revision: first,
+    })
     expect(result.message).toContain(next.slice(0, 7))
   }, 60_000)
 
