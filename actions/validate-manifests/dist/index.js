@@ -43502,6 +43502,18 @@ function customRoot(schema) {
     return { ...schema, type: 'object', properties };
 }
 
+;// CONCATENATED MODULE: ./actions/lib/manifests/well-known-crds.ts
+/**
+ * CRD schemas validated without --crd: prometheus-operator's ServiceMonitor and PrometheusRule,
+ * which the baseline manifests ship (the scrape config and the generated SLO rules). Generated
+ * from data/prometheus-operator by scripts/generate-crd-schemas.mjs. A --crd of the same kind
+ * and version replaces them.
+ */
+async function wellKnownCustomResources() {
+    const module = await __nccwpck_require__.e(/* import() */ 803).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4803, 19));
+    return (module.default ?? module);
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/manifests/yaml-documents.ts
 
 
@@ -43892,7 +43904,11 @@ async function loadCustomResources(paths, cwd) {
 /** Loads the policy pack, the CRDs and the schema bundle; bad settings throw UsageError. */
 async function preparePass(settings) {
     const pack = loadPolicyPack(settings.policy, settings.cwd);
-    const customResources = await loadCustomResources(settings.crds, settings.cwd);
+    // Given CRDs come last, so that they replace a well-known kind's schema.
+    const customResources = [
+        ...(await wellKnownCustomResources()),
+        ...(await loadCustomResources(settings.crds, settings.cwd)),
+    ];
     const registry = new SchemaRegistry(await loadSchemaBundle(settings.kubernetesVersion), settings.strict, customResources);
     return { settings, pack, stages: policyStages(pack), registry, skip: new Set(settings.skip) };
 }
