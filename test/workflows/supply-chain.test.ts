@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 
-// The reusable workflows verify a digest before anything is written, and only the signing job
-// may request an OIDC token. (The actions' own behaviour is tested in test/supply-chain/.)
+// The reusable workflows verify a digest before anything is written, and only the jobs that sign
+// or log in to a cloud registry may request an OIDC token. (The actions' own behaviour is tested in test/supply-chain/.)
 const root = join(import.meta.dirname, '../..')
 const workflow = (name: string) =>
   parse(readFileSync(join(root, '.github/workflows', name), 'utf8')) as {
@@ -21,8 +21,11 @@ const action = (uses: string | undefined) => /golden-path\/actions\/([\w-]+)@/.e
 
 describe.each(['deliver.yml', 'promote.yml'])('%s', (file) => {
   const { jobs } = workflow(file)
+  // The job that writes: deliver.yml's preflight only dry-runs the bump.
   const writer = Object.entries(jobs).find(([, job]) =>
-    job.steps?.some((step) => action(step.uses) === 'bump-image-tag'),
+    job.steps?.some(
+      (step) => action(step.uses) === 'bump-image-tag' && step.with?.['dry-run'] !== true,
+    ),
   )!
   const steps = writer[1].steps!.map((step) => action(step.uses))
 
@@ -37,14 +40,14 @@ describe.each(['deliver.yml', 'promote.yml'])('%s', (file) => {
     expect(verify.with?.['builder-id-regexp']).toBeDefined()
   })
 
-  it('grants id-token: write to the signing job only', () => {
+  it('grants id-token: write only to the jobs that sign or log in to a cloud registry', () => {
     const withToken = Object.entries(jobs).filter(
       ([, job]) => job.permissions?.['id-token'] === 'write',
     )
-    const signing = Object.entries(jobs).filter(([, job]) =>
-      job.steps?.some((step) => action(step.uses) === 'sign-image'),
+    const needsToken = Object.entries(jobs).filter(([, job]) =>
+      job.steps?.some((step) => ['sign-image', 'registry-login'].includes(action(step.uses) ?? '')),
     )
-    expect(withToken.map(([name]) => name)).toEqual(signing.map(([name]) => name))
+    expect(withToken.map(([name]) => name)).toEqual(needsToken.map(([name]) => name))
   })
 })
 
