@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -45,7 +45,7 @@ describe('golden-path cluster without a running cluster', () => {
         {
           name: 'etcd',
           pid: sleeper.pid,
-          executable: '/bin/sleep',
+          executable: realpathSync('/bin/sleep'),
           log: join(stateDir, 'etcd.log'),
         },
         // A PID that is running but is not the recorded program: never signalled.

@@ -547,6 +547,9 @@ class ClusterStart {
         '--redis',
         redis,
         '--disable-tls',
+        // Its default (a mounted Secret's path) conflicts with --disable-tls.
+        '--client-ca-path',
+        '',
         '--loglevel',
         'warn',
       ],

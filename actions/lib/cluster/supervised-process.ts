@@ -1,11 +1,23 @@
 import { spawn } from 'node:child_process'
-import { closeSync, openSync, readFileSync } from 'node:fs'
+import {
+  accessSync,
+  closeSync,
+  constants,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+} from 'node:fs'
+import { delimiter, isAbsolute, join } from 'node:path'
 
 /** One process the local cluster started, as recorded in its state directory. */
 export interface RecordedProcess {
   name: string
   pid: number
-  /** The executable, compared with /proc/PID/cmdline so a recycled PID is never signalled. */
+  /**
+   * The executable's real path, compared with /proc/PID/exe so a recycled PID is never
+   * signalled (the command line is no proof: redis-server rewrites its own).
+   */
   executable: string
   log: string
 }
@@ -20,9 +32,10 @@ export function startDetached(
   args: readonly string[],
   options: { env: NodeJS.ProcessEnv; cwd: string; log: string },
 ): RecordedProcess {
+  const resolved = resolveExecutable(executable, options.env.PATH)
   const fd = openSync(options.log, 'a')
   try {
-    const child = spawn(executable, args, {
+    const child = spawn(resolved, args, {
       cwd: options.cwd,
       env: options.env,
       detached: true,
@@ -31,7 +44,7 @@ export function startDetached(
     if (child.pid === undefined) throw new Error(`could not start ${name} (${executable})`)
     child.on('error', () => {})
     child.unref()
-    return { name, pid: child.pid, executable, log: options.log }
+    return { name, pid: child.pid, executable: realpathSync(resolved), log: options.log }
   } finally {
     closeSync(fd)
   }
@@ -44,11 +57,26 @@ export function isRunning(process_: RecordedProcess): boolean {
     // Field 3 is the state; Z is a zombie that only waits to be reaped.
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
     if (state === 'Z') return false
-    const argv0 = readFileSync(`/proc/${process_.pid}/cmdline`, 'utf8').split('\0')[0]
-    return argv0 === process_.executable
+    return readlinkSync(`/proc/${process_.pid}/exe`) === process_.executable
   } catch {
     return false
   }
+}
+
+/** `name` as an absolute path: itself when it has a slash, else the first match on PATH. */
+function resolveExecutable(name: string, path: string | undefined): string {
+  if (isAbsolute(name)) return name
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (!dir) continue
+    const candidate = join(dir, name)
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      // Not in this directory.
+    }
+  }
+  throw new Error(`'${name}' is not installed or not on PATH`)
 }
 
 /** The last non-empty line a process logged, to say why it stopped. */
