@@ -277,3 +277,52 @@ describe('promote.yml digest of the source environment', () => {
     expect(result.output).toBe('')
   })
 })
+
+describe("deliver.yml record job: the delivery's outcome", () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'golden-path-record-facts-'))
+    spawnSync('git', ['init', '--quiet', dir])
+    spawnSync('git', ['-C', dir, 'commit', '--quiet', '--allow-empty', '-m', 'service change'], {
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'a',
+        GIT_AUTHOR_EMAIL: 'a@example.com',
+        GIT_COMMITTER_NAME: 'a',
+        GIT_COMMITTER_EMAIL: 'a@example.com',
+      },
+    })
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it.each([
+    ['verify passed, no bake', 'success', 'skipped', 'healthy', undefined],
+    ['verify passed, bake passed', 'success', 'success', 'healthy', undefined],
+    ['verify passed, bake failed', 'success', 'failure', 'failed', 'slo-bake'],
+    ['verify failed', 'failure', 'skipped', 'failed', 'verify'],
+  ])('%s: %s/%s → %s', (_, verify, bake, outcome, step) => {
+    const result = runStep(
+      'record',
+      "the delivery's facts",
+      {
+        GITOPS_REPOSITORY: 'acme/payments-gitops',
+        SERVER_URL: 'https://github.com',
+        VERIFY_RESULT: verify,
+        BAKE_RESULT: bake,
+      },
+      dir,
+      { cwd: dir },
+    )
+    expect(result.status).toBe(0)
+    expect(result.output).toContain(`outcome=${outcome}\n`)
+    if (step) expect(result.output).toContain(`failure-step=${step}\n`)
+    else expect(result.output).not.toContain('failure-step=')
+  })
+
+  it('rolls back a failed bake as it rolls back a failed verify', () => {
+    const rollback = workflow('deliver.yml').jobs.rollback
+    expect(rollback.needs).toContain('slo-bake')
+    expect(rollback.if).toContain("needs.slo-bake.result == 'failure'")
+    expect(rollback.if).toContain("needs.verify.result == 'failure'")
+  })
+})
