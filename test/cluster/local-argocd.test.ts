@@ -629,7 +629,7 @@ async function firstStreamMessage(url: string, token: string): Promise<unknown> 
 
 describe('the simulator serves the shapes of the real Argo CD v3.6.2', () => {
   // Skipped: on the real server the Application still differs from the simulator's in fields
-  // not yet classified (see the note in docs/local-cluster.md); enable once they are.
+  // not yet classified as configuration-dependent or real; enable once they are.
   it.skip('an app synced and healthy at a new revision: the same fields, with the same types, in the Application, resource tree and stream', async () => {
     // The real side: verify-trap after the verify scenarios, synced to a healthy commit again.
     const healthy = push({ 'apps/trap/deployment.yaml': trapDeployment('5') }, 'Heal the trap')
