@@ -263,11 +263,13 @@ describe('the platform layer applied to a real Argo CD', () => {
         const response = await argocd('/api/v1/applications')
         const list = (await response.json()) as { items?: { metadata: { name: string } }[] }
         const found = (list.items ?? []).map((item) => item.metadata.name).sort()
-        return found.length === 4 ? found : undefined
+        return found.length === 5 ? found : undefined
       },
       90_000,
     )
+    // The platform layer's own Application (cluster policies) comes with the teams' ones.
     expect(names).toEqual([
+      'golden-path-platform',
       'golden-path-root',
       'reference-service-dev',
       'reference-service-prod',

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Clock, CommandRunner, Logger } from '../ports'
 import {
   argocdConfigObjects,
@@ -175,6 +176,19 @@ export async function clusterUp(
 }
 
 /** One start of the cluster: the processes it started so far, for the clean-up on failure. */
+/** CRD files under the checkout's data/, with the name each defines. */
+const platformCrds: readonly [string, string][] = [
+  [
+    'prometheus-operator/monitoring.coreos.com_servicemonitors.yaml',
+    'servicemonitors.monitoring.coreos.com',
+  ],
+  [
+    'prometheus-operator/monitoring.coreos.com_prometheusrules.yaml',
+    'prometheusrules.monitoring.coreos.com',
+  ],
+  ['kyverno/kyverno.io_clusterpolicies.yaml', 'clusterpolicies.kyverno.io'],
+]
+
 class ClusterStart {
   readonly processes: RecordedProcess[] = []
   private readonly dir: string
@@ -430,9 +444,20 @@ class ClusterStart {
     for (const file of ['application-crd.yaml', 'appproject-crd.yaml']) {
       await this.kubectlApply(['-f', join(crds, file)])
     }
+    const established = ['applications.argoproj.io', 'appprojects.argoproj.io']
+    // The kinds the platform layer syncs besides the built-in ones (the base's ServiceMonitor
+    // and PrometheusRule, the platform's Kyverno ClusterPolicy): their CRDs only, with no
+    // operator acting on them, so that Argo CD can apply them as a real cluster would.
+    const data = join(dirname(dirname(dirname(this.options.buildScript))), 'data')
+    for (const [file, name] of platformCrds) {
+      const path = join(data, file)
+      if (!existsSync(path)) continue
+      await this.kubectlApply(['-f', path])
+      established.push(name)
+    }
     // `kubectl wait --for=condition=Established` fails on a fresh CRD with older kubectl: poll instead.
     const deadline = this.io.clock.now() + 60_000
-    for (const name of ['applications.argoproj.io', 'appprojects.argoproj.io']) {
+    for (const name of established) {
       for (;;) {
         const answer = await this.kube(
           `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
