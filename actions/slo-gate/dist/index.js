@@ -45048,8 +45048,6 @@ const falseWords = new Set(['false', 'False', 'FALSE']);
 const decimalInteger = /^[-+]?[0-9]+$/;
 const decimalFloat = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const numberLike = /^[-+.0-9]/;
-// Go reads a leading 0 followed by digits as octal (`0644`), or as a float when that fails.
-const leadingZero = /^[-+]?0[0-9]/;
 const quantityLike = /^[-+.0-9][-+.0-9A-Za-z_/]*$/;
 // Letters of no numeric form: hex digits, x, o, b, e, and those of inf and nan are left out.
 const nonNumericLetter = /[ghj-mp-wyzGHJ-MP-WYZ]/;
@@ -45059,7 +45057,9 @@ const nonNumericLetter = /[ghj-mp-wyzGHJ-MP-WYZ]/;
  * trimming would remove (U+00A0, U+2028...), line breaks other than LF and CRLF, a BOM inside
  * the text, and the non-printable characters YAML refuses.
  */
-const uncertainCharacters = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff]|\r(?!\n)/;
+const uncertainCharacters = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff]/;
+// Kept apart: an alternation in the class above would make V8 scan every document slower.
+const loneCarriageReturn = /\r(?!\n)/;
 function isLetter(code) {
     return (code >= 97 && code <= 122) || (code >= 65 && code <= 90);
 }
@@ -45074,6 +45074,13 @@ function isKeyword(text) {
         trueWords.has(text) ||
         falseWords.has(text) ||
         yaml11Boolean(text) !== undefined);
+}
+/** Whether a number is written with a leading 0 before a digit, which Go reads as octal (`0644`). */
+function hasLeadingZero(text) {
+    const first = text.charCodeAt(0);
+    const at = first === 43 || first === 45 ? 1 : 0;
+    const next = text.charCodeAt(at + 1);
+    return text.charCodeAt(at) === 48 && next >= 48 && next <= 57;
 }
 /** A plain scalar resolved as Kubernetes reads it (go-yaml v2 rules, see kubernetes-yaml.ts). */
 function plainValue(text) {
@@ -45094,7 +45101,7 @@ function plainValue(text) {
         return null;
     if (!numberLike.test(text))
         return text;
-    if ((decimalInteger.test(text) || decimalFloat.test(text)) && !leadingZero.test(text)) {
+    if ((decimalInteger.test(text) || decimalFloat.test(text)) && !hasLeadingZero(text)) {
         const value = Number(text);
         // Out of a float64's range (`1e400`), Go keeps the text: goYamlNumber decides.
         if (Number.isFinite(value))
@@ -45482,7 +45489,8 @@ class BlockReader {
     hashFrom = -1;
     hashAt = -1;
     constructor(text, index) {
-        if (uncertainCharacters.test(text))
+        if (uncertainCharacters.test(text) ||
+            (text.indexOf('\r') !== -1 && loneCarriageReturn.test(text)))
             bail();
         this.text = text;
         this.index = index;
