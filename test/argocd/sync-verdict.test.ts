@@ -193,6 +193,21 @@ describe('judging one observed state of an Application', () => {
     ).toBe('verified')
   })
 
+  it('takes an image pinned by tag and digest as the same image as its digest alone', () => {
+    const digest = `sha256:${'a'.repeat(64)}`
+    const other = `sha256:${'b'.repeat(64)}`
+    const observed = app({
+      sync: { status: 'Synced', revision: sha },
+      health: { status: 'Healthy' },
+      summary: { images: [`127.0.0.1:5050/acme/payments:sha-1a2b3c4@${digest}`] },
+    })
+    const judge = (images: string[]) =>
+      judgeApplication(observed, { revision: parseExpectedRevision(sha), images }).state
+    expect(judge([`127.0.0.1:5050/acme/payments@${digest}`])).toBe('verified')
+    expect(judge([`127.0.0.1:5050/acme/payments@${other}`])).toBe('pending')
+    expect(judge([`127.0.0.1:5050/acme/other@${digest}`])).toBe('pending')
+  })
+
   it('accepts an abbreviated SHA only while it is unambiguous', () => {
     const short = parseExpectedRevision(sha.slice(0, 12))
     const unambiguous = app({

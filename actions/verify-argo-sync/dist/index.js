@@ -32518,8 +32518,8 @@ function judgeApplication(app, expected) {
             degradedAtRevision: health === 'Degraded',
         };
     }
-    const deployed = new Set(status.summary?.images ?? []);
-    const missing = expected.images.filter((image) => !deployed.has(image));
+    const deployed = new Set((status.summary?.images ?? []).map(imageIdentity));
+    const missing = expected.images.filter((image) => !deployed.has(imageIdentity(image)));
     if (missing.length > 0) {
         return {
             state: 'pending',
@@ -32528,6 +32528,18 @@ function judgeApplication(app, expected) {
         };
     }
     return { state: 'verified', reason: `Synced and Healthy at ${want}` };
+}
+/**
+ * What names one image: `repo:tag@digest` runs the same bytes as `repo@digest` (the digest
+ * decides; the tag is a label), so an overlay pinning both matches an expected `repo@digest`.
+ */
+function imageIdentity(reference) {
+    const at = reference.indexOf('@');
+    if (at < 0)
+        return reference;
+    const name = reference.slice(0, at);
+    const colon = name.lastIndexOf(':');
+    return colon > name.lastIndexOf('/') ? `${name.slice(0, colon)}${reference.slice(at)}` : reference;
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/argocd/verify-sync.ts
