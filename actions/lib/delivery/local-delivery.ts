@@ -69,6 +69,8 @@ export interface LocalDeliveryOptions {
   add?: boolean
   environment: string
   argocdServer?: string
+  /** False for the local cluster, whose Argo CD lists no running images (see verify-step). */
+  argocdReportsImages?: boolean
   argocdApp?: string
   /** Falls back to ARGOCD_AUTH_TOKEN. */
   argocdToken?: string
@@ -115,6 +117,7 @@ export async function deliverLocally(
           token: options.argocdToken,
           insecure: options.argocdInsecure ?? false,
           timeoutSeconds: options.verifyTimeoutSeconds,
+          reportsImages: options.argocdReportsImages,
         },
         ports.env,
         ports,

@@ -12,6 +12,12 @@ export interface ArgoCdTarget {
   token?: string
   insecure: boolean
   timeoutSeconds?: string
+  /**
+   * False where Argo CD cannot list the running images (the local kwok cluster tracks no
+   * Pods in an app's tree, so `status.summary.images` stays empty): the exact-revision check
+   * alone then stands for the image, since that commit pins its digest.
+   */
+  reportsImages?: boolean
 }
 
 /** Flags name the verify settings `--argocd-<name>`, as `golden-path deliver` takes them. */
@@ -56,7 +62,7 @@ export function verifyStep(
       }
       const settings: VerifySettings = {
         ...settingsFor(target, state.gitopsCommit, env),
-        images: state.imageRef ? [state.imageRef] : [],
+        images: state.imageRef && target.reportsImages !== false ? [state.imageRef] : [],
       }
       const result = await runVerification(settings, ports, flagLabel('ca-file'))
       state.syncedRevision = result.syncedRevision ?? undefined

@@ -171,6 +171,7 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error (nothing built
           add: values.add === true,
           environment: flag('environment', d.environment),
           argocdServer: stringFlag(values, 'argocd-server') ?? argocd?.server,
+          argocdReportsImages: argocd === undefined,
           argocdApp: stringFlag(values, 'argocd-app') ?? argocd?.app,
           argocdToken: stringFlag(values, 'argocd-token') ?? argocd?.token,
           argocdInsecure: values['argocd-insecure'] === true,
