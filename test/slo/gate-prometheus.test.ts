@@ -23,6 +23,18 @@ function specFor(job: string): string {
     .replace('objective: 99\n', 'objective: 95\n')
 }
 
+/** Requests `/` until the service has answered both 200 and 500 (bounded). */
+async function bothAnswers(baseUrl: string): Promise<void> {
+  const seen = new Set<number>()
+  for (let request = 0; request < 3_000 && !(seen.has(200) && seen.has(500)); request++) {
+    const response = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(5_000) })
+    await response.arrayBuffer()
+    seen.add(response.status)
+  }
+  if (!(seen.has(200) && seen.has(500)))
+    throw new Error(`${baseUrl} never answered both 200 and 500`)
+}
+
 describe('slo gate against a real Prometheus scraping the reference service', () => {
   let prometheus: PrometheusProcess
   const services: ServiceProcess[] = []
@@ -39,9 +51,17 @@ describe('slo gate against a real Prometheus scraping the reference service', ()
     services.push(high)
     const host = (url: string) => new URL(url).host
     prometheus = await startPrometheus({ 'svc-low': host(low.url), 'svc-high': host(high.url) })
-    // Both services get a first scrape at zero, then bounded load, then scrapes of the result.
+    // Every series the load will move (200 and 500 on both services) must exist before it, so
+    // that rate() sees the load as an increase: a series first scraped after the load would
+    // show none. So: answers of both kinds first, then a scrape of them, then the load.
+    await Promise.all([bothAnswers(low.url), bothAnswers(high.url)])
     await prometheus.waitForSamples(
-      'http_request_duration_seconds_count{job="svc-high",route="/health"}',
+      'count(http_request_duration_seconds_count{job=~"svc-low|svc-high",route="/"}) >= 4',
+    )
+    const warmed = Date.now() / 1000
+    await prometheus.waitForSamples(
+      `min(timestamp(http_request_duration_seconds_count{job=~"svc-low|svc-high",route="/"})) > ${warmed + 1}`,
+      30_000,
     )
     const [lowStatuses, highStatuses] = await Promise.all([
       generateLoad(low.url, { requests: 800, timeLimitMs: 10_000 }),
@@ -49,8 +69,13 @@ describe('slo gate against a real Prometheus scraping the reference service', ()
     ])
     expect(lowStatuses.length).toBeGreaterThan(200)
     expect(highStatuses.filter((status) => status === 500).length).toBeGreaterThan(50)
-    // Two scrapes after the load, so the last counters are in Prometheus.
-    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    // A scrape of both services that began after the load, so the last counters are in
+    // Prometheus: waited for, not slept, since a loaded machine delays scrapes.
+    const loadEnded = Date.now() / 1000
+    await prometheus.waitForSamples(
+      `min(timestamp(http_request_duration_seconds_count{job=~"svc-low|svc-high"})) > ${loadEnded + 1}`,
+      30_000,
+    )
   }, 90_000)
 
   afterAll(async () => {
