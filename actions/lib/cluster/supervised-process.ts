@@ -98,11 +98,25 @@ export async function stopProcesses(
 ): Promise<void> {
   const running = processes.filter(isRunning)
   for (const recorded of running) signal(recorded.pid, 'SIGTERM')
+  // Checked by PID from here on: an exiting process loses its executable link before it
+  // is gone, so isRunning would call it stopped while it still shuts down.
+  const alive = () => running.filter((recorded) => !hasExited(recorded.pid))
   const deadline = Date.now() + graceMs
-  while (running.some(isRunning) && Date.now() < deadline) await sleep(100)
+  while (alive().length > 0 && Date.now() < deadline) await sleep(100)
+  // Only what is still our executable gets SIGKILL: a PID never reaches another program.
   for (const recorded of running.filter(isRunning)) signal(recorded.pid, 'SIGKILL')
   const killDeadline = Date.now() + 5000
-  while (running.some(isRunning) && Date.now() < killDeadline) await sleep(100)
+  while (alive().length > 0 && Date.now() < killDeadline) await sleep(100)
+}
+
+/** Gone, or a zombie that only waits for its parent to reap it. */
+function hasExited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z'
+  } catch {
+    return true
+  }
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
