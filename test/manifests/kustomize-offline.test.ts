@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { main } from '../../cli/src/main'
-import { workspace } from './validate-harness'
+import { bundleNode } from '../support/node-runtime'
+import { stepFiles } from '../support/step-files'
+import { repositoryRoot, workspace } from './validate-harness'
 
 const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: remote}\ndata: {a: b}\n'
 
@@ -60,7 +65,7 @@ describe('validate --kustomize stays offline', () => {
     const result = await cli(['--kustomize', 'overlay'], area.dir)
     expect(result.code).toBe(2)
     expect(result.stderr).toBe(
-      `golden-path validate: --kustomize 'overlay': overlay/kustomization.yaml names a remote resources: ${remote.url}/configmap.yaml; validation is offline (vendor it, or pass --allow-remote)\n`,
+      `golden-path validate: --kustomize 'overlay': overlay/kustomization.yaml names a remote resources: ${remote.url}/configmap.yaml; validation is offline (vendor it, or allow it: --allow-remote, action input allow-remote: true)\n`,
     )
     expect(remote.hits).toEqual([])
   })
@@ -113,5 +118,55 @@ describe('validate --kustomize stays offline', () => {
     const result = await cli(['--kustomize', 'overlay', '--allow-remote'], area.dir)
     expect(remote.hits).toEqual(['/configmap.yaml'])
     expect(result.code).toBe(0)
+  })
+})
+
+/** The validate-manifests action's committed bundle, run as the runner runs it (asynchronously, so
+ * the loopback server in this process can answer). */
+function runAction(dir: string, inputs: Record<string, string>) {
+  const { output, summary } = stepFiles(dir)
+  return new Promise<{ code: number; stdout: string; output: string }>((resolve) => {
+    execFile(
+      bundleNode,
+      [join(repositoryRoot, 'actions/validate-manifests/dist/index.js')],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          GITHUB_WORKSPACE: dir,
+          GITHUB_OUTPUT: output,
+          GITHUB_STEP_SUMMARY: summary,
+          ...inputs,
+        },
+      },
+      (error, stdout) =>
+        resolve({
+          code: error ? Number(error.code ?? 1) : 0,
+          stdout,
+          output: readFileSync(output, 'utf8'),
+        }),
+    )
+  })
+}
+
+describe('validate-manifests action: allow-remote', () => {
+  it('stays offline by default and fetches the remote resource only with allow-remote: true', async () => {
+    const remote = await recordingServer()
+    cleanups.push(() => remote.server.close())
+    const area = workspace({
+      'overlay/kustomization.yaml': `resources:\n  - ${remote.url}/configmap.yaml\n`,
+    })
+    cleanups.push(area.cleanup)
+    const inputs = { INPUT_KUSTOMIZE: 'overlay', INPUT_POLICY: 'none' }
+    const offline = await runAction(area.dir, inputs)
+    expect(offline.code).toBe(1)
+    expect(offline.stdout).toContain('names a remote resources')
+    expect(offline.stdout).toContain('allow-remote: true')
+    expect(remote.hits).toEqual([])
+    const online = await runAction(area.dir, { ...inputs, 'INPUT_ALLOW-REMOTE': 'true' })
+    expect(remote.hits).toEqual(['/configmap.yaml'])
+    expect(online.code).toBe(0)
+    expect(online.output).toMatch(/valid<<(\S+)\ntrue\n\1/)
   })
 })

@@ -231,7 +231,7 @@ export async function renderKustomization(
   const remote = allowRemote ? undefined : findRemoteEntry(absolute)
   if (remote) {
     throw new UsageError(
-      `--kustomize '${directory}': ${displayPath(remote.file, cwd)} names a remote ${redactUrls(remote.entry)}; validation is offline (vendor it, or pass --allow-remote)`,
+      `--kustomize '${directory}': ${displayPath(remote.file, cwd)} names a remote ${redactUrls(remote.entry)}; validation is offline (vendor it, or allow it: --allow-remote, action input allow-remote: true)`,
     )
   }
   let result: { exitCode: number; stdout: string; stderr: string }

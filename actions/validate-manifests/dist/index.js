@@ -47776,7 +47776,7 @@ async function renderKustomization(directory, cwd, runner, allowRemote = false) 
     // Validation is offline: nothing an overlay names may be fetched unless asked for.
     const remote = allowRemote ? undefined : findRemoteEntry(absolute);
     if (remote) {
-        throw new UsageError(`--kustomize '${directory}': ${displayPath(remote.file, cwd)} names a remote ${redactUrls(remote.entry)}; validation is offline (vendor it, or pass --allow-remote)`);
+        throw new UsageError(`--kustomize '${directory}': ${displayPath(remote.file, cwd)} names a remote ${redactUrls(remote.entry)}; validation is offline (vendor it, or allow it: --allow-remote, action input allow-remote: true)`);
     }
     let result;
     try {
@@ -48168,6 +48168,7 @@ function parseInputs(env = process.env) {
         strict: inputs_boolean(env, 'strict', true),
         crd: list(env, 'crd'),
         kustomize,
+        'allow-remote': inputs_boolean(env, 'allow-remote', false),
         policy: raw(env, 'policy') || 'golden-path',
         'fail-on': choice(env, 'fail-on', ['error', 'warning'], 'error'),
         'ignore-missing-schemas': inputs_boolean(env, 'ignore-missing-schemas', false),
@@ -48312,6 +48313,7 @@ async function run() {
             strict: inputs.strict,
             crds: inputs.crd,
             kustomize: inputs.kustomize,
+            allowRemote: inputs['allow-remote'],
             policy: inputs.policy,
             failOn: inputs['fail-on'],
             ignoreMissingSchemas: inputs['ignore-missing-schemas'],

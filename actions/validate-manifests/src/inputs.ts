@@ -13,6 +13,7 @@ export interface Inputs {
   strict: boolean
   crd: string[]
   kustomize: string[]
+  'allow-remote': boolean
   policy: string
   'fail-on': Severity
   'ignore-missing-schemas': boolean
@@ -72,6 +73,7 @@ export function parseInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     strict: boolean(env, 'strict', true),
     crd: list(env, 'crd'),
     kustomize,
+    'allow-remote': boolean(env, 'allow-remote', false),
     policy: raw(env, 'policy') || 'golden-path',
     'fail-on': choice<Severity>(env, 'fail-on', ['error', 'warning'], 'error'),
     'ignore-missing-schemas': boolean(env, 'ignore-missing-schemas', false),

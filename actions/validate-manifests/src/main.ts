@@ -141,6 +141,7 @@ export async function run(): Promise<void> {
         strict: inputs.strict,
         crds: inputs.crd,
         kustomize: inputs.kustomize,
+        allowRemote: inputs['allow-remote'],
         policy: inputs.policy,
         failOn: inputs['fail-on'],
         ignoreMissingSchemas: inputs['ignore-missing-schemas'],
