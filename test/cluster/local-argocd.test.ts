@@ -17,12 +17,19 @@ import {
   locateBuildScript,
   readControlPlaneBuild,
 } from '../../actions/lib/cluster/control-plane-build'
-import { spawnRunner } from '../../actions/lib/ports'
+import { runDelivery } from '../../actions/lib/delivery/delivery-pipeline'
+import { bumpStep } from '../../actions/lib/delivery/gitops-steps'
+import { verifyStep } from '../../actions/lib/delivery/verify-step'
+import { nullLogger, spawnRunner, systemClock } from '../../actions/lib/ports'
+import type { DeliveryRecord } from '../../actions/lib/records/delivery-record'
+import { recordDelivery, verifyWithStep } from '../../actions/lib/records/delivery-recording'
+import { GitNotesRecordStore } from '../../actions/lib/records/git-notes-records'
+import { digestOf, expectValidRecord, sketchRecord } from '../records/record-fixtures'
 import { newRevision } from '../support/argocd-fixtures'
 import { rolloutFrames, scenario } from '../support/argocd-scenarios'
 import { ArgoCdSimulator } from '../support/argocd-simulator'
 import { runCli } from '../support/cli-io'
-import { git, gitEnv } from '../support/git-project'
+import { commitFiles, git, gitEnv } from '../support/git-project'
 
 /**
  * The local control plane for real: etcd, kube-apiserver, controller-manager, scheduler,
@@ -716,6 +723,229 @@ describe('the simulator serves the shapes of the real Argo CD v3.6.2', () => {
       await simulator.close()
     }
   }, 180_000)
+})
+
+describe('rollback of a failed delivery, on the real Argo CD', () => {
+  // Another team's service: its own image name, GitOps repository and Application.
+  const image = 'registry.example/team-b/orders'
+  const overlay = (digest: string) => `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - deployment.yaml
+images:
+  - name: ${image}
+    digest: ${digest}
+`
+  const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: orders
+spec:
+  replicas: 1
+  progressDeadlineSeconds: 15
+  selector:
+    matchLabels: {app: orders}
+  template:
+    metadata:
+      labels: {app: orders}
+    spec:
+      containers:
+        - name: orders
+          image: ${image}
+`
+  /** A kwok Stage that starts the pods of one image in CrashLoopBackOff: the new build is broken. */
+  const crashingImage = (reference: string) => ({
+    apiVersion: 'kwok.x-k8s.io/v1alpha1',
+    kind: 'Stage',
+    metadata: { name: 'orders-broken-build' },
+    spec: {
+      resourceRef: { apiGroup: 'v1', kind: 'Pod' },
+      selector: {
+        matchExpressions: [
+          { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
+          { key: '.status.phase', operator: 'In', values: ['Pending'] },
+          { key: '.spec.containers.[0].image', operator: 'In', values: [reference] },
+        ],
+      },
+      // Chosen over kwok's pod-ready stage (weight 0) for these pods.
+      weight: 1,
+      next: {
+        statusTemplate: `{{ $now := Now }}
+conditions:
+- {lastTransitionTime: {{ $now | Quote }}, status: "True", type: Initialized}
+- {lastTransitionTime: {{ $now | Quote }}, status: "False", type: Ready, reason: ContainersNotReady}
+- {lastTransitionTime: {{ $now | Quote }}, status: "False", type: ContainersReady}
+- {lastTransitionTime: {{ $now | Quote }}, status: "True", type: PodScheduled}
+containerStatuses:
+{{ range .spec.containers }}
+- image: {{ .image | Quote }}
+  name: {{ .name | Quote }}
+  ready: false
+  restartCount: 3
+  started: false
+  state:
+    waiting: {reason: CrashLoopBackOff, message: "back-off restarting failed container"}
+{{ end }}
+hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
+podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
+phase: Running
+startTime: {{ $now | Quote }}
+`,
+      },
+    },
+  })
+
+  it('records the failed rollout, puts the last healthy image back and verifies the rollback commit', async () => {
+    const ports = { runner: spawnRunner, clock: systemClock, logger: nullLogger, env: gitEnv() }
+    const root = join(work, 'team-b')
+    const product = join(root, 'orders')
+    commitFiles(product, { 'main.py': 'print("orders")\n' }, 'feature')
+    const tree = join(root, 'gitops-work')
+    const healthyCommit = commitFiles(
+      tree,
+      {
+        'overlays/prod/kustomization.yaml': overlay(digestOf(1)),
+        'overlays/prod/deployment.yaml': deployment,
+      },
+      'Deliver orders 1',
+    )
+    const bare = join(root, 'gitops.git')
+    git(root, ['clone', '--quiet', '--bare', tree, bare])
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name: 'orders-prod', namespace: 'argocd' },
+        spec: {
+          project: 'default',
+          source: { repoURL: `file://${bare}`, targetRevision: 'main', path: 'overlays/prod' },
+          destination: { server: 'https://kubernetes.default.svc', namespace: 'orders' },
+          syncPolicy: { automated: {}, syncOptions: ['CreateNamespace=true'] },
+        },
+      }),
+    )
+    const first = await verify([
+      '--app',
+      'orders-prod',
+      '--revision',
+      healthyCommit,
+      '--timeout',
+      '120',
+    ])
+    expect(first.result.outcome).toBe('verified')
+    // The healthy delivery of image 1, as deliver records it.
+    const records = new GitNotesRecordStore(bare, { ...ports, random: Math.random })
+    const healthy = sketchRecord({ n: 1, startedAt: new Date(Date.now() - 60_000).toISOString() })
+    healthy.app = 'orders-prod'
+    healthy.gitops = { ...healthy.gitops, commit: healthyCommit }
+    healthy.image = { name: image, digest: digestOf(1) }
+    await records.write(healthy)
+
+    // Build 2 crashes on start.
+    kubectl(['apply', '-f', '-'], JSON.stringify(crashingImage(`${image}@${digestOf(2)}`)))
+    const verifyOrders = verifyStep(
+      {
+        server: cluster.argocd.server,
+        app: 'orders-prod',
+        token: cluster.argocd.token,
+        insecure: false,
+        timeoutSeconds: '150',
+      },
+      {},
+      ports,
+    )
+    const bump = bumpStep(
+      {
+        repository: bare,
+        branch: 'main',
+        overlay: 'overlays/prod',
+        environment: 'prod',
+        app: 'orders-prod',
+        target: { name: image, adding: false, file: 'overlays/prod/kustomization.yaml' },
+      },
+      ports,
+    )
+    const startedAt = Date.now()
+    const report = await runDelivery(
+      [
+        {
+          name: 'push',
+          async run(state) {
+            state.digest = digestOf(2)
+            return { status: 'passed', detail: 'build 2' }
+          },
+        },
+        bump,
+        verifyOrders,
+      ],
+      { image },
+      ports,
+    )
+    expect(report.ok).toBe(false)
+    const failed = report.steps.find((step) => step.status === 'failed')
+    expect(failed?.name).toBe('verify')
+    expect(failed?.detail).toMatch(/degraded/i)
+    const failedCommit = report.state.gitopsCommit!
+
+    const recording = await recordDelivery(
+      report,
+      {
+        repository: bare,
+        branch: 'main',
+        overlay: 'overlays/prod',
+        environment: 'prod',
+        app: 'orders-prod',
+        sourceDirectory: product,
+        startedAt,
+        rollbackOnFailure: true,
+        verifyCommit: verifyWithStep(verifyOrders, image),
+      },
+      ports,
+    )
+    expect(recording.rollback, recording.rollback?.detail).toMatchObject({
+      restoredDigest: digestOf(1),
+      from: digestOf(2),
+      verified: true,
+    })
+    const rollbackCommit = recording.rollback!.commit!
+    expect(git(bare, ['show', 'main:overlays/prod/kustomization.yaml'])).toBe(
+      overlay(digestOf(1)).trimEnd(),
+    )
+    // Argo CD applied the rollback commit, and the cluster runs image 1 again.
+    const app = JSON.parse(
+      kubectl(['-n', 'argocd', 'get', 'application', 'orders-prod', '-o', 'json']),
+    ) as { status: { sync: { revision: string }; health: { status: string } } }
+    expect(app.status.sync.revision).toBe(rollbackCommit)
+    expect(app.status.health.status).toBe('Healthy')
+    expect(
+      kubectl([
+        '-n',
+        'orders',
+        'get',
+        'deployment',
+        'orders',
+        '-o',
+        'jsonpath={.spec.template.spec.containers[0].image}',
+      ]),
+    ).toBe(`${image}@${digestOf(1)}`)
+    const notes = Object.fromEntries(
+      (await records.readAll()).map((note) => [note.commit, note.record as DeliveryRecord]),
+    )
+    for (const record of Object.values(notes)) expectValidRecord(record)
+    expect(notes[failedCommit]).toMatchObject({
+      outcome: 'rolled-back',
+      failure: { step: 'verify' },
+      rollback: { commit: rollbackCommit, restoredDigest: digestOf(1) },
+    })
+    expect(notes[rollbackCommit]).toMatchObject({
+      trigger: 'rollback',
+      outcome: 'healthy',
+      verified: true,
+      image: { digest: digestOf(1) },
+    })
+    kubectl(['delete', 'stage', 'orders-broken-build'])
+  }, 360_000)
 })
 
 describe('local delivery finds the running cluster', () => {

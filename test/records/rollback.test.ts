@@ -38,14 +38,17 @@ const ports = {
  * A GitOps repository where D1 was delivered healthy, D2 failed, and then someone
  * raised the replicas by hand: the rollback must restore D1 and keep the 5 replicas.
  */
-async function failedDelivery(options: { healthyFirst?: boolean } = {}) {
+async function failedDelivery(options: { healthyFirst?: boolean; deployment?: string } = {}) {
   const root = mkdtempSync(join(tmpdir(), 'golden-path-rollback-test-'))
   roots.push(root)
   const work = join(root, 'work')
   const path = 'overlays/prod/kustomization.yaml'
   const c1 = commitFiles(
     work,
-    { [path]: overlay(digestOf(1), 3), 'overlays/prod/deployment.yaml': 'kind: Deployment\n' },
+    {
+      [path]: overlay(digestOf(1), 3),
+      'overlays/prod/deployment.yaml': options.deployment ?? 'kind: Deployment\n',
+    },
     'deliver D1',
   )
   const c2 = commitFiles(work, { [path]: overlay(digestOf(2), 3) }, 'deliver D2')
@@ -121,6 +124,37 @@ describe('golden-path rollback', () => {
       rollback: { commit: result.commit, restoredDigest: digestOf(1) },
     })
   }, 60_000)
+
+  it("puts the pin back in the kustomization's images entry and leaves the resource's reference, which kustomize rewrites", async () => {
+    const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: payments
+spec:
+  template:
+    spec:
+      containers:
+        - name: payments
+          image: ${image}
+`
+    const { bare, path, root } = await failedDelivery({ deployment })
+    const run = await runCli(
+      ['rollback', '--repo', bare, '--branch', 'main', '--path', 'overlays/prod'].concat([
+        '--environment',
+        'prod',
+        '--push',
+        '--output',
+        'json',
+      ]),
+      root,
+      gitEnv(),
+    )
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ restoredDigest: digestOf(1), from: digestOf(2) })
+    expect(git(bare, ['show', `main:${path}`])).toBe(overlay(digestOf(1), 5).trimEnd())
+    expect(git(bare, ['show', 'main:overlays/prod/deployment.yaml'])).toBe(deployment.trimEnd())
+  })
 
   it('restores the digest given with --to-digest', async () => {
     const { bare, path, root } = await failedDelivery()

@@ -189,6 +189,9 @@ const platformCrds: readonly [string, string][] = [
   ['kyverno/kyverno.io_clusterpolicies.yaml', 'clusterpolicies.kyverno.io'],
 ]
 
+/** kwok's Stage CRD (data/kwok): the stages are API objects the cluster's users can change. */
+const kwokStageCrd = { file: 'kwok/kwok.x-k8s.io_stages.yaml', name: 'stages.kwok.x-k8s.io' }
+
 class ClusterStart {
   readonly processes: RecordedProcess[] = []
   private readonly dir: string
@@ -418,9 +421,20 @@ class ClusterStart {
     )
     const config = join(this.dir, 'config', 'kwok-stages.yaml')
     await writeFile(config, stages.map((stage) => stage.trim()).join('\n---\n'))
+    // kwok reads its stages as Stage objects, not from a file: a Stage applied while the
+    // cluster runs (kwok's chaos stages, or one that fails the pods of a given image) takes
+    // effect at once, so a failed rollout and its rollback can be rehearsed here.
+    // Without the CRD (a copy of the CLI without data/), kwok reads the same stages from the file.
+    const stageCrd = join(this.dataDir(), kwokStageCrd.file)
+    const liveStages = existsSync(stageCrd)
+    if (liveStages) {
+      await this.kubectlApply(['-f', stageCrd])
+      await this.waitForCrds([kwokStageCrd.name])
+      await this.kubectlApply(['-f', config])
+    }
     const kwok = await this.launch('kwok', this.bin('kwok'), [
       `--kubeconfig=${this.kubeconfig}`,
-      `--config=${config}`,
+      liveStages ? '--enable-crds=Stage' : `--config=${config}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       `--server-address=127.0.0.1:${this.ports.kwok}`,
@@ -438,26 +452,16 @@ class ClusterStart {
     })
   }
 
-  /** CRDs, config maps, secret and the default project; returns the generated admin password. */
-  private async applyArgocdConfig(): Promise<string> {
-    const crds = join(this.build.share, 'argocd', 'crds')
-    for (const file of ['application-crd.yaml', 'appproject-crd.yaml']) {
-      await this.kubectlApply(['-f', join(crds, file)])
-    }
-    const established = ['applications.argoproj.io', 'appprojects.argoproj.io']
-    // The kinds the platform layer syncs besides the built-in ones (the base's ServiceMonitor
-    // and PrometheusRule, the platform's Kyverno ClusterPolicy): their CRDs only, with no
-    // operator acting on them, so that Argo CD can apply them as a real cluster would.
-    const data = join(dirname(dirname(dirname(this.options.buildScript))), 'data')
-    for (const [file, name] of platformCrds) {
-      const path = join(data, file)
-      if (!existsSync(path)) continue
-      await this.kubectlApply(['-f', path])
-      established.push(name)
-    }
-    // `kubectl wait --for=condition=Established` fails on a fresh CRD with older kubectl: poll instead.
+  /** The repository's data/ folder (CRDs the cluster installs), found from the build script's path. */
+  private dataDir(): string {
+    return join(dirname(dirname(dirname(this.options.buildScript))), 'data')
+  }
+
+  /** Waits until each CRD is Established. `kubectl wait --for=condition=Established` fails on a
+   * fresh CRD with older kubectl: poll instead. */
+  private async waitForCrds(names: readonly string[]): Promise<void> {
     const deadline = this.io.clock.now() + 60_000
-    for (const name of established) {
+    for (const name of names) {
       for (;;) {
         const answer = await this.kube(
           `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
@@ -479,6 +483,26 @@ class ClusterStart {
         await this.io.clock.sleep(200)
       }
     }
+  }
+
+  /** CRDs, config maps, secret and the default project; returns the generated admin password. */
+  private async applyArgocdConfig(): Promise<string> {
+    const crds = join(this.build.share, 'argocd', 'crds')
+    for (const file of ['application-crd.yaml', 'appproject-crd.yaml']) {
+      await this.kubectlApply(['-f', join(crds, file)])
+    }
+    const established = ['applications.argoproj.io', 'appprojects.argoproj.io']
+    // The kinds the platform layer syncs besides the built-in ones (the base's ServiceMonitor
+    // and PrometheusRule, the platform's Kyverno ClusterPolicy): their CRDs only, with no
+    // operator acting on them, so that Argo CD can apply them as a real cluster would.
+    const data = this.dataDir()
+    for (const [file, name] of platformCrds) {
+      const path = join(data, file)
+      if (!existsSync(path)) continue
+      await this.kubectlApply(['-f', path])
+      established.push(name)
+    }
+    await this.waitForCrds(established)
     const password = randomBytes(18).toString('base64url')
     const bcrypt = await this.io.runner.run(
       this.bin('argocd'),

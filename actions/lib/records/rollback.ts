@@ -100,22 +100,35 @@ function planRollback(request: RollbackRequest, history: readonly TimedRecord[])
   }
 }
 
-/** The digests the overlay pins for `image` now, read from the checkout. */
-async function currentDigests(
+/**
+ * Where the overlay pins `image` now, and the digests it pins, read from the checkout. A
+ * kustomization's `images:` entry, when one names the image, is the pin: kustomize rewrites the
+ * resources' references with it, so those are its input and stay as they are. Otherwise every
+ * file that names the image pins it.
+ */
+async function currentPins(
   root: string,
   path: string,
   image: string,
   target: string,
-): Promise<string[]> {
+): Promise<{ files: string[]; digests: string[] }> {
   const files = await collectTargetFiles(root, [], [path])
-  const digests = new Set<string>()
+  const found: { file: string; kustomize: boolean; digest: string }[] = []
   for (const file of files) {
     const text = await readFile(join(root, file), 'utf8')
     const plan = planFileBumps({ path: file, text }, [{ image, digest: target }], { add: false })
     for (const occurrence of plan.occurrences)
-      digests.add(occurrence.old.digest ?? `(tag ${occurrence.old.tag ?? 'none'})`)
+      found.push({
+        file,
+        kustomize: occurrence.locator.startsWith('kustomize:'),
+        digest: occurrence.old.digest ?? `(tag ${occurrence.old.tag ?? 'none'})`,
+      })
   }
-  return [...digests]
+  const pins = found.some((pin) => pin.kustomize) ? found.filter((pin) => pin.kustomize) : found
+  return {
+    files: [...new Set(pins.map((pin) => pin.file))],
+    digests: [...new Set(pins.map((pin) => pin.digest))],
+  }
 }
 
 /**
@@ -143,7 +156,7 @@ export async function rollbackImage(
   try {
     const checkout = join(scratch, 'repo')
     await ports.git.clone(request.repo, request.branch, checkout, [request.path])
-    const digests = await currentDigests(checkout, request.path, plan.image, plan.target)
+    const { files, digests } = await currentPins(checkout, request.path, plan.image, plan.target)
     if (digests.length === 0) {
       throw new WriteBackFailure(
         `image ${plan.image} not found in ${request.path} on ${request.branch}; nothing pushed`,
@@ -170,8 +183,8 @@ export async function rollbackImage(
     const result = await bumpImages(
       {
         bumps: [{ image: plan.image, digest: plan.target }],
-        files: [],
-        directories: [request.path],
+        files,
+        directories: [],
         targets: { add: false },
         dryRun: false,
         workspace: request.workspace,
