@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -539,5 +541,161 @@ describe('a registry with the referrers API and a signature under the fallback t
       image,
     ])
     expect(cosignAccepts.code, cosignAccepts.stderr).toBe(0)
+  })
+})
+
+/**
+ * go-containerregistry's registry lists a referrer's artifactType as its config media type
+ * and leaves out annotations, as the OCI 1.1 release candidates did. Registries that follow
+ * the 1.1 release (Amazon ECR, Azure Container Registry, zot...) list the manifest's own
+ * artifactType and annotations; none can be reached from here, so this proxy in front of the
+ * real registry rewrites each referrers listing by that published rule and passes everything
+ * else through, counting the manifests read by digest.
+ */
+async function startSpecListingProxy(upstream: string) {
+  const manifestReads = new Map<string, number>()
+  const read = (request: IncomingMessage) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
+      request.on('end', () => resolve(Buffer.concat(chunks)))
+      request.on('error', reject)
+    })
+  const server: Server = createServer(async (request, response) => {
+    try {
+      const path = request.url ?? '/'
+      const body = await read(request)
+      const headers: Record<string, string> = {}
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (typeof value === 'string' && name !== 'host' && name !== 'connection') {
+          headers[name] = value
+        }
+      }
+      const manifestDigest = /\/manifests\/(sha256:[0-9a-f]{64})$/.exec(path)?.[1]
+      if (request.method === 'GET' && manifestDigest) {
+        manifestReads.set(manifestDigest, (manifestReads.get(manifestDigest) ?? 0) + 1)
+      }
+      const answer = await fetch(`http://${upstream}${path}`, {
+        method: request.method,
+        headers,
+        body: ['GET', 'HEAD'].includes(request.method ?? 'GET') ? undefined : new Uint8Array(body),
+        redirect: 'manual',
+      })
+      let bytes = Buffer.from(await answer.arrayBuffer())
+      if (request.method === 'GET' && /\/referrers\/sha256:[0-9a-f]{64}$/.test(path)) {
+        const repository = path.slice('/v2/'.length, path.indexOf('/referrers/'))
+        const listing = JSON.parse(bytes.toString()) as { manifests: Record<string, unknown>[] }
+        for (const entry of listing.manifests) {
+          const manifest = (await (
+            await fetch(`http://${upstream}/v2/${repository}/manifests/${entry.digest}`, {
+              headers: { accept: MediaType.ociManifest },
+            })
+          ).json()) as ReferrerManifest
+          entry.artifactType = manifest.artifactType ?? manifest.config.mediaType
+          if (manifest.annotations) entry.annotations = manifest.annotations
+        }
+        bytes = Buffer.from(JSON.stringify(listing))
+      }
+      const forwarded: Record<string, string> = {}
+      answer.headers.forEach((value, name) => {
+        if (!['content-length', 'transfer-encoding', 'connection'].includes(name)) {
+          forwarded[name] = value
+        }
+      })
+      forwarded['content-length'] = String(bytes.length)
+      response.writeHead(answer.status, forwarded)
+      response.end(request.method === 'HEAD' ? undefined : bytes)
+    } catch {
+      response.writeHead(502).end()
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    host: `127.0.0.1:${port}`,
+    manifestReads,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+describe('referrers listed with and without their artifactType', () => {
+  /** An SPDX document attached as a referrer: not a Sigstore bundle, not golden-path's. */
+  async function attachSpdxReferrer(image: string): Promise<string> {
+    const pinned = parsePinnedImage(image)
+    const client = new RegistryClient(pinned.registry, { tlsVerify: false })
+    const subject = await imageDescriptor(client, pinned.repository, pinned.digest)
+    const config = await client.putBlob(pinned.repository, Buffer.from('{}'), MediaType.empty)
+    const layer = await client.putBlob(
+      pinned.repository,
+      Buffer.from(JSON.stringify({ spdxVersion: 'SPDX-2.3' })),
+      'application/spdx+json',
+    )
+    const bytes = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        artifactType: 'application/spdx+json',
+        config,
+        layers: [layer],
+        subject,
+      }),
+    )
+    return client.putManifest(pinned.repository, sha256Digest(bytes), bytes, MediaType.ociManifest)
+  }
+
+  it('verifies through a listing that names artifact types, without reading other artifacts', async () => {
+    const image = pushUniqueImage(registry.host, 'api/listed-types')
+    const spdx = await attachSpdxReferrer(image)
+    await goldenPathSign(image)
+    await goldenPathAttestProvenance(image)
+    const proxy = await startSpecListingProxy(registry.host)
+    try {
+      const viaProxy = image.replace(registry.host, proxy.host)
+      const listed = await listReferrers(viaProxy)
+      expect(listed.manifests.map((entry) => entry.artifactType).sort()).toEqual([
+        'application/spdx+json',
+        MediaType.sigstoreBundle,
+        MediaType.sigstoreBundle,
+      ])
+      proxy.manifestReads.clear()
+      const verified = await verifyImage(viaProxy, keys.publicKey, [
+        '--require-attestation',
+        'slsaprovenance1',
+      ])
+      expect(verified.stderr).toBe('')
+      expect(verified.code).toBe(0)
+      expect(JSON.parse(verified.stdout)).toMatchObject({
+        verified: true,
+        foundVia: 'referrers-api',
+      })
+      expect(proxy.manifestReads.get(spdx)).toBeUndefined()
+    } finally {
+      await proxy.stop()
+    }
+  })
+
+  it('passes over a non-bundle referrer the registry lists with the empty type', async () => {
+    const image = pushUniqueImage(registry.host, 'api/unlabelled')
+    await attachSpdxReferrer(image)
+    await goldenPathSign(image)
+    const listed = await listReferrers(image)
+    expect(listed.manifests.map((entry) => entry.artifactType)).toEqual([
+      MediaType.empty,
+      MediaType.empty,
+    ])
+    const verified = await verifyImage(image, keys.publicKey)
+    expect(verified.stderr).toBe('')
+    expect(verified.code).toBe(0)
+    const other = writeKeyPair()
+    try {
+      const refused = await verifyImage(image, other.publicKey)
+      expect(refused.code).toBe(1)
+      // The SPDX referrer is no bundle and no reason: only the signature by another key is.
+      expect(JSON.parse(refused.stdout).problems).toEqual([
+        expect.stringMatching(/^no valid signature for .*: signed by another key/),
+      ])
+    } finally {
+      rmSync(other.dir, { recursive: true, force: true })
+    }
   })
 })
