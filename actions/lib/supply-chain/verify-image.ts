@@ -294,6 +294,7 @@ export async function verifyImage(
     if (attestation.problem) problems.push(attestation.problem)
   }
   if (problems.length > 0 && found.foundVia === 'referrers-api') {
+    // Only a hint for the verdict: a registry error reading the tag changes nothing.
     const hidden = await bundlesOnlyUnderFallbackTag(
       ports.registry,
       image.repository,

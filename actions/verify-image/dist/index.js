@@ -67510,6 +67510,7 @@ async function verifyImage(image, policy, ports) {
             problems.push(attestation.problem);
     }
     if (problems.length > 0 && found.foundVia === 'referrers-api') {
+        // Only a hint for the verdict: a registry error reading the tag changes nothing.
         const hidden = await bundlesOnlyUnderFallbackTag(ports.registry, image.repository, image.digest, found.descriptors).catch(() => 0);
         if (hidden > 0) {
             problems.push(`the fallback tag ${fallbackTag(image.digest)} lists ${hidden} Sigstore bundle${hidden === 1 ? '' : 's'} the registry's referrers API does not list, and on a registry with the API only the API counts (as for cosign and admission controllers): sign and attest again to store them where it lists them`);
