@@ -71,6 +71,20 @@ for entry in "${GO_TOOLS[@]}"; do
   go install "$module" || gp_fail "could not install $name; run: go install $module"
 done
 
+# The OCI 1.1 registry with the referrers API that the supply-chain tests sign against
+# (scripts/oci-registry, go-containerregistry's registry): built into the cache when its
+# sources change (under a minute cold), put on PATH.
+oci_registry_dir="${GOLDEN_PATH_CACHE:-${HOME}/.cache/golden-path}/oci-registry"
+oci_registry_sum="$(cat "$GP_ROOT"/scripts/oci-registry/{go.mod,go.sum,main.go} | sha256sum | cut -c1-16)"
+if [ ! -x "$oci_registry_dir/$oci_registry_sum/golden-path-oci-registry" ]; then
+  command -v go >/dev/null 2>&1 || gp_fail "missing Go to build scripts/oci-registry; install Go, then source scripts/setup.sh"
+  echo "setup: building scripts/oci-registry"
+  (cd "$GP_ROOT/scripts/oci-registry" && nice -n 10 go build -trimpath -ldflags "-s -w" \
+    -o "$oci_registry_dir/$oci_registry_sum/golden-path-oci-registry" .) ||
+    gp_fail "could not build scripts/oci-registry; run: cd scripts/oci-registry && go build"
+fi
+export PATH="$oci_registry_dir/$oci_registry_sum:$PATH"
+
 # kubectl renders overlays with its built-in kustomize. Debian's archive has no current kubectl,
 # so it cannot be installed here; say what is needed instead of failing later inside a test.
 command -v kubectl >/dev/null 2>&1 ||

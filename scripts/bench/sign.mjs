@@ -1,11 +1,12 @@
 // Benchmark of the supply-chain steps one delivery adds, against a docker-registry on
-// loopback (no referrers API, so the fallback tag is written and read): golden-path sign,
+// loopback (no referrers API, so the fallback tag is written and read) or, with
+// --registry referrers-api, the OCI 1.1 registry of scripts/oci-registry: golden-path sign,
 // attest slsaprovenance1, attest cyclonedx, then verify-image requiring both attestations,
 // each as its own CLI process as a workflow runs them. Key-based: keyless signing talks to
 // Fulcio and Rekor, which cannot be reached from here, so it is not timed.
 // The SBOM comes from syft when it is on PATH (its scan is timed apart), else from a
 // small CycloneDX file given with --sbom.
-// Usage: npm run bench:sign [-- --runs 5]
+// Usage: npm run bench:sign [-- --runs 5] [--registry docker-registry|referrers-api]
 import { execFileSync, spawn } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -16,14 +17,30 @@ import { parseArgs } from 'node:util'
 
 const root = new URL('../..', import.meta.url).pathname
 const cli = join(root, 'cli/dist/index.js')
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } })
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    registry: { type: 'string', default: 'docker-registry' },
+  },
+})
 const runs = Math.min(Math.max(Number(values.runs) || 5, 1), 50)
+const registries = {
+  'docker-registry': { program: 'docker-registry', path: 'fallback tag' },
+  'referrers-api': { program: 'golden-path-oci-registry', path: 'referrers API' },
+}
+const registryKind = registries[values.registry]
+if (!registryKind) {
+  console.error(
+    `bench: --registry must be docker-registry or referrers-api, not '${values.registry}'`,
+  )
+  process.exit(2)
+}
 
 const onPath = (command) =>
   (process.env.PATH ?? '').split(delimiter).some((dir) => existsSync(join(dir, command)))
-for (const tool of ['docker-registry', 'crane']) {
+for (const tool of [registryKind.program, 'crane']) {
   if (!onPath(tool)) {
-    console.error(`bench: ${tool} is not installed; run scripts/setup.sh`)
+    console.error(`bench: ${tool} is not on PATH; run: source scripts/setup.sh`)
     process.exit(2)
   }
 }
@@ -48,7 +65,14 @@ writeFileSync(
   config,
   `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(work, 'storage')}\nhttp:\n  addr: 127.0.0.1:${port}\n`,
 )
-const registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' })
+const registry =
+  values.registry === 'referrers-api'
+    ? spawn(
+        registryKind.program,
+        ['-address', `127.0.0.1:${port}`, '-blob-dir', join(work, 'blobs')],
+        { stdio: 'ignore' },
+      )
+    : spawn('docker-registry', ['serve', config], { stdio: 'ignore' })
 const host = `127.0.0.1:${port}`
 
 async function waitForRegistry() {
@@ -60,7 +84,7 @@ async function waitForRegistry() {
     if (ok) return
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  throw new Error('docker-registry did not start')
+  throw new Error(`${registryKind.program} did not start`)
 }
 
 function pushImage() {
@@ -148,7 +172,7 @@ try {
     phases.total.push(sign + provenance + sbom + verify)
   }
   console.log(
-    `bench:sign  ${runs} run(s), median ms, key-based, loopback docker-registry (fallback tag), ${availableParallelism()} cores, load ${loadavg()[0].toFixed(2)}`,
+    `bench:sign  ${runs} run(s), median ms, key-based, loopback ${registryKind.program} (${registryKind.path}), ${availableParallelism()} cores, load ${loadavg()[0].toFixed(2)}`,
   )
   console.log(`  sign                       ${median(phases.sign).toFixed(0)}`)
   console.log(`  attest slsaprovenance1     ${median(phases.provenance).toFixed(0)}`)

@@ -83364,19 +83364,72 @@ async function referrers_attachReferrer(client, attachment) {
     await client.putManifest(repository, tag, Buffer.from(JSON.stringify(index)), MediaType.ociIndex);
     return { digest, storedVia: 'fallback-tag' };
 }
-/** Every Sigstore bundle referrer of a digest, through the referrers API or the fallback tag. */
+/** More referrer manifests than this are not read to learn what they are. */
+const maxUnlabelledReferrers = 256;
+/**
+ * Every Sigstore bundle referrer of a digest, through the referrers API when the registry
+ * answers it, else through the fallback tag. Like cosign v3 (go-containerregistry), a
+ * registry that answers the API is taken at its word: its fallback tag is not read.
+ *
+ * A registry lists each referrer's artifactType: the OCI 1.1 release makes that the
+ * manifest's `artifactType`, but registries that follow its release candidates (such as
+ * go-containerregistry's) list the config media type, which for a bundle referrer is the
+ * empty type, and may leave out annotations. Those entries are resolved by reading the
+ * referrer manifest itself; referrers that name another artifactType are skipped unread.
+ */
 async function findBundleReferrers(client, repository, digest) {
     const native = await client.referrersApi(repository, digest);
-    let index = native;
-    const foundVia = native ? 'referrers-api' : 'fallback-tag';
-    if (!index) {
+    if (!native) {
         const stored = await client.getManifest(repository, fallbackTag(digest), [media_types_MediaType.ociIndex]);
-        index = stored
-            ? JSON.parse(stored.bytes.toString('utf8'))
-            : { schemaVersion: 2, mediaType: media_types_MediaType.ociIndex, manifests: [] };
+        const index = stored ? JSON.parse(stored.bytes.toString('utf8')) : undefined;
+        return { descriptors: bundleEntries(index), foundVia: 'fallback-tag' };
     }
-    const descriptors = (index.manifests ?? []).filter((entry) => entry.artifactType === media_types_MediaType.sigstoreBundle);
-    return { descriptors, foundVia };
+    const descriptors = [];
+    let unlabelled = 0;
+    for (const entry of native.manifests ?? []) {
+        if (entry.artifactType === media_types_MediaType.sigstoreBundle) {
+            descriptors.push(entry);
+            continue;
+        }
+        if (entry.artifactType !== undefined && entry.artifactType !== media_types_MediaType.empty)
+            continue;
+        if (++unlabelled > maxUnlabelledReferrers)
+            break;
+        const manifest = await client.getManifest(repository, entry.digest, [media_types_MediaType.ociManifest]);
+        if (!manifest)
+            continue;
+        const parsed = JSON.parse(manifest.bytes.toString('utf8'));
+        if (parsed.artifactType !== media_types_MediaType.sigstoreBundle)
+            continue;
+        descriptors.push({
+            ...entry,
+            artifactType: media_types_MediaType.sigstoreBundle,
+            annotations: { ...entry.annotations, ...parsed.annotations },
+        });
+    }
+    return { descriptors, foundVia: 'referrers-api' };
+}
+function bundleEntries(index) {
+    return (index?.manifests ?? []).filter((entry) => entry.artifactType === media_types_MediaType.sigstoreBundle);
+}
+/**
+ * How many Sigstore bundles the fallback tag of a digest lists that the referrers API does
+ * not: on a registry with the API they are invisible to cosign and admission controllers
+ * (left by a client that wrote the tag scheme, or by a move from a registry without the API).
+ */
+async function bundlesOnlyUnderFallbackTag(client, repository, digest, listed) {
+    const stored = await client.getManifest(repository, fallbackTag(digest), [media_types_MediaType.ociIndex]);
+    if (!stored)
+        return 0;
+    let index;
+    try {
+        index = JSON.parse(stored.bytes.toString('utf8'));
+    }
+    catch {
+        return 0;
+    }
+    const known = new Set(listed.map((entry) => entry.digest));
+    return bundleEntries(index).filter((entry) => !known.has(entry.digest)).length;
 }
 /** The bundle inside one referrer manifest (its first layer of the bundle media type). */
 async function readReferrerBundle(client, repository, descriptor) {
@@ -83921,11 +83974,16 @@ async function verifyImage(image, policy, ports) {
         // Bounded: a registry listing thousands of referrers cannot make verification unbounded.
         for (const descriptor of found.descriptors.slice(0, maxReferrers)) {
             const stored = await readReferrerBundle(ports.registry, image.repository, descriptor);
-            const predicateType = descriptor.annotations?.['dev.sigstore.bundle.predicateType'] ?? 'unknown predicate';
             if (!stored) {
-                rejected.push({ predicateType, problem: `referrer ${descriptor.digest} holds no bundle` });
+                rejected.push({
+                    predicateType: descriptor.annotations?.[media_types_Annotation.predicateType] ?? 'unknown predicate',
+                    problem: `referrer ${descriptor.digest} holds no bundle`,
+                });
                 continue;
             }
+            const predicateType = stored.annotations[media_types_Annotation.predicateType] ??
+                descriptor.annotations?.[media_types_Annotation.predicateType] ??
+                'unknown predicate';
             if (stored.subjectDigest !== image.digest) {
                 rejected.push({
                     predicateType,
@@ -83997,6 +84055,13 @@ async function verifyImage(image, policy, ports) {
     for (const attestation of attestations) {
         if (attestation.problem)
             problems.push(attestation.problem);
+    }
+    if (problems.length > 0 && found.foundVia === 'referrers-api') {
+        // Only a hint for the verdict: a registry error reading the tag changes nothing.
+        const hidden = await bundlesOnlyUnderFallbackTag(ports.registry, image.repository, image.digest, found.descriptors).catch(() => 0);
+        if (hidden > 0) {
+            problems.push(`the fallback tag ${fallbackTag(image.digest)} lists ${hidden} Sigstore bundle${hidden === 1 ? '' : 's'} the registry's referrers API does not list, and on a registry with the API only the API counts (as for cosign and admission controllers): sign and attest again to store them where it lists them`);
+        }
     }
     return {
         verified: problems.length === 0,

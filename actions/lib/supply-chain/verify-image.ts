@@ -4,6 +4,7 @@ import type { TrustedRoot } from '@sigstore/protobuf-specs'
 import { type Signer, toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify'
 import type { Logger } from '../ports'
 import {
+  Annotation,
   type AttestationType,
   attestationTypes,
   cosignSignPredicateType,
@@ -12,7 +13,12 @@ import {
   slsaProvenanceV1PredicateType,
 } from './media-types'
 import { type PinnedImage, pinnedReference } from './pinned-image'
-import { findBundleReferrers, readReferrerBundle } from './referrers'
+import {
+  bundlesOnlyUnderFallbackTag,
+  fallbackTag,
+  findBundleReferrers,
+  readReferrerBundle,
+} from './referrers'
 import { type RegistryClient, RegistryError } from './registry-client'
 import type { InTotoStatement, SlsaProvenanceV1 } from './statements'
 
@@ -208,12 +214,17 @@ export async function verifyImage(
     // Bounded: a registry listing thousands of referrers cannot make verification unbounded.
     for (const descriptor of found.descriptors.slice(0, maxReferrers)) {
       const stored = await readReferrerBundle(ports.registry, image.repository, descriptor)
-      const predicateType =
-        descriptor.annotations?.['dev.sigstore.bundle.predicateType'] ?? 'unknown predicate'
       if (!stored) {
-        rejected.push({ predicateType, problem: `referrer ${descriptor.digest} holds no bundle` })
+        rejected.push({
+          predicateType: descriptor.annotations?.[Annotation.predicateType] ?? 'unknown predicate',
+          problem: `referrer ${descriptor.digest} holds no bundle`,
+        })
         continue
       }
+      const predicateType =
+        stored.annotations[Annotation.predicateType] ??
+        descriptor.annotations?.[Annotation.predicateType] ??
+        'unknown predicate'
       if (stored.subjectDigest !== image.digest) {
         rejected.push({
           predicateType,
@@ -281,6 +292,20 @@ export async function verifyImage(
   })
   for (const attestation of attestations) {
     if (attestation.problem) problems.push(attestation.problem)
+  }
+  if (problems.length > 0 && found.foundVia === 'referrers-api') {
+    // Only a hint for the verdict: a registry error reading the tag changes nothing.
+    const hidden = await bundlesOnlyUnderFallbackTag(
+      ports.registry,
+      image.repository,
+      image.digest,
+      found.descriptors,
+    ).catch(() => 0)
+    if (hidden > 0) {
+      problems.push(
+        `the fallback tag ${fallbackTag(image.digest)} lists ${hidden} Sigstore bundle${hidden === 1 ? '' : 's'} the registry's referrers API does not list, and on a registry with the API only the API counts (as for cosign and admission controllers): sign and attest again to store them where it lists them`,
+      )
+    }
   }
   return {
     verified: problems.length === 0,

@@ -65018,19 +65018,72 @@ async function attachReferrer(client, attachment) {
     await client.putManifest(repository, tag, Buffer.from(JSON.stringify(index)), media_types_MediaType.ociIndex);
     return { digest, storedVia: 'fallback-tag' };
 }
-/** Every Sigstore bundle referrer of a digest, through the referrers API or the fallback tag. */
+/** More referrer manifests than this are not read to learn what they are. */
+const maxUnlabelledReferrers = 256;
+/**
+ * Every Sigstore bundle referrer of a digest, through the referrers API when the registry
+ * answers it, else through the fallback tag. Like cosign v3 (go-containerregistry), a
+ * registry that answers the API is taken at its word: its fallback tag is not read.
+ *
+ * A registry lists each referrer's artifactType: the OCI 1.1 release makes that the
+ * manifest's `artifactType`, but registries that follow its release candidates (such as
+ * go-containerregistry's) list the config media type, which for a bundle referrer is the
+ * empty type, and may leave out annotations. Those entries are resolved by reading the
+ * referrer manifest itself; referrers that name another artifactType are skipped unread.
+ */
 async function findBundleReferrers(client, repository, digest) {
     const native = await client.referrersApi(repository, digest);
-    let index = native;
-    const foundVia = native ? 'referrers-api' : 'fallback-tag';
-    if (!index) {
+    if (!native) {
         const stored = await client.getManifest(repository, fallbackTag(digest), [MediaType.ociIndex]);
-        index = stored
-            ? JSON.parse(stored.bytes.toString('utf8'))
-            : { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
+        const index = stored ? JSON.parse(stored.bytes.toString('utf8')) : undefined;
+        return { descriptors: bundleEntries(index), foundVia: 'fallback-tag' };
     }
-    const descriptors = (index.manifests ?? []).filter((entry) => entry.artifactType === MediaType.sigstoreBundle);
-    return { descriptors, foundVia };
+    const descriptors = [];
+    let unlabelled = 0;
+    for (const entry of native.manifests ?? []) {
+        if (entry.artifactType === MediaType.sigstoreBundle) {
+            descriptors.push(entry);
+            continue;
+        }
+        if (entry.artifactType !== undefined && entry.artifactType !== MediaType.empty)
+            continue;
+        if (++unlabelled > maxUnlabelledReferrers)
+            break;
+        const manifest = await client.getManifest(repository, entry.digest, [MediaType.ociManifest]);
+        if (!manifest)
+            continue;
+        const parsed = JSON.parse(manifest.bytes.toString('utf8'));
+        if (parsed.artifactType !== MediaType.sigstoreBundle)
+            continue;
+        descriptors.push({
+            ...entry,
+            artifactType: MediaType.sigstoreBundle,
+            annotations: { ...entry.annotations, ...parsed.annotations },
+        });
+    }
+    return { descriptors, foundVia: 'referrers-api' };
+}
+function bundleEntries(index) {
+    return (index?.manifests ?? []).filter((entry) => entry.artifactType === MediaType.sigstoreBundle);
+}
+/**
+ * How many Sigstore bundles the fallback tag of a digest lists that the referrers API does
+ * not: on a registry with the API they are invisible to cosign and admission controllers
+ * (left by a client that wrote the tag scheme, or by a move from a registry without the API).
+ */
+async function bundlesOnlyUnderFallbackTag(client, repository, digest, listed) {
+    const stored = await client.getManifest(repository, fallbackTag(digest), [MediaType.ociIndex]);
+    if (!stored)
+        return 0;
+    let index;
+    try {
+        index = JSON.parse(stored.bytes.toString('utf8'));
+    }
+    catch {
+        return 0;
+    }
+    const known = new Set(listed.map((entry) => entry.digest));
+    return bundleEntries(index).filter((entry) => !known.has(entry.digest)).length;
 }
 /** The bundle inside one referrer manifest (its first layer of the bundle media type). */
 async function readReferrerBundle(client, repository, descriptor) {

@@ -1,0 +1,5 @@
+module golden-path.local/scripts/oci-registry
+
+go 1.25.0
+
+require github.com/google/go-containerregistry v0.21.9
