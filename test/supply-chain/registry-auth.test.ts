@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../support/cli-io'
 import { freeLoopbackPort } from '../support/free-port'
@@ -92,6 +92,129 @@ describe('a registry that requires credentials (htpasswd, Basic auth)', () => {
     )
     expect(verified.code).toBe(0)
     expect(verified.stdout + verified.stderr).not.toContain(password)
+  })
+
+  it('signs, attests and verifies with the login a docker credential helper holds, as push does', async () => {
+    const image = pushUniqueImage(
+      host,
+      'auth/helper',
+      {},
+      { ...process.env, DOCKER_CONFIG: join(dir, 'docker') },
+    )
+    // A docker-credential-helpers program: `get`, the server on stdin, JSON on stdout.
+    const bin = join(dir, 'helper-bin')
+    mkdirSync(bin, { recursive: true })
+    const asked = join(dir, 'helper-asked')
+    writeFileSync(
+      join(bin, 'docker-credential-gptest'),
+      `#!/bin/sh
+[ "$1" = get ] || exit 2
+read -r server
+echo "$server" >> '${asked}'
+if [ "$server" = "${host}" ]; then
+  printf '{"ServerURL":"%s","Username":"ci","Secret":"${password}"}\\n' "$server"
+else
+  echo "credentials not found in native keychain"; exit 1
+fi
+`,
+    )
+    chmodSync(join(bin, 'docker-credential-gptest'), 0o755)
+    const helperConfig = join(dir, 'helper-docker')
+    mkdirSync(helperConfig, { recursive: true })
+    writeFileSync(
+      join(helperConfig, 'config.json'),
+      JSON.stringify({ credHelpers: { [host]: 'gptest' } }),
+    )
+    const env = {
+      PATH: `${bin}${delimiter}${process.env.PATH}`,
+      HOME: dir,
+      DOCKER_CONFIG: helperConfig,
+    }
+    const signed = await runCli(
+      ['sign', '--image', image, '--key', keys.privateKey, '--tls-verify', 'false'],
+      cwd,
+      env,
+    )
+    expect(signed.stderr).toBe('')
+    expect(signed.code).toBe(0)
+    const attested = await runCli(
+      [
+        'attest',
+        '--image',
+        image,
+        '--type',
+        'slsaprovenance1',
+        '--key',
+        keys.privateKey,
+        '--tls-verify',
+        'false',
+        '--source-repository',
+        'example-org/payments',
+        '--builder-id',
+        'https://example.org/builder',
+      ],
+      cwd,
+      env,
+    )
+    expect(attested.stderr).toBe('')
+    expect(attested.code).toBe(0)
+    const verified = await runCli(
+      [
+        'verify-image',
+        '--image',
+        image,
+        '--key',
+        keys.publicKey,
+        '--require-attestation',
+        'slsaprovenance1',
+        '--tls-verify',
+        'false',
+        '--output',
+        'json',
+      ],
+      cwd,
+      env,
+    )
+    expect(verified.code).toBe(0)
+    expect(JSON.parse(verified.stdout)).toMatchObject({ verified: true, foundVia: 'fallback-tag' })
+    for (const run of [signed, attested, verified]) {
+      expect(run.stdout + run.stderr).not.toContain(password)
+    }
+    // The helper was asked for exactly this registry, once per command.
+    expect(readFileSync(asked, 'utf8').trim().split('\n')).toEqual([host, host, host])
+  })
+
+  it('names the helper when the registry refuses what it gave, without printing the secret', async () => {
+    const image = pushUniqueImage(
+      host,
+      'auth/helper-refused',
+      {},
+      { ...process.env, DOCKER_CONFIG: join(dir, 'docker') },
+    )
+    const bin = join(dir, 'stale-bin')
+    mkdirSync(bin, { recursive: true })
+    writeFileSync(
+      join(bin, 'docker-credential-stale'),
+      `#!/bin/sh
+read -r server
+printf '{"ServerURL":"%s","Username":"ci","Secret":"stale-secret-${process.pid}"}\\n' "$server"
+`,
+    )
+    chmodSync(join(bin, 'docker-credential-stale'), 0o755)
+    const staleConfig = join(dir, 'stale-docker')
+    mkdirSync(staleConfig, { recursive: true })
+    writeFileSync(join(staleConfig, 'config.json'), JSON.stringify({ credsStore: 'stale' }))
+    const refused = await runCli(
+      ['sign', '--image', image, '--key', keys.privateKey, '--tls-verify', 'false'],
+      cwd,
+      { PATH: `${bin}${delimiter}${process.env.PATH}`, HOME: dir, DOCKER_CONFIG: staleConfig },
+    )
+    expect(refused.code).toBe(1)
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1)
+    expect(refused.stderr).toMatch(
+      /refused the credentials from credential helper docker-credential-stale \(HTTP 401\)/,
+    )
+    expect(refused.stdout + refused.stderr).not.toContain(`stale-secret-${process.pid}`)
   })
 
   it('says credentials are needed, without a stack trace, when none are given', async () => {

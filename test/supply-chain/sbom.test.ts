@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RegistryClient } from '../../actions/lib/registry/registry-client'
 import { parsePinnedImage } from '../../actions/lib/supply-chain/pinned-image'
 import { findBundleReferrers, readReferrerBundle } from '../../actions/lib/supply-chain/referrers'
-import { RegistryClient } from '../../actions/lib/supply-chain/registry-client'
 import { runCli } from '../support/cli-io'
 import { type LoopbackRegistry, startLoopbackRegistry } from '../support/loopback-registry'
 import { requireTools } from '../support/required-tools'
@@ -73,7 +73,7 @@ describe('golden-path attest --type cyclonedx (syft)', () => {
     )
     expect(verified.code).toBe(0)
     const pinned = parsePinnedImage(image)
-    const client = new RegistryClient(pinned.registry, { tlsVerify: false })
+    const client = new RegistryClient(pinned.registry, undefined, { tlsVerify: false })
     const { descriptors } = await findBundleReferrers(client, pinned.repository, pinned.digest)
     const sbom = descriptors.find(
       (entry) =>

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import type { Clock, CommandRunner, Logger } from '../ports'
+import { RegistryClient } from '../registry/registry-client'
 import { attestImage, type BuildFacts } from '../supply-chain/attest-image'
 import { commandPath } from '../supply-chain/command-path'
 import { parsePinnedImage } from '../supply-chain/pinned-image'
-import { RegistryClient } from '../supply-chain/registry-client'
 import { signStatement } from '../supply-chain/signing'
 import {
   ensureLocalSigningKey,
@@ -43,7 +43,7 @@ export function signStep(options: SupplyChainStepOptions, ports: SupplyChainPort
         key: loadSigningKey(await readFile(key.privateKeyPath, 'utf8'), 'the local signing key'),
       }
       const image = parsePinnedImage(state.imageRef)
-      const registry = new RegistryClient(image.registry, { tlsVerify: false })
+      const registry = new RegistryClient(image.registry, undefined, { tlsVerify: false })
       const signingPorts = { registry, logger: ports.logger, clock: ports.clock }
       await signStatement(image, signatureStatement(image.digest), method, signingPorts)
       const attestPorts = { ...signingPorts, runner: ports.runner, env: options.env }
@@ -95,7 +95,7 @@ export function verifyImageStep(
           builderIdRegexp: new RegExp(`^${localBuilderId.replace(/[.]/g, '\\.')}$`),
         },
         {
-          registry: new RegistryClient(image.registry, { tlsVerify: false }),
+          registry: new RegistryClient(image.registry, undefined, { tlsVerify: false }),
           logger: ports.logger,
         },
       )

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { UsageError } from '../errors'
 import type { CommandRunner } from '../ports'
+import type { ExplicitCredential } from '../registry/credentials'
 import { goldenPathVersion } from '../version'
 import { type BaseImage, baseImagesFromLayout } from './base-images'
 import { tokenClaims } from './keyless'
@@ -45,7 +46,8 @@ export interface AttestRequest {
   /** Where to write the SBOM too (for a workflow artifact). */
   sbomOutput?: string
   tlsVerify: boolean
-  credentials?: { username: string; password: string }
+  /** The registry credential, for syft when it reads the image from the registry. */
+  credentials?: ExplicitCredential
 }
 
 export interface AttestPorts extends SigningPorts {

@@ -10,10 +10,11 @@ import {
 } from '@sigstore/sign'
 import { UsageError } from '../errors'
 import type { Clock, Logger } from '../ports'
+import type { RegistryClient } from '../registry/registry-client'
+import { RegistryError } from '../registry/registry-errors'
 import { Annotation, MediaType } from './media-types'
 import type { PinnedImage } from './pinned-image'
 import { attachReferrer, imageDescriptor } from './referrers'
-import { type RegistryClient, RegistryError } from './registry-client'
 import { KeySigner } from './signing-key'
 import type { InTotoStatement } from './statements'
 

@@ -5,7 +5,6 @@ import { attestImage, buildFactsFromEnv } from '../../../actions/lib/supply-chai
 import { parseBaseImage } from '../../../actions/lib/supply-chain/base-images'
 import { attestationTypeNames } from '../../../actions/lib/supply-chain/media-types'
 import { parsePinnedImage, pinnedReference } from '../../../actions/lib/supply-chain/pinned-image'
-import { credentialsFromEnv } from '../../../actions/lib/supply-chain/registry-client'
 import { SigningFailure } from '../../../actions/lib/supply-chain/signing'
 import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
 import type { Command } from '../command'
@@ -96,6 +95,7 @@ Exit codes: 0 attested and stored, 1 signing or storing failed, 2 usage or input
     const oci = stringFlag(values, 'oci')
     const sbom = stringFlag(values, 'sbom')
     const sbomOutput = stringFlag(values, 'sbom-output')
+    const { client, credential } = await registryClientFor(image, values, io)
     try {
       const signed = await attestImage(
         {
@@ -107,10 +107,10 @@ Exit codes: 0 attested and stored, 1 signing or storing failed, 2 usage or input
           sbomFile: sbom === undefined ? undefined : resolve(io.cwd, sbom),
           sbomOutput: sbomOutput === undefined ? undefined : resolve(io.cwd, sbomOutput),
           tlsVerify: tlsVerifyFlag(values),
-          credentials: credentialsFromEnv(io.env, image.registry),
+          credentials: credential,
         },
         {
-          registry: registryClientFor(image, values, io),
+          registry: client,
           logger: nullLogger,
           clock: systemClock,
           runner: spawnRunner,
