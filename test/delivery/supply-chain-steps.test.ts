@@ -1,12 +1,22 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runDelivery } from '../../actions/lib/delivery/delivery-pipeline'
 import { signStep, verifyImageStep } from '../../actions/lib/delivery/supply-chain-steps'
 import { nullLogger, spawnRunner, systemClock } from '../../actions/lib/ports'
+import { RegistryClient } from '../../actions/lib/registry/registry-client'
+import { parsePinnedImage } from '../../actions/lib/supply-chain/pinned-image'
+import {
+  fallbackTag,
+  findBundleReferrers,
+  readReferrerBundle,
+} from '../../actions/lib/supply-chain/referrers'
+import { runCli } from '../support/cli-io'
 import { type LoopbackRegistry, startLoopbackRegistry } from '../support/loopback-registry'
-import { pushUniqueImage } from '../support/signing-fixtures'
+import { requireTools } from '../support/required-tools'
+import { pushUniqueImage, syft } from '../support/signing-fixtures'
 
 let registry: LoopbackRegistry
 let dir: string
@@ -72,5 +82,125 @@ describe('deliver --local: sign after push, verify before bump', () => {
     expect(report.steps[0]).toMatchObject({ name: 'verify-image', status: 'failed' })
     expect(report.steps[0]!.detail).toMatch(/unsigned digest/)
     expect(existsSync(join(dir, 'other', 'signing', 'signing-key.pem'))).toBe(true)
+  })
+})
+
+describe('deliver --local with syft: the SBOM is made beside the signature and provenance', () => {
+  const withSyft = { PATH: process.env.PATH, HOME: process.env.HOME }
+
+  /** The pushed image as the build leaves it: an OCI layout on disk. */
+  function layoutOf(imageRef: string): string {
+    const layout = mkdtempSync(join(dir, 'layout-'))
+    execFileSync('crane', ['pull', '--insecure', '--format', 'oci', imageRef, layout], {
+      stdio: 'ignore',
+    })
+    return layout
+  }
+
+  it('signs, attests the provenance and the SBOM read from the layout, and verify-image finds all three', async () => {
+    requireTools(syft)
+    const keyDirectory = join(dir, 'sbom', 'signing')
+    const options = { keyDirectory, facts, env: withSyft }
+    const imageRef = pushUniqueImage(registry.host, 'local/with-sbom', {
+      'app/node_modules/left-pad/package.json': JSON.stringify({
+        name: 'left-pad',
+        version: '1.3.0',
+      }),
+    })
+    const report = await runDelivery(
+      [signStep(options, ports)],
+      { image: imageRef.split('@')[0]!, imageRef, ociLayout: layoutOf(imageRef) },
+      ports,
+    )
+    expect(report.steps[0]).toMatchObject({ name: 'sign', status: 'passed' })
+    expect(report.steps[0]!.detail).toMatch(/attested slsaprovenance1, cyclonedx with /)
+    const verified = await runCli(
+      [
+        'verify-image',
+        '--image',
+        imageRef,
+        '--key',
+        join(keyDirectory, 'signing-key.pub.pem'),
+        '--require-attestation',
+        'slsaprovenance1',
+        '--require-attestation',
+        'cyclonedx',
+        '--tls-verify',
+        'false',
+        '--output',
+        'json',
+      ],
+      process.cwd(),
+      withSyft,
+    )
+    expect(verified.code).toBe(0)
+    const pinned = parsePinnedImage(imageRef)
+    const client = new RegistryClient(pinned.registry, undefined, { tlsVerify: false })
+    const { descriptors } = await findBundleReferrers(client, pinned.repository, pinned.digest)
+    expect(descriptors).toHaveLength(3)
+    const sbom = descriptors.find(
+      (entry) =>
+        entry.annotations?.['dev.sigstore.bundle.predicateType'] === 'https://cyclonedx.org/bom',
+    )
+    const bundle = JSON.parse(
+      (await readReferrerBundle(client, pinned.repository, sbom!))!.bundle.toString(),
+    )
+    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString())
+    expect(
+      statement.predicate.components.map((component: { name: string }) => component.name),
+    ).toContain('left-pad')
+  })
+
+  it('fails with one line and stores no signature when the SBOM cannot be made', async () => {
+    requireTools(syft)
+    const options = { keyDirectory: join(dir, 'broken', 'signing'), facts, env: withSyft }
+    const imageRef = pushUniqueImage(registry.host, 'local/broken-sbom')
+    // The layout keeps its index, manifest and config (what the provenance reads) but loses
+    // its layer: syft fails while the signature and the provenance are being made.
+    const layout = layoutOf(imageRef)
+    const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'))
+    const manifestDigest: string = index.manifests[0].digest
+    const manifest = JSON.parse(
+      readFileSync(join(layout, 'blobs', 'sha256', manifestDigest.slice(7)), 'utf8'),
+    )
+    for (const layer of manifest.layers) {
+      rmSync(join(layout, 'blobs', 'sha256', layer.digest.slice(7)))
+    }
+    const report = await runDelivery(
+      [signStep(options, ports), verifyImageStep(options, ports)],
+      { image: imageRef.split('@')[0]!, imageRef, ociLayout: layout },
+      ports,
+    )
+    expect(report.ok).toBe(false)
+    expect(report.steps.map((step) => [step.name, step.status])).toEqual([
+      ['sign', 'failed'],
+      ['verify-image', 'not-run'],
+    ])
+    expect(report.steps[0]!.detail).toMatch(
+      /^nothing stored: cyclonedx SBOM: syft could not read oci-dir:\S+: [^;]+$/,
+    )
+    const pinned = parsePinnedImage(imageRef)
+    const client = new RegistryClient(pinned.registry, undefined, { tlsVerify: false })
+    expect(await client.getManifest(pinned.repository, fallbackTag(pinned.digest))).toBeUndefined()
+  })
+
+  it('names every part that could not be made when both sides fail', async () => {
+    requireTools(syft)
+    const options = { keyDirectory: join(dir, 'both', 'signing'), facts, env: withSyft }
+    const imageRef = pushUniqueImage(registry.host, 'local/no-layout')
+    const report = await runDelivery(
+      [signStep(options, ports)],
+      { image: imageRef.split('@')[0]!, imageRef, ociLayout: mkdtempSync(join(dir, 'empty-')) },
+      ports,
+    )
+    expect(report.steps[0]!.status).toBe('failed')
+    const detail = report.steps[0]!.detail
+    expect(detail).toMatch(
+      /^nothing stored: slsaprovenance1: .+; cyclonedx SBOM: syft could not read/,
+    )
+    expect(detail).not.toContain('\n')
+    const pinned = parsePinnedImage(imageRef)
+    const client = new RegistryClient(pinned.registry, undefined, { tlsVerify: false })
+    expect(await client.getManifest(pinned.repository, fallbackTag(pinned.digest))).toBeUndefined()
   })
 })
