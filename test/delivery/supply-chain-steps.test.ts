@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,7 +15,7 @@ import {
 import { runCli } from '../support/cli-io'
 import { type LoopbackRegistry, startLoopbackRegistry } from '../support/loopback-registry'
 import { requireTools } from '../support/required-tools'
-import { pushUniqueImage, syft } from '../support/signing-fixtures'
+import { pullLayout, pushUniqueImage, syft } from '../support/signing-fixtures'
 
 let registry: LoopbackRegistry
 let dir: string
@@ -88,15 +87,6 @@ describe('deliver --local: sign after push, verify before bump', () => {
 describe('deliver --local with syft: the SBOM is made beside the signature and provenance', () => {
   const withSyft = { PATH: process.env.PATH, HOME: process.env.HOME }
 
-  /** The pushed image as the build leaves it: an OCI layout on disk. */
-  function layoutOf(imageRef: string): string {
-    const layout = mkdtempSync(join(dir, 'layout-'))
-    execFileSync('crane', ['pull', '--insecure', '--format', 'oci', imageRef, layout], {
-      stdio: 'ignore',
-    })
-    return layout
-  }
-
   it('signs, attests the provenance and the SBOM read from the layout, and verify-image finds all three', async () => {
     requireTools(syft)
     const keyDirectory = join(dir, 'sbom', 'signing')
@@ -109,7 +99,7 @@ describe('deliver --local with syft: the SBOM is made beside the signature and p
     })
     const report = await runDelivery(
       [signStep(options, ports)],
-      { image: imageRef.split('@')[0]!, imageRef, ociLayout: layoutOf(imageRef) },
+      { image: imageRef.split('@')[0]!, imageRef, ociLayout: pullLayout(imageRef, dir) },
       ports,
     )
     expect(report.steps[0]).toMatchObject({ name: 'sign', status: 'passed' })
@@ -157,15 +147,7 @@ describe('deliver --local with syft: the SBOM is made beside the signature and p
     const imageRef = pushUniqueImage(registry.host, 'local/broken-sbom')
     // The layout keeps its index, manifest and config (what the provenance reads) but loses
     // its layer: syft fails while the signature and the provenance are being made.
-    const layout = layoutOf(imageRef)
-    const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'))
-    const manifestDigest: string = index.manifests[0].digest
-    const manifest = JSON.parse(
-      readFileSync(join(layout, 'blobs', 'sha256', manifestDigest.slice(7)), 'utf8'),
-    )
-    for (const layer of manifest.layers) {
-      rmSync(join(layout, 'blobs', 'sha256', layer.digest.slice(7)))
-    }
+    const layout = pullLayout(imageRef, dir, true)
     const report = await runDelivery(
       [signStep(options, ports), verifyImageStep(options, ports)],
       { image: imageRef.split('@')[0]!, imageRef, ociLayout: layout },

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { requireTools } from './required-tools'
@@ -93,4 +93,24 @@ export function writeKeyPair(): KeyPairFiles {
     { mode: 0o600 },
   )
   return files
+}
+
+/**
+ * The image as a build leaves it, an OCI layout on disk, pulled with crane into a new
+ * directory under `parent`; with `withoutLayers`, its layer blobs are removed (index,
+ * manifest and config stay), a layout syft cannot read.
+ */
+export function pullLayout(imageRef: string, parent: string, withoutLayers = false): string {
+  requireTools(crane)
+  const layout = mkdtempSync(join(parent, 'layout-'))
+  execFileSync('crane', ['pull', '--insecure', '--format', 'oci', imageRef, layout], {
+    stdio: 'ignore',
+  })
+  if (withoutLayers) {
+    const blob = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length))
+    const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'))
+    const manifest = JSON.parse(readFileSync(blob(index.manifests[0].digest), 'utf8'))
+    for (const layer of manifest.layers as { digest: string }[]) rmSync(blob(layer.digest))
+  }
+  return layout
 }
