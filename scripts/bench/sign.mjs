@@ -185,6 +185,25 @@ try {
   const delivered = { sign: [], verify: [], total: [] }
   let deliveredDetail = ''
   const combined = { sign: [], attest: [], verify: [], total: [] }
+  const provenanceFacts = [
+    '--source-repository',
+    'example-org/payments',
+    '--builder-id',
+    'https://golden-path.dev/bench',
+  ]
+  const verifyBoth = (image) => [
+    'verify-image',
+    '--image',
+    image,
+    '--key',
+    pub,
+    '--tls-verify',
+    'false',
+    '--require-attestation',
+    'slsaprovenance1',
+    '--require-attestation',
+    'cyclonedx',
+  ]
   for (let run = 0; run < runs; run++) {
     const image = pushImage()
     const sign = timed(['sign', '--image', image, ...common])
@@ -195,10 +214,7 @@ try {
       '--type',
       'slsaprovenance1',
       ...common,
-      '--source-repository',
-      'example-org/payments',
-      '--builder-id',
-      'https://golden-path.dev/bench',
+      ...provenanceFacts,
     ])
     const sbom = timed([
       'attest',
@@ -209,19 +225,7 @@ try {
       ...common,
       ...(syft ? [] : ['--sbom', sbomFile]),
     ])
-    const verify = timed([
-      'verify-image',
-      '--image',
-      image,
-      '--key',
-      pub,
-      '--tls-verify',
-      'false',
-      '--require-attestation',
-      'slsaprovenance1',
-      '--require-attestation',
-      'cyclonedx',
-    ])
+    const verify = timed(verifyBoth(image))
     phases.sign.push(sign)
     phases.provenance.push(provenance)
     phases.sbom.push(sbom)
@@ -249,25 +253,10 @@ try {
       '--oci',
       layout,
       ...common,
-      '--source-repository',
-      'example-org/payments',
-      '--builder-id',
-      'https://golden-path.dev/bench',
+      ...provenanceFacts,
       ...(syft ? [] : ['--sbom', sbomFile]),
     ])
-    const cliVerify = timed([
-      'verify-image',
-      '--image',
-      cli,
-      '--key',
-      pub,
-      '--tls-verify',
-      'false',
-      '--require-attestation',
-      'slsaprovenance1',
-      '--require-attestation',
-      'cyclonedx',
-    ])
+    const cliVerify = timed(verifyBoth(cli))
     combined.sign.push(cliSign)
     combined.attest.push(attestBoth)
     combined.verify.push(cliVerify)

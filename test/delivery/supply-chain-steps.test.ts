@@ -5,17 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runDelivery } from '../../actions/lib/delivery/delivery-pipeline'
 import { signStep, verifyImageStep } from '../../actions/lib/delivery/supply-chain-steps'
 import { nullLogger, spawnRunner, systemClock } from '../../actions/lib/ports'
-import { RegistryClient } from '../../actions/lib/registry/registry-client'
-import { parsePinnedImage } from '../../actions/lib/supply-chain/pinned-image'
-import {
-  fallbackTag,
-  findBundleReferrers,
-  readReferrerBundle,
-} from '../../actions/lib/supply-chain/referrers'
 import { runCli } from '../support/cli-io'
 import { type LoopbackRegistry, startLoopbackRegistry } from '../support/loopback-registry'
 import { requireTools } from '../support/required-tools'
-import { pullLayout, pushUniqueImage, syft } from '../support/signing-fixtures'
+import {
+  pullLayout,
+  pushUniqueImage,
+  storedStatements,
+  syft,
+  verifyImageArgs,
+} from '../support/signing-fixtures'
 
 let registry: LoopbackRegistry
 let dir: string
@@ -105,39 +104,23 @@ describe('deliver --local with syft: the SBOM is made beside the signature and p
     expect(report.steps[0]).toMatchObject({ name: 'sign', status: 'passed' })
     expect(report.steps[0]!.detail).toMatch(/attested slsaprovenance1, cyclonedx with /)
     const verified = await runCli(
-      [
-        'verify-image',
-        '--image',
-        imageRef,
-        '--key',
-        join(keyDirectory, 'signing-key.pub.pem'),
-        '--require-attestation',
+      verifyImageArgs(imageRef, join(keyDirectory, 'signing-key.pub.pem'), [
         'slsaprovenance1',
-        '--require-attestation',
         'cyclonedx',
-        '--tls-verify',
-        'false',
-        '--output',
-        'json',
-      ],
+      ]),
       process.cwd(),
       withSyft,
     )
     expect(verified.code).toBe(0)
-    const pinned = parsePinnedImage(imageRef)
-    const client = new RegistryClient(pinned.registry, undefined, { tlsVerify: false })
-    const { descriptors } = await findBundleReferrers(client, pinned.repository, pinned.digest)
-    expect(descriptors).toHaveLength(3)
-    const sbom = descriptors.find(
-      (entry) =>
-        entry.annotations?.['dev.sigstore.bundle.predicateType'] === 'https://cyclonedx.org/bom',
-    )
-    const bundle = JSON.parse(
-      (await readReferrerBundle(client, pinned.repository, sbom!))!.bundle.toString(),
-    )
-    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString())
+    const statements = await storedStatements(imageRef)
+    expect(statements.map((statement) => statement.predicateType).sort()).toEqual([
+      'https://cyclonedx.org/bom',
+      'https://sigstore.dev/cosign/sign/v1',
+      'https://slsa.dev/provenance/v1',
+    ])
+    const sbom = statements.find((entry) => entry.predicateType === 'https://cyclonedx.org/bom')!
     expect(
-      statement.predicate.components.map((component: { name: string }) => component.name),
+      (sbom.predicate.components as { name: string }[]).map((component) => component.name),
     ).toContain('left-pad')
   })
 
@@ -161,9 +144,7 @@ describe('deliver --local with syft: the SBOM is made beside the signature and p
     expect(report.steps[0]!.detail).toMatch(
       /^nothing stored: cyclonedx SBOM: syft could not read oci-dir:\S+: [^;]+$/,
     )
-    const pinned = parsePinnedImage(imageRef)
-    const client = new RegistryClient(pinned.registry, undefined, { tlsVerify: false })
-    expect(await client.getManifest(pinned.repository, fallbackTag(pinned.digest))).toBeUndefined()
+    expect(await storedStatements(imageRef)).toEqual([])
   })
 
   it('names every part that could not be made when both sides fail', async () => {
@@ -181,8 +162,6 @@ describe('deliver --local with syft: the SBOM is made beside the signature and p
       /^nothing stored: slsaprovenance1: .+; cyclonedx SBOM: syft could not read/,
     )
     expect(detail).not.toContain('\n')
-    const pinned = parsePinnedImage(imageRef)
-    const client = new RegistryClient(pinned.registry, undefined, { tlsVerify: false })
-    expect(await client.getManifest(pinned.repository, fallbackTag(pinned.digest))).toBeUndefined()
+    expect(await storedStatements(imageRef)).toEqual([])
   })
 })

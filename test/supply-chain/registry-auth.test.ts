@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../support/cli-io'
 import { freeLoopbackPort } from '../support/free-port'
 import { requireTools } from '../support/required-tools'
-import { type KeyPairFiles, pushUniqueImage, writeKeyPair } from '../support/signing-fixtures'
+import {
+  attestArgs,
+  type KeyPairFiles,
+  pushUniqueImage,
+  verifyImageArgs,
+  writeKeyPair,
+} from '../support/signing-fixtures'
 
 // docker-registry with htpasswd (Basic) auth on loopback, no TLS: signatures are written and
 // read with the credentials given, and the password never reaches the output.
@@ -69,6 +75,26 @@ afterAll(async () => {
   for (const path of [dir, keys?.dir]) if (path) rmSync(path, { recursive: true, force: true })
 })
 
+/**
+ * A docker-credential-helpers program on a PATH of its own (`get`, the server on stdin, JSON
+ * {ServerURL, Username, Secret} on stdout) and a docker config naming it; returns the
+ * environment a command runs with.
+ */
+function withCredentialHelper(
+  name: string,
+  script: string,
+  config: Record<string, unknown>,
+): NodeJS.ProcessEnv {
+  const bin = join(dir, `${name}-bin`)
+  mkdirSync(bin, { recursive: true })
+  writeFileSync(join(bin, `docker-credential-${name}`), `#!/bin/sh\n${script}`)
+  chmodSync(join(bin, `docker-credential-${name}`), 0o755)
+  const dockerConfig = join(dir, `${name}-docker`)
+  mkdirSync(dockerConfig, { recursive: true })
+  writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify(config))
+  return { PATH: `${bin}${delimiter}${process.env.PATH}`, HOME: dir, DOCKER_CONFIG: dockerConfig }
+}
+
 describe('a registry that requires credentials (htpasswd, Basic auth)', () => {
   it('signs and verifies with REGISTRY_USERNAME/PASSWORD, and with the docker login in DOCKER_CONFIG', async () => {
     const image = pushUniqueImage(
@@ -101,14 +127,10 @@ describe('a registry that requires credentials (htpasswd, Basic auth)', () => {
       {},
       { ...process.env, DOCKER_CONFIG: join(dir, 'docker') },
     )
-    // A docker-credential-helpers program: `get`, the server on stdin, JSON on stdout.
-    const bin = join(dir, 'helper-bin')
-    mkdirSync(bin, { recursive: true })
     const asked = join(dir, 'helper-asked')
-    writeFileSync(
-      join(bin, 'docker-credential-gptest'),
-      `#!/bin/sh
-[ "$1" = get ] || exit 2
+    const env = withCredentialHelper(
+      'gptest',
+      `[ "$1" = get ] || exit 2
 read -r server
 echo "$server" >> '${asked}'
 if [ "$server" = "${host}" ]; then
@@ -117,19 +139,8 @@ else
   echo "credentials not found in native keychain"; exit 1
 fi
 `,
+      { credHelpers: { [host]: 'gptest' } },
     )
-    chmodSync(join(bin, 'docker-credential-gptest'), 0o755)
-    const helperConfig = join(dir, 'helper-docker')
-    mkdirSync(helperConfig, { recursive: true })
-    writeFileSync(
-      join(helperConfig, 'config.json'),
-      JSON.stringify({ credHelpers: { [host]: 'gptest' } }),
-    )
-    const env = {
-      PATH: `${bin}${delimiter}${process.env.PATH}`,
-      HOME: dir,
-      DOCKER_CONFIG: helperConfig,
-    }
     const signed = await runCli(
       ['sign', '--image', image, '--key', keys.privateKey, '--tls-verify', 'false'],
       cwd,
@@ -137,41 +148,11 @@ fi
     )
     expect(signed.stderr).toBe('')
     expect(signed.code).toBe(0)
-    const attested = await runCli(
-      [
-        'attest',
-        '--image',
-        image,
-        '--type',
-        'slsaprovenance1',
-        '--key',
-        keys.privateKey,
-        '--tls-verify',
-        'false',
-        '--source-repository',
-        'example-org/payments',
-        '--builder-id',
-        'https://example.org/builder',
-      ],
-      cwd,
-      env,
-    )
+    const attested = await runCli(attestArgs(image, keys.privateKey, ['slsaprovenance1']), cwd, env)
     expect(attested.stderr).toBe('')
     expect(attested.code).toBe(0)
     const verified = await runCli(
-      [
-        'verify-image',
-        '--image',
-        image,
-        '--key',
-        keys.publicKey,
-        '--require-attestation',
-        'slsaprovenance1',
-        '--tls-verify',
-        'false',
-        '--output',
-        'json',
-      ],
+      verifyImageArgs(image, keys.publicKey, ['slsaprovenance1'], ['--output', 'json']),
       cwd,
       env,
     )
@@ -191,23 +172,17 @@ fi
       {},
       { ...process.env, DOCKER_CONFIG: join(dir, 'docker') },
     )
-    const bin = join(dir, 'stale-bin')
-    mkdirSync(bin, { recursive: true })
-    writeFileSync(
-      join(bin, 'docker-credential-stale'),
-      `#!/bin/sh
-read -r server
+    const env = withCredentialHelper(
+      'stale',
+      `read -r server
 printf '{"ServerURL":"%s","Username":"ci","Secret":"stale-secret-${process.pid}"}\\n' "$server"
 `,
+      { credsStore: 'stale' },
     )
-    chmodSync(join(bin, 'docker-credential-stale'), 0o755)
-    const staleConfig = join(dir, 'stale-docker')
-    mkdirSync(staleConfig, { recursive: true })
-    writeFileSync(join(staleConfig, 'config.json'), JSON.stringify({ credsStore: 'stale' }))
     const refused = await runCli(
       ['sign', '--image', image, '--key', keys.privateKey, '--tls-verify', 'false'],
       cwd,
-      { PATH: `${bin}${delimiter}${process.env.PATH}`, HOME: dir, DOCKER_CONFIG: staleConfig },
+      env,
     )
     expect(refused.code).toBe(1)
     expect(refused.stderr.trim().split('\n')).toHaveLength(1)
