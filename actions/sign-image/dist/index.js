@@ -64871,8 +64871,11 @@ const nodeHttpClient = {
         const tooLarge = (size) => new RegistryError(`answer from ${host} of ${size} bytes is larger than ${maxBytes}`);
         return new Promise((resolve, reject) => {
             const headers = { ...request.headers };
+            // An explicit length, 0 for an empty POST or PUT: some registries refuse chunked uploads.
             if (request.body !== undefined)
-                headers['content-length'] = String(request.body.length);
+                headers['content-length'] = String(Buffer.byteLength(request.body));
+            else if (request.method === 'POST' || request.method === 'PUT')
+                headers['content-length'] = '0';
             const outgoing = transport.request(request.url, {
                 method: request.method,
                 headers,
