@@ -102,6 +102,47 @@ describe('where registry credentials are looked up', () => {
     expect((error as Error).message).not.toContain('no-colon-secret')
   })
 
+  it('takes REGISTRY_USERNAME and REGISTRY_PASSWORD over an auth file, and wants both', async () => {
+    dockerConfig({ auths: { 'ghcr.io': { auth: basic('octo', 'from-file') } } })
+    expect(
+      await resolveRegistryCredential(
+        'ghcr.io/org/app',
+        lookup({ REGISTRY_USERNAME: 'ci', REGISTRY_PASSWORD: 'p:a:ss' }),
+      ),
+    ).toEqual({ username: 'ci', password: 'p:a:ss', source: 'REGISTRY_USERNAME/REGISTRY_PASSWORD' })
+    const half = await resolveRegistryCredential(
+      'ghcr.io/org/app',
+      lookup({ REGISTRY_USERNAME: 'ci' }),
+    ).catch((error: unknown) => error)
+    expect((half as Error).message).toBe(
+      'set both REGISTRY_USERNAME and REGISTRY_PASSWORD, or neither',
+    )
+    // Empty values count as unset, as a workflow's `env:` with a missing secret gives them.
+    expect(
+      await resolveRegistryCredential(
+        'ghcr.io/org/app',
+        lookup({ REGISTRY_USERNAME: '', REGISTRY_PASSWORD: '' }),
+      ),
+    ).toMatchObject({ username: 'octo', password: 'from-file' })
+  })
+
+  it('reads REGISTRY_AUTH_FILE (podman, skopeo) before the docker config', async () => {
+    dockerConfig({ auths: { 'ghcr.io': { auth: basic('docker', 'd') } } })
+    const file = join(home, 'auth.json')
+    writeFileSync(file, JSON.stringify({ auths: { 'ghcr.io': { auth: basic('podman', 'p') } } }))
+    expect(
+      await resolveRegistryCredential('ghcr.io/org/app', lookup({ REGISTRY_AUTH_FILE: file })),
+    ).toMatchObject({ username: 'podman', password: 'p', source: 'REGISTRY_AUTH_FILE (ghcr.io)' })
+  })
+
+  it('refuses an auth file that is not JSON, naming the file', async () => {
+    mkdirSync(join(home, '.docker'), { recursive: true })
+    writeFileSync(join(home, '.docker', 'config.json'), '{')
+    await expect(resolveRegistryCredential('ghcr.io/org/app', lookup())).rejects.toThrow(
+      /~\/\.docker\/config\.json .* is not valid JSON; fix it or log in again/,
+    )
+  })
+
   it('writes the credential for skopeo as a private containers auth.json', async () => {
     const path = join(home, 'auth.json')
     await writeAuthFile(path, 'example.azurecr.io', { identityToken: 'tok', source: 'x' })

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
-import { RegistryAuthError } from '../../actions/lib/registry/credentials'
 import { parseChallenge, RegistryClient } from '../../actions/lib/registry/registry-client'
+import { RegistryAuthError, RegistryError } from '../../actions/lib/registry/registry-errors'
 
 describe('WWW-Authenticate challenges', () => {
   it.each([
@@ -124,5 +125,78 @@ describe('registry client with Bearer token authentication', () => {
       /refused the credentials from ~\/\.docker\/config\.json/,
     )
     expect((error as Error).message).not.toContain('not-the-password')
+  })
+})
+
+/**
+ * A registry with Basic auth whose blob downloads redirect elsewhere, as registries backed by
+ * object storage do, and a second server standing for that storage.
+ */
+async function redirectingRegistry(blob: Buffer, redirectTo: 'same' | 'other') {
+  const seen: { path: string; authorization?: string }[] = []
+  const storage = createServer((request, response) => {
+    seen.push({ path: `storage${request.url}`, authorization: request.headers.authorization })
+    response.writeHead(200, { 'content-length': String(blob.length) }).end(blob)
+  })
+  await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve))
+  const storageHost = `127.0.0.1:${(storage.address() as { port: number }).port}`
+  server = createServer((request, response) => {
+    const url = request.url ?? '/'
+    seen.push({ path: url, authorization: request.headers.authorization })
+    if (
+      request.headers.authorization !== `Basic ${Buffer.from('robot:s3cret').toString('base64')}`
+    ) {
+      response.writeHead(401, { 'www-authenticate': 'Basic realm="test"' }).end()
+      return
+    }
+    if (url.startsWith('/v2/team/app/blobs/')) {
+      response.writeHead(307, {
+        location: redirectTo === 'same' ? '/stored/blob' : `http://${storageHost}/blob?sig=x`,
+      })
+      response.end()
+      return
+    }
+    if (url === '/stored/blob') {
+      response.writeHead(200).end(blob)
+      return
+    }
+    response.writeHead(url === '/v2/' ? 200 : 404).end()
+  })
+  const registryServer = server
+  server.on('close', () => storage.close())
+  await new Promise<void>((resolve) => registryServer.listen(0, '127.0.0.1', resolve))
+  return { host: `127.0.0.1:${(server.address() as { port: number }).port}`, seen }
+}
+
+describe('registry client reading blobs', () => {
+  const credential = { username: 'robot', password: 's3cret', source: 'test' }
+  const blob = Buffer.from('{"a":"signature bundle"}')
+  const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`
+
+  it('follows a redirect to storage without sending the registry credential there', async () => {
+    const { host, seen } = await redirectingRegistry(blob, 'other')
+    const client = new RegistryClient(host, credential, { tlsVerify: false })
+    expect(await client.getBlob('team/app', digest)).toEqual(blob)
+    const storage = seen.find((entry) => entry.path.startsWith('storage'))
+    expect(storage).toEqual({ path: 'storage/blob?sig=x', authorization: undefined })
+  })
+
+  it('keeps the credential on a redirect within the registry', async () => {
+    const { host, seen } = await redirectingRegistry(blob, 'same')
+    const client = new RegistryClient(host, credential, { tlsVerify: false })
+    expect(await client.getBlob('team/app', digest)).toEqual(blob)
+    expect(seen.find((entry) => entry.path === '/stored/blob')?.authorization).toMatch(/^Basic /)
+  })
+
+  it('refuses a blob that does not match its digest, and one larger than the bound', async () => {
+    const { host } = await redirectingRegistry(blob, 'same')
+    const client = new RegistryClient(host, credential, { tlsVerify: false })
+    const other = `sha256:${'0'.repeat(64)}`
+    await expect(client.getBlob('team/app', other)).rejects.toThrow(
+      new RegExp(`blob team/app@${other} does not match its digest`),
+    )
+    const error = await client.getBlob('team/app', digest, 8).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(RegistryError)
+    expect((error as Error).message).toMatch(/of 24 bytes is larger than 8/)
   })
 })

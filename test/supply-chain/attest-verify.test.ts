@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RegistryClient } from '../../actions/lib/registry/registry-client'
 import { parsePinnedImage } from '../../actions/lib/supply-chain/pinned-image'
 import {
   attachReferrer,
@@ -8,7 +9,6 @@ import {
   imageDescriptor,
   readReferrerBundle,
 } from '../../actions/lib/supply-chain/referrers'
-import { RegistryClient } from '../../actions/lib/supply-chain/registry-client'
 import { runCli } from '../support/cli-io'
 import { type LoopbackRegistry, startLoopbackRegistry } from '../support/loopback-registry'
 import { type KeyPairFiles, pushUniqueImage, writeKeyPair } from '../support/signing-fixtures'
@@ -121,7 +121,7 @@ describe('golden-path attest and verify-image --require-attestation', () => {
     const image = pushUniqueImage(registry.host, 'team/facts')
     await signAndAttest(image)
     const pinned = parsePinnedImage(image)
-    const client = new RegistryClient(pinned.registry, { tlsVerify: false })
+    const client = new RegistryClient(pinned.registry, undefined, { tlsVerify: false })
     const found = await findBundleReferrers(client, pinned.repository, pinned.digest)
     const provenance = found.descriptors.find(
       (entry) =>
@@ -191,7 +191,7 @@ describe('golden-path attest and verify-image --require-attestation', () => {
     const image = pushUniqueImage(registry.host, 'team/tampered')
     await signAndAttest(image, 'someone-else/payments')
     const pinned = parsePinnedImage(image)
-    const client = new RegistryClient(pinned.registry, { tlsVerify: false })
+    const client = new RegistryClient(pinned.registry, undefined, { tlsVerify: false })
     const found = await findBundleReferrers(client, pinned.repository, pinned.digest)
     const subject = await imageDescriptor(client, pinned.repository, pinned.digest)
     const kept = []

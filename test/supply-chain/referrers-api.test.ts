@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RegistryClient, sha256Digest } from '../../actions/lib/registry/registry-client'
 import {
   Annotation,
   cosignSignPredicateType,
@@ -18,7 +19,6 @@ import {
   fallbackTag,
   imageDescriptor,
 } from '../../actions/lib/supply-chain/referrers'
-import { RegistryClient, sha256Digest } from '../../actions/lib/supply-chain/registry-client'
 import { runCli } from '../support/cli-io'
 import { type ReferrersRegistry, startReferrersRegistry } from '../support/referrers-registry'
 import { requireTools } from '../support/required-tools'
@@ -419,7 +419,7 @@ describe('refusals on a registry with the referrers API', () => {
     // The signed image's bundle replayed as a referrer of the other digest: the registry
     // lists it for that digest, and the signed statement names the first one.
     const pinned = parsePinnedImage(signedImage)
-    const client = new RegistryClient(pinned.registry, { tlsVerify: false })
+    const client = new RegistryClient(pinned.registry, undefined, { tlsVerify: false })
     const [cosignReferrer] = (await listReferrers(signedImage)).manifests
     const manifest = await referrerManifest(signedImage, cosignReferrer!.digest)
     const bundle = await client.getBlob(pinned.repository, manifest.layers[0]!.digest)
@@ -466,7 +466,7 @@ describe('a registry with the referrers API and a signature under the fallback t
     ])
     expect(signed.code, signed.stderr).toBe(0)
     const pinned = parsePinnedImage(image)
-    const client = new RegistryClient(pinned.registry, { tlsVerify: false })
+    const client = new RegistryClient(pinned.registry, undefined, { tlsVerify: false })
     const [listed] = (await listReferrers(image)).manifests
     const original = await referrerManifest(image, listed!.digest)
     // Move the bundle out of the API's sight: delete the indexed manifest, store a copy
@@ -622,7 +622,7 @@ describe('referrers listed with and without their artifactType', () => {
   /** An SPDX document attached as a referrer: not a Sigstore bundle, not golden-path's. */
   async function attachSpdxReferrer(image: string): Promise<string> {
     const pinned = parsePinnedImage(image)
-    const client = new RegistryClient(pinned.registry, { tlsVerify: false })
+    const client = new RegistryClient(pinned.registry, undefined, { tlsVerify: false })
     const subject = await imageDescriptor(client, pinned.repository, pinned.digest)
     const config = await client.putBlob(pinned.repository, Buffer.from('{}'), MediaType.empty)
     const layer = await client.putBlob(

@@ -1,12 +1,18 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../support/cli-io'
 import { freeLoopbackPort } from '../support/free-port'
 import { requireTools } from '../support/required-tools'
-import { type KeyPairFiles, pushUniqueImage, writeKeyPair } from '../support/signing-fixtures'
+import {
+  attestArgs,
+  type KeyPairFiles,
+  pushUniqueImage,
+  verifyImageArgs,
+  writeKeyPair,
+} from '../support/signing-fixtures'
 
 // docker-registry with htpasswd (Basic) auth on loopback, no TLS: signatures are written and
 // read with the credentials given, and the password never reaches the output.
@@ -69,6 +75,26 @@ afterAll(async () => {
   for (const path of [dir, keys?.dir]) if (path) rmSync(path, { recursive: true, force: true })
 })
 
+/**
+ * A docker-credential-helpers program on a PATH of its own (`get`, the server on stdin, JSON
+ * {ServerURL, Username, Secret} on stdout) and a docker config naming it; returns the
+ * environment a command runs with.
+ */
+function withCredentialHelper(
+  name: string,
+  script: string,
+  config: Record<string, unknown>,
+): NodeJS.ProcessEnv {
+  const bin = join(dir, `${name}-bin`)
+  mkdirSync(bin, { recursive: true })
+  writeFileSync(join(bin, `docker-credential-${name}`), `#!/bin/sh\n${script}`)
+  chmodSync(join(bin, `docker-credential-${name}`), 0o755)
+  const dockerConfig = join(dir, `${name}-docker`)
+  mkdirSync(dockerConfig, { recursive: true })
+  writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify(config))
+  return { PATH: `${bin}${delimiter}${process.env.PATH}`, HOME: dir, DOCKER_CONFIG: dockerConfig }
+}
+
 describe('a registry that requires credentials (htpasswd, Basic auth)', () => {
   it('signs and verifies with REGISTRY_USERNAME/PASSWORD, and with the docker login in DOCKER_CONFIG', async () => {
     const image = pushUniqueImage(
@@ -92,6 +118,78 @@ describe('a registry that requires credentials (htpasswd, Basic auth)', () => {
     )
     expect(verified.code).toBe(0)
     expect(verified.stdout + verified.stderr).not.toContain(password)
+  })
+
+  it('signs, attests and verifies with the login a docker credential helper holds, as push does', async () => {
+    const image = pushUniqueImage(
+      host,
+      'auth/helper',
+      {},
+      { ...process.env, DOCKER_CONFIG: join(dir, 'docker') },
+    )
+    const asked = join(dir, 'helper-asked')
+    const env = withCredentialHelper(
+      'gptest',
+      `[ "$1" = get ] || exit 2
+read -r server
+echo "$server" >> '${asked}'
+if [ "$server" = "${host}" ]; then
+  printf '{"ServerURL":"%s","Username":"ci","Secret":"${password}"}\\n' "$server"
+else
+  echo "credentials not found in native keychain"; exit 1
+fi
+`,
+      { credHelpers: { [host]: 'gptest' } },
+    )
+    const signed = await runCli(
+      ['sign', '--image', image, '--key', keys.privateKey, '--tls-verify', 'false'],
+      cwd,
+      env,
+    )
+    expect(signed.stderr).toBe('')
+    expect(signed.code).toBe(0)
+    const attested = await runCli(attestArgs(image, keys.privateKey, ['slsaprovenance1']), cwd, env)
+    expect(attested.stderr).toBe('')
+    expect(attested.code).toBe(0)
+    const verified = await runCli(
+      verifyImageArgs(image, keys.publicKey, ['slsaprovenance1'], ['--output', 'json']),
+      cwd,
+      env,
+    )
+    expect(verified.code).toBe(0)
+    expect(JSON.parse(verified.stdout)).toMatchObject({ verified: true, foundVia: 'fallback-tag' })
+    for (const run of [signed, attested, verified]) {
+      expect(run.stdout + run.stderr).not.toContain(password)
+    }
+    // The helper was asked for exactly this registry, once per command.
+    expect(readFileSync(asked, 'utf8').trim().split('\n')).toEqual([host, host, host])
+  })
+
+  it('names the helper when the registry refuses what it gave, without printing the secret', async () => {
+    const image = pushUniqueImage(
+      host,
+      'auth/helper-refused',
+      {},
+      { ...process.env, DOCKER_CONFIG: join(dir, 'docker') },
+    )
+    const env = withCredentialHelper(
+      'stale',
+      `read -r server
+printf '{"ServerURL":"%s","Username":"ci","Secret":"stale-secret-${process.pid}"}\\n' "$server"
+`,
+      { credsStore: 'stale' },
+    )
+    const refused = await runCli(
+      ['sign', '--image', image, '--key', keys.privateKey, '--tls-verify', 'false'],
+      cwd,
+      env,
+    )
+    expect(refused.code).toBe(1)
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1)
+    expect(refused.stderr).toMatch(
+      /refused the credentials from credential helper docker-credential-stale \(HTTP 401\)/,
+    )
+    expect(refused.stdout + refused.stderr).not.toContain(`stale-secret-${process.pid}`)
   })
 
   it('says credentials are needed, without a stack trace, when none are given', async () => {

@@ -1,15 +1,24 @@
-import { rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parsePinnedImage } from '../../actions/lib/supply-chain/pinned-image'
-import { findBundleReferrers, readReferrerBundle } from '../../actions/lib/supply-chain/referrers'
-import { RegistryClient } from '../../actions/lib/supply-chain/registry-client'
 import { runCli } from '../support/cli-io'
 import { type LoopbackRegistry, startLoopbackRegistry } from '../support/loopback-registry'
 import { requireTools } from '../support/required-tools'
-import { type KeyPairFiles, pushUniqueImage, syft, writeKeyPair } from '../support/signing-fixtures'
+import {
+  attestArgs,
+  type KeyPairFiles,
+  pullLayout,
+  pushUniqueImage,
+  storedStatements,
+  syft,
+  verifyImageArgs,
+  writeKeyPair,
+} from '../support/signing-fixtures'
 
 let registry: LoopbackRegistry
 let keys: KeyPairFiles
+let work: string
 const cwd = process.cwd()
 const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME }
 
@@ -17,11 +26,13 @@ beforeAll(async () => {
   requireTools(syft)
   registry = await startLoopbackRegistry()
   keys = writeKeyPair()
+  work = mkdtempSync(join(tmpdir(), 'golden-path-sbom-'))
 })
 
 afterAll(async () => {
   await registry?.stop()
   if (keys) rmSync(keys.dir, { recursive: true, force: true })
+  if (work) rmSync(work, { recursive: true, force: true })
 })
 
 describe('golden-path attest --type cyclonedx (syft)', () => {
@@ -72,20 +83,97 @@ describe('golden-path attest --type cyclonedx (syft)', () => {
       env,
     )
     expect(verified.code).toBe(0)
-    const pinned = parsePinnedImage(image)
-    const client = new RegistryClient(pinned.registry, { tlsVerify: false })
-    const { descriptors } = await findBundleReferrers(client, pinned.repository, pinned.digest)
-    const sbom = descriptors.find(
-      (entry) =>
-        entry.annotations?.['dev.sigstore.bundle.predicateType'] === 'https://cyclonedx.org/bom',
-    )
-    const bundle = JSON.parse(
-      (await readReferrerBundle(client, pinned.repository, sbom!))!.bundle.toString(),
-    )
-    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString())
+    const statement = (await storedStatements(image)).find(
+      (entry) => entry.predicateType === 'https://cyclonedx.org/bom',
+    )!
     expect(statement.predicate).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.6' })
     expect(
-      statement.predicate.components.map((component: { name: string }) => component.name),
+      (statement.predicate.components as { name: string }[]).map((component) => component.name),
     ).toContain('left-pad')
+  })
+
+  it('attests the provenance and the SBOM in one run with --type given twice', async () => {
+    const image = pushUniqueImage(registry.host, 'sbom/both', {
+      'app/node_modules/left-pad/package.json': JSON.stringify({
+        name: 'left-pad',
+        version: '1.3.0',
+      }),
+    })
+    const sbomOutput = join(work, 'both.cdx.json')
+    const attested = await runCli(
+      attestArgs(
+        image,
+        keys.privateKey,
+        ['slsaprovenance1', 'cyclonedx'],
+        ['--oci', pullLayout(image, work), '--sbom-output', sbomOutput, '--output', 'json'],
+      ),
+      cwd,
+      env,
+    )
+    expect(attested.stderr).toBe('')
+    expect(attested.code).toBe(0)
+    const lines = attested.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(lines.map((line) => [line.type, line.predicateType, line.storedVia])).toEqual([
+      ['slsaprovenance1', 'https://slsa.dev/provenance/v1', 'fallback-tag'],
+      ['cyclonedx', 'https://cyclonedx.org/bom', 'fallback-tag'],
+    ])
+    expect(JSON.parse(readFileSync(sbomOutput, 'utf8')).components).toContainEqual(
+      expect.objectContaining({ name: 'left-pad' }),
+    )
+    const signed = await runCli(
+      ['sign', '--image', image, '--key', keys.privateKey, '--tls-verify', 'false'],
+      cwd,
+      env,
+    )
+    expect(signed.code).toBe(0)
+    const verified = await runCli(
+      verifyImageArgs(
+        image,
+        keys.publicKey,
+        ['slsaprovenance1', 'cyclonedx'],
+        ['--source-repository', 'example-org/payments'],
+      ),
+      cwd,
+      env,
+    )
+    expect(verified.stderr).toBe('')
+    expect(verified.code).toBe(0)
+  })
+
+  it('stores neither attestation when the SBOM cannot be made, and says why on one line', async () => {
+    const image = pushUniqueImage(registry.host, 'sbom/broken')
+    const attested = await runCli(
+      attestArgs(
+        image,
+        keys.privateKey,
+        ['slsaprovenance1', 'cyclonedx'],
+        ['--oci', pullLayout(image, work, true)],
+      ),
+      cwd,
+      env,
+    )
+    expect(attested.code).toBe(2)
+    expect(attested.stdout).toBe('')
+    expect(attested.stderr.trim().split('\n')).toHaveLength(1)
+    expect(attested.stderr).toMatch(
+      /^golden-path attest: nothing stored: cyclonedx SBOM: syft could not read oci-dir:/,
+    )
+    expect(await storedStatements(image)).toEqual([])
+  })
+
+  it('refuses a type given twice before making anything', async () => {
+    const image = pushUniqueImage(registry.host, 'sbom/twice')
+    const attested = await runCli(
+      attestArgs(image, keys.privateKey, ['cyclonedx', 'cyclonedx']),
+      cwd,
+      env,
+    )
+    expect(attested.code).toBe(2)
+    expect(attested.stderr).toBe(
+      'golden-path attest: --type cyclonedx is given twice; give each type once\n',
+    )
   })
 })

@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { RegistryClient } from '../../actions/lib/registry/registry-client'
+import { parsePinnedImage } from '../../actions/lib/supply-chain/pinned-image'
+import { findBundleReferrers, readReferrerBundle } from '../../actions/lib/supply-chain/referrers'
 import { requireTools } from './required-tools'
 
 export const crane = {
@@ -93,4 +96,89 @@ export function writeKeyPair(): KeyPairFiles {
     { mode: 0o600 },
   )
   return files
+}
+
+/**
+ * The image as a build leaves it, an OCI layout on disk, pulled with crane into a new
+ * directory under `parent`; with `withoutLayers`, its layer blobs are removed (index,
+ * manifest and config stay), a layout syft cannot read.
+ */
+export function pullLayout(imageRef: string, parent: string, withoutLayers = false): string {
+  requireTools(crane)
+  const layout = mkdtempSync(join(parent, 'layout-'))
+  execFileSync('crane', ['pull', '--insecure', '--format', 'oci', imageRef, layout], {
+    stdio: 'ignore',
+  })
+  if (withoutLayers) {
+    const blob = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length))
+    const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'))
+    const manifest = JSON.parse(readFileSync(blob(index.manifests[0].digest), 'utf8'))
+    for (const layer of manifest.layers as { digest: string }[]) rmSync(blob(layer.digest))
+  }
+  return layout
+}
+
+/** Provenance facts for `golden-path attest` where no GitHub Actions environment gives them. */
+export const provenanceFlags = [
+  '--source-repository',
+  'example-org/payments',
+  '--builder-id',
+  'https://example.org/builder',
+]
+
+/** `golden-path attest` with a key against a plain-http loopback registry, a --type per type. */
+export function attestArgs(
+  image: string,
+  privateKey: string,
+  types: string[],
+  extra: string[] = [],
+): string[] {
+  return [
+    'attest',
+    '--image',
+    image,
+    ...types.flatMap((type) => ['--type', type]),
+    '--key',
+    privateKey,
+    '--tls-verify',
+    'false',
+    ...(types.includes('slsaprovenance1') ? provenanceFlags : []),
+    ...extra,
+  ]
+}
+
+/** `golden-path verify-image` with a public key against a plain-http loopback registry. */
+export function verifyImageArgs(
+  image: string,
+  publicKey: string,
+  attestations: string[] = [],
+  extra: string[] = [],
+): string[] {
+  return [
+    'verify-image',
+    '--image',
+    image,
+    '--key',
+    publicKey,
+    '--tls-verify',
+    'false',
+    ...attestations.flatMap((type) => ['--require-attestation', type]),
+    ...extra,
+  ]
+}
+
+/** Every in-toto statement stored by an image on a plain-http loopback registry, decoded. */
+export async function storedStatements(
+  imageRef: string,
+): Promise<{ predicateType: string; predicate: Record<string, unknown> }[]> {
+  const image = parsePinnedImage(imageRef)
+  const client = new RegistryClient(image.registry, undefined, { tlsVerify: false })
+  const { descriptors } = await findBundleReferrers(client, image.repository, image.digest)
+  const statements = []
+  for (const descriptor of descriptors) {
+    const stored = await readReferrerBundle(client, image.repository, descriptor)
+    const bundle = JSON.parse(stored!.bundle.toString())
+    statements.push(JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString()))
+  }
+  return statements
 }

@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
 import { oneLine } from '../../lib/errors'
 import { type Logger, spawnRunner, systemClock } from '../../lib/ports'
+import { connectRegistry } from '../../lib/registry/registry-client'
 import { attestImage } from '../../lib/supply-chain/attest-image'
 import { pinnedReference } from '../../lib/supply-chain/pinned-image'
-import { RegistryClient } from '../../lib/supply-chain/registry-client'
 import { parseInputs } from './inputs'
 
 const logger: Logger = {
@@ -20,16 +20,21 @@ export async function run(): Promise<void> {
       process.env.GITHUB_WORKSPACE || process.cwd(),
     )
     for (const secret of secrets) core.setSecret(secret)
-    const signed = await attestImage(request, {
-      registry: new RegistryClient(request.image.registry, {
-        tlsVerify: request.tlsVerify,
-        credentials: request.credentials,
-      }),
-      logger,
-      clock: systemClock,
-      runner: spawnRunner,
-      env: process.env,
-    })
+    const { client, credential } = await connectRegistry(
+      request.image.name,
+      { tlsVerify: request.tlsVerify },
+      { env: process.env, runner: spawnRunner, logger, explicit: request.credentials },
+    )
+    const signed = await attestImage(
+      { ...request, credentials: credential },
+      {
+        registry: client,
+        logger,
+        clock: systemClock,
+        runner: spawnRunner,
+        env: process.env,
+      },
+    )
     core.setOutput('referrer', signed.referrer)
     core.setOutput('predicate-type', signed.predicateType)
     core.setOutput('builder-id', signed.builderId ?? '')

@@ -32075,14 +32075,6 @@ function parseRepository(value, what) {
 
 
 
-/** A registry demanded credentials that were not found, or refused the ones given. */
-class RegistryAuthError extends Error {
-    exitCode = errors_ExitCode.Failed;
-    constructor(message) {
-        super(message);
-        this.name = 'RegistryAuthError';
-    }
-}
 /**
  * The auth files, in the order podman/buildah/skopeo (containers-auth.json(5))
  * and then the docker CLI read them. A file that does not exist is skipped.
@@ -32241,12 +32233,26 @@ async function fromFile(file, location, registry, repository, lookup) {
     return entry ? decodeEntry(entry[1], `${location.origin} (${entry[0]})`) : undefined;
 }
 /**
- * The credential for a registry: --username/--password-stdin when given (what
- * the user typed wins), else the first of the auth files that has an entry
- * for the registry (a credential helper it names included). Undefined when
- * nothing is found: the registry may not need any.
+ * REGISTRY_USERNAME and REGISTRY_PASSWORD, for a CI job or script that has a token in its
+ * environment and no login: both or neither.
  */
-async function resolveRegistryCredential(repository, lookup) {
+function environmentCredential(env) {
+    const username = env.REGISTRY_USERNAME;
+    const password = env.REGISTRY_PASSWORD;
+    if (!username && !password)
+        return undefined;
+    if (!username || !password) {
+        throw new UsageError('set both REGISTRY_USERNAME and REGISTRY_PASSWORD, or neither');
+    }
+    return { username, password, source: 'REGISTRY_USERNAME/REGISTRY_PASSWORD' };
+}
+/**
+ * The credential for a registry: --username/--password-stdin when given (what
+ * the user typed wins), else REGISTRY_USERNAME/REGISTRY_PASSWORD, else the first
+ * of the auth files that has an entry for the registry (a credential helper it
+ * names included). Undefined when nothing is found: the registry may not need any.
+ */
+async function credentials_resolveRegistryCredential(repository, lookup) {
     const registry = credentials_registryOf(repository);
     const explicit = lookup.explicit;
     if (explicit?.username !== undefined || explicit?.password !== undefined) {
@@ -32255,6 +32261,9 @@ async function resolveRegistryCredential(repository, lookup) {
         }
         return { username: explicit.username, password: explicit.password, source: '--username' };
     }
+    const fromEnvironment = environmentCredential(lookup.env);
+    if (fromEnvironment)
+        return fromEnvironment;
     for (const location of authFileLocations(lookup.env, lookup.homeDir)) {
         const file = await readAuthFile(location);
         if (!file)
@@ -32274,7 +32283,7 @@ function credentials_registryOf(repository) {
 }
 /** The ways to log in, for the one line printed when a registry wants credentials. */
 function loginHint(registry) {
-    return `log in with 'docker login ${registry}' or 'podman login ${registry}' (or set REGISTRY_AUTH_FILE to an auth.json), or pass --username USER --password-stdin`;
+    return `log in with 'docker login ${registry}' or 'podman login ${registry}' (or set REGISTRY_AUTH_FILE to an auth.json), set REGISTRY_USERNAME and REGISTRY_PASSWORD, or pass --username USER --password-stdin where the command takes it`;
 }
 /**
  * Writes the credential as a containers auth.json (mode 0600) for skopeo's
@@ -32290,38 +32299,101 @@ async function writeAuthFile(path, registry, credential) {
     await (0,promises_.writeFile)(path, JSON.stringify({ auths: { [registry]: entry } }), { mode: 0o600 });
 }
 
-;// CONCATENATED MODULE: ./actions/lib/registry/registry-client.ts
+;// CONCATENATED MODULE: ./actions/lib/registry/registry-errors.ts
 
-const maxBody = 4 * 1024 * 1024;
-/** node:http(s) with a timeout and a cap on the body read, so a bad server cannot hang or flood. */
+/**
+ * The registry answered in a way that stops the operation. Every registry failure is one
+ * of these, so a caller can turn them all into its own verdict; the message is safe to
+ * print (a status and an error code at most, never what the server echoed).
+ */
+class RegistryError extends Error {
+    status;
+    constructor(message, status) {
+        super(message);
+        this.status = status;
+        this.name = 'RegistryError';
+    }
+}
+/** A registry demanded credentials that were not found, or refused the ones given. */
+class RegistryAuthError extends RegistryError {
+    exitCode = errors_ExitCode.Failed;
+    constructor(message, status) {
+        super(message, status);
+        this.name = 'RegistryAuthError';
+    }
+}
+/** The registry answered plain HTTP where HTTPS was expected (or the reverse). */
+class RegistryProtocolError extends RegistryError {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryProtocolError';
+    }
+}
+/** The registry could not be reached at all (refused, reset, DNS, timeout). */
+class RegistryUnreachableError extends RegistryError {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryUnreachableError';
+    }
+}
+
+;// CONCATENATED MODULE: ./actions/lib/registry/registry-http.ts
+
+/** Manifests, referrer indexes and signature bundles are small; an image layer is never read. */
+const defaultMaxBytes = 16 * 1024 * 1024;
+/**
+ * node:http(s) with an idle timeout and a cap on the body read, so a bad server can neither
+ * hang a run nor fill its memory. Loaded on first use: commands that never reach a registry
+ * do not pay for TLS at start-up.
+ */
 const nodeHttpClient = {
     async send(request) {
         const isHttps = request.url.startsWith('https:');
         const transport = isHttps ? await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4708, 23)) : await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7067, 23));
+        const maxBytes = request.maxBytes ?? defaultMaxBytes;
+        const host = new URL(request.url).host;
+        const tooLarge = (size) => new RegistryError(`answer from ${host} of ${size} bytes is larger than ${maxBytes}`);
         return new Promise((resolve, reject) => {
+            const headers = { ...request.headers };
+            // An explicit length, 0 for an empty POST or PUT: some registries refuse chunked uploads.
+            if (request.body !== undefined)
+                headers['content-length'] = String(Buffer.byteLength(request.body));
+            else if (request.method === 'POST' || request.method === 'PUT')
+                headers['content-length'] = '0';
             const outgoing = transport.request(request.url, {
                 method: request.method,
-                headers: request.headers,
+                headers,
                 timeout: 30_000,
                 ...(isHttps ? { rejectUnauthorized: request.tlsVerify } : {}),
             }, (response) => {
+                const declared = Number(response.headers['content-length'] ?? 0);
+                if (request.method !== 'HEAD' && declared > maxBytes) {
+                    response.destroy();
+                    reject(tooLarge(declared));
+                    return;
+                }
                 const chunks = [];
                 let size = 0;
                 response.on('data', (chunk) => {
                     size += chunk.length;
-                    if (size > maxBody) {
-                        response.destroy(new Error(`response from ${new URL(request.url).host} is too large`));
+                    if (size > maxBytes) {
+                        response.destroy();
+                        reject(tooLarge(size));
                         return;
                     }
                     chunks.push(chunk);
                 });
                 response.on('error', reject);
                 response.on('end', () => {
-                    const headers = {};
+                    const received = {};
                     for (const [key, value] of Object.entries(response.headers)) {
-                        headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+                        received[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
                     }
-                    resolve({ status: response.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
+                    resolve({
+                        status: response.statusCode ?? 0,
+                        headers: received,
+                        body: Buffer.concat(chunks),
+                    });
                 });
             });
             outgoing.on('timeout', () => outgoing.destroy(new Error('timed out after 30 s')));
@@ -32330,6 +32402,15 @@ const nodeHttpClient = {
         });
     },
 };
+
+;// CONCATENATED MODULE: ./actions/lib/registry/registry-client.ts
+
+
+
+
+function sha256Digest(bytes) {
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
+}
 /** Parses `Bearer realm="...",service="...",scope="a,b"` (quoted values may contain commas). */
 function parseChallenge(header) {
     const match = /^\s*([A-Za-z]+)\s*(.*)$/.exec(header);
@@ -32342,22 +32423,11 @@ function parseChallenge(header) {
     }
     return { scheme: match[1].toLowerCase(), params };
 }
-/** The registry answered plain HTTP where HTTPS was expected (or the reverse). */
-class RegistryProtocolError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'RegistryProtocolError';
-    }
-}
-/** The registry could not be reached at all (refused, reset, DNS, timeout). */
-class RegistryUnreachableError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'RegistryUnreachableError';
-    }
-}
 // OpenSSL's answer when a TLS client hello reaches a server that speaks plain HTTP.
 const plainHttpAnswer = /wrong version number|EPROTO|packet length too long|http_request/i;
+// Blob downloads are often redirected to object storage (S3, GCS, a CDN).
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+const maxRedirects = 5;
 function basic(credential) {
     return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
 }
@@ -32367,12 +32437,15 @@ const manifestMediaTypes = [
     'application/vnd.docker.distribution.manifest.list.v2+json',
     'application/vnd.docker.distribution.manifest.v2+json',
 ];
+const ociIndexMediaType = 'application/vnd.oci.image.index.v1+json';
 /**
- * A client for the OCI distribution API of one registry, authenticating the
- * way the distribution token spec describes: request, read the 401's
- * WWW-Authenticate challenge, answer Basic with the credential, or fetch a
- * Bearer token from the realm (service and scope as challenged) with the
- * credential (or the identity token, as an OAuth2 refresh token) and retry.
+ * A client for the OCI distribution API of one registry: manifests, blobs and the OCI 1.1
+ * referrers API, everything pushing, scanning, signing and verifying need. It authenticates
+ * the way the distribution token spec describes: request, read the 401's WWW-Authenticate
+ * challenge, answer Basic with the credential, or fetch a Bearer token from the realm
+ * (service and scope as challenged) with the credential (or the identity token, as an
+ * OAuth2 refresh token) and retry. Nothing the registry sends back reaches an error beyond
+ * its status and error code, so a token or password can never reach a log.
  */
 class RegistryClient {
     registry;
@@ -32387,12 +32460,18 @@ class RegistryClient {
         this.options = options;
         this.http = options.http ?? nodeHttpClient;
     }
+    /** Docker Hub's API lives on registry-1.docker.io. */
+    get apiHost() {
+        return this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry;
+    }
     /**
-     * Which scheme the registry speaks. With TLS verification on, HTTPS only (a
-     * plain-HTTP registry is a clear error); off, HTTPS without verification and
-     * then plain HTTP, as containers/image does for an insecure registry.
+     * Sends to a path of the registry, settling which scheme it speaks on the first request.
+     * With TLS verification on, HTTPS only (a plain-HTTP registry is a clear error); off, HTTPS
+     * without verification and then plain HTTP, as containers/image does for an insecure
+     * registry. Redirects of reads are followed, without the credential when they leave the
+     * registry's origin.
      */
-    async send(request) {
+    async send(method, path, headers, init) {
         const schemes = this.scheme
             ? [this.scheme]
             : this.options.tlsVerify
@@ -32400,19 +32479,21 @@ class RegistryClient {
                 : ['https', 'http'];
         let last;
         for (const scheme of schemes) {
+            const url = new URL(path, `${scheme}://${this.apiHost}`).toString();
             try {
                 const response = await this.http.send({
-                    method: request.method,
-                    headers: request.headers,
-                    body: request.body,
-                    // Docker Hub's API lives on registry-1.docker.io.
-                    url: `${scheme}://${this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry}${request.path}`,
+                    method,
+                    url,
+                    headers,
+                    ...init,
                     tlsVerify: this.options.tlsVerify,
                 });
                 this.scheme = scheme;
-                return response;
+                return await this.followRedirects(method, url, headers, response, init.maxBytes);
             }
             catch (error) {
+                if (error instanceof RegistryError)
+                    throw error;
                 last = error;
             }
         }
@@ -32423,6 +32504,36 @@ class RegistryClient {
         }
         throw new RegistryUnreachableError(`registry ${this.registry} cannot be reached: ${code || message}`);
     }
+    async followRedirects(method, from, headers, response, maxBytes) {
+        let current = response;
+        let url = from;
+        for (let hop = 0; (method === 'GET' || method === 'HEAD') && hop <= maxRedirects; hop++) {
+            const location = current.headers.location;
+            if (!redirectStatuses.has(current.status) || !location)
+                return current;
+            if (hop === maxRedirects) {
+                throw new RegistryError(`registry ${this.registry} redirected more than ${maxRedirects} times`);
+            }
+            const next = new URL(location, url);
+            const sameOrigin = next.origin === new URL(url).origin;
+            const { authorization: _dropped, ...withoutCredential } = headers;
+            url = next.toString();
+            current = await this.http
+                .send({
+                method,
+                url,
+                headers: sameOrigin ? headers : withoutCredential,
+                tlsVerify: this.options.tlsVerify,
+                maxBytes,
+            })
+                .catch((error) => {
+                if (error instanceof RegistryError)
+                    throw error;
+                throw new RegistryUnreachableError(`${next.host}, where registry ${this.registry} redirected, cannot be reached: ${error.code ?? error.message}`);
+            });
+        }
+        return current;
+    }
     async token(challenge, scope) {
         const realm = challenge.params.realm;
         if (!realm)
@@ -32432,6 +32543,8 @@ class RegistryClient {
         const credential = this.credential;
         let response;
         const tokenRequest = async (request) => this.http.send(request).catch((error) => {
+            if (error instanceof RegistryError)
+                throw error;
             throw new RegistryUnreachableError(`token service ${url.host} for ${this.registry} cannot be reached: ${error.code ?? error.message}`);
         });
         if (credential?.identityToken) {
@@ -32481,14 +32594,20 @@ class RegistryClient {
     }
     refused(status) {
         if (!this.credential) {
-            return new RegistryAuthError(`registry ${this.registry} requires credentials and none were found: ${loginHint(this.registry)}`);
+            return new RegistryAuthError(`registry ${this.registry} requires credentials and none were found: ${loginHint(this.registry)}`, status);
         }
-        return new RegistryAuthError(`registry ${this.registry} refused the credentials from ${this.credential.source} (HTTP ${status}): check them, or ${loginHint(this.registry)}`);
+        return new RegistryAuthError(`registry ${this.registry} refused the credentials from ${this.credential.source} (HTTP ${status}): check them, or ${loginHint(this.registry)}`, status);
     }
-    /** Sends a request, answering the registry's challenge once. */
-    async request(method, path, scope, headers = {}) {
-        const withAuth = () => this.authorization ? { ...headers, authorization: this.authorization } : headers;
-        let response = await this.send({ method, path, headers: withAuth() });
+    /**
+     * Sends a request, answering the registry's challenge once. A token is kept for the next
+     * requests; one whose scope is too narrow (pull, then push) is answered with a new challenge.
+     */
+    async request(method, path, init) {
+        const headers = () => this.authorization
+            ? { ...init.headers, authorization: this.authorization }
+            : { ...init.headers };
+        const attempt = () => this.send(method, path, headers(), { body: init.body, maxBytes: init.maxBytes });
+        let response = await attempt();
         if (response.status !== 401)
             return response;
         const challenge = parseChallenge(response.headers['www-authenticate'] ?? '');
@@ -32498,12 +32617,12 @@ class RegistryClient {
             this.authorization = basic(this.credential);
         }
         else if (challenge?.scheme === 'bearer') {
-            this.authorization = `Bearer ${await this.token(challenge, challenge.params.scope ?? scope)}`;
+            this.authorization = `Bearer ${await this.token(challenge, challenge.params.scope ?? init.scope)}`;
         }
         else {
             throw this.refused(401);
         }
-        response = await this.send({ method, path, headers: withAuth() });
+        response = await attempt();
         if (response.status === 401)
             throw this.refused(401);
         return response;
@@ -32513,14 +32632,18 @@ class RegistryClient {
      * `repository` (pull and push), before any bytes are sent.
      */
     async checkAccess(repository, actions = 'pull,push') {
-        const scope = `repository:${repository}:${actions}`;
-        const response = await this.request('GET', '/v2/', scope);
+        const response = await this.request('GET', '/v2/', {
+            scope: `repository:${repository}:${actions}`,
+        });
         if (response.status === 403)
             throw this.refused(403);
     }
     /** The digest the registry serves for repository:reference, or undefined if it has none. */
     async manifestDigest(repository, reference) {
-        const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, `repository:${repository}:pull`, { accept: manifestMediaTypes.join(', ') });
+        const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, {
+            scope: `repository:${repository}:pull`,
+            headers: { accept: manifestMediaTypes.join(', ') },
+        });
         if (response.status === 404)
             return undefined;
         if (response.status !== 200) {
@@ -32528,6 +32651,120 @@ class RegistryClient {
         }
         return response.headers['docker-content-digest'];
     }
+    /**
+     * The manifest stored under a tag or digest, or undefined when there is none. Asked by
+     * digest, the bytes must hash to it: a registry cannot hand over other content.
+     */
+    async getManifest(repository, reference, accept = manifestMediaTypes) {
+        const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, {
+            headers: { accept: accept.join(', ') },
+            scope: `repository:${repository}:pull`,
+        });
+        if (response.status === 404)
+            return undefined;
+        this.expect(response, [200], `reading manifest ${repository}:${reference}`);
+        const digest = sha256Digest(response.body);
+        if (reference.startsWith('sha256:') && digest !== reference) {
+            throw new RegistryError(`registry returned content with digest ${digest} for ${repository}@${reference}`);
+        }
+        let declared;
+        try {
+            declared = JSON.parse(response.body.toString('utf8')).mediaType;
+        }
+        catch {
+            throw new RegistryError(`manifest ${repository}:${reference} is not JSON`);
+        }
+        const mediaType = declared ?? response.headers['content-type'] ?? '';
+        return { bytes: response.body, mediaType, digest };
+    }
+    async putManifest(repository, reference, bytes, mediaType) {
+        const response = await this.request('PUT', `/v2/${repository}/manifests/${reference}`, {
+            headers: { 'content-type': mediaType },
+            body: bytes,
+            scope: `repository:${repository}:pull,push`,
+        });
+        this.expect(response, [201, 200], `storing manifest ${repository}:${reference}`);
+        return sha256Digest(bytes);
+    }
+    /** A blob, checked against its digest; bounded, as only small blobs (bundles) are read. */
+    async getBlob(repository, digest, maxBytes = defaultMaxBytes) {
+        const response = await this.request('GET', `/v2/${repository}/blobs/${digest}`, {
+            scope: `repository:${repository}:pull`,
+            maxBytes,
+        });
+        this.expect(response, [200], `reading blob ${repository}@${digest}`);
+        if (sha256Digest(response.body) !== digest) {
+            throw new RegistryError(`blob ${repository}@${digest} does not match its digest`);
+        }
+        return response.body;
+    }
+    /** Uploads a blob (monolithic POST then PUT) unless the registry has it already. */
+    async putBlob(repository, bytes, mediaType) {
+        const digest = sha256Digest(bytes);
+        const scope = `repository:${repository}:pull,push`;
+        const head = await this.request('HEAD', `/v2/${repository}/blobs/${digest}`, { scope });
+        if (head.status !== 200) {
+            const start = await this.request('POST', `/v2/${repository}/blobs/uploads/`, { scope });
+            this.expect(start, [202], `starting an upload to ${repository}`);
+            const location = start.headers.location;
+            if (!location)
+                throw new RegistryError(`registry gave no upload location for ${repository}`);
+            // The location may be relative, and may already carry query parameters (a session state).
+            const upload = new URL(location, `${this.scheme}://${this.apiHost}`);
+            upload.searchParams.set('digest', digest);
+            const put = await this.request('PUT', upload.pathname + upload.search, {
+                headers: { 'content-type': 'application/octet-stream' },
+                body: bytes,
+                scope,
+            });
+            this.expect(put, [201], `uploading blob to ${repository}`);
+        }
+        return { mediaType, digest, size: bytes.length };
+    }
+    /**
+     * The referrers of a digest through the OCI 1.1 referrers API, or undefined when the
+     * registry does not implement it (distribution 2.x answers 404): the caller then reads
+     * the fallback tag.
+     */
+    async referrersApi(repository, digest) {
+        const response = await this.request('GET', `/v2/${repository}/referrers/${digest}`, {
+            headers: { accept: ociIndexMediaType },
+            scope: `repository:${repository}:pull`,
+        });
+        const type = response.headers['content-type'] ?? '';
+        if (response.status !== 200 || !type.includes(ociIndexMediaType))
+            return undefined;
+        try {
+            return JSON.parse(response.body.toString('utf8'));
+        }
+        catch {
+            throw new RegistryError(`the referrers of ${repository}@${digest} are not JSON`);
+        }
+    }
+    expect(response, ok, what) {
+        if (ok.includes(response.status))
+            return;
+        if (response.status === 403)
+            throw this.refused(403);
+        let code = '';
+        try {
+            const parsed = JSON.parse(response.body.toString('utf8'));
+            code = parsed.errors?.map((error) => error.code).join(', ') ?? '';
+        }
+        catch {
+            // not a distribution error document
+        }
+        throw new RegistryError(`${what} failed: HTTP ${response.status}${code ? ` ${code}` : ''}`, response.status);
+    }
+}
+/**
+ * A client for the registry `repository` lives in, with the credential container tools would
+ * use for it (see resolveRegistryCredential: flags, REGISTRY_USERNAME/REGISTRY_PASSWORD,
+ * auth files and the credential helpers they name).
+ */
+async function connectRegistry(repository, options, lookup) {
+    const credential = await resolveRegistryCredential(repository, lookup);
+    return { client: new RegistryClient(registryOf(repository), credential, options), credential };
 }
 /** The repository path inside its registry: `ghcr.io/org/app` → `org/app` (docker.io adds library/). */
 function repositoryPath(repository, registry) {
@@ -32539,6 +32776,7 @@ function repositoryPath(repository, registry) {
 }
 
 ;// CONCATENATED MODULE: ./actions/lib/registry/push-image.ts
+
 
 
 
@@ -32671,7 +32909,7 @@ async function pushImage(request, ports) {
             const explicit = index === 0 || credentials_registryOf(request.image) === registry
                 ? { username: request.username, password: request.password }
                 : undefined;
-            const credential = await resolveRegistryCredential(image, {
+            const credential = await credentials_resolveRegistryCredential(image, {
                 env,
                 runner: ports.runner,
                 logger: ports.logger,

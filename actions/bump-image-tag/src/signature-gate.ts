@@ -1,5 +1,5 @@
 import { ActionInputs } from '../../lib/action-input'
-import type { Logger } from '../../lib/ports'
+import { type Logger, spawnRunner } from '../../lib/ports'
 import { inputNames, policyInputs } from '../../lib/supply-chain/action-settings'
 import { verificationPolicy } from '../../lib/supply-chain/settings'
 import { type GatedImage, requireVerifiedImages } from '../../lib/supply-chain/signature-gate'
@@ -22,7 +22,12 @@ export async function signatureGate(
     await verificationPolicy(policyInputs(inputs), inputNames),
     {
       tlsVerify: inputs.boolean('registry-tls-verify', true),
-      credentials: () => (username && password ? { username, password } : undefined),
+      credentials: {
+        env,
+        runner: spawnRunner,
+        logger,
+        explicit: username && password ? { username, password } : undefined,
+      },
     },
     { logger },
   )

@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises'
 import type { Clock, CommandRunner, Logger } from '../ports'
-import { attestImage, type BuildFacts } from '../supply-chain/attest-image'
+import { RegistryClient } from '../registry/registry-client'
+import { type BuildFacts, signAndAttest } from '../supply-chain/attest-image'
 import { commandPath } from '../supply-chain/command-path'
+import type { AttestationType } from '../supply-chain/media-types'
 import { parsePinnedImage } from '../supply-chain/pinned-image'
-import { RegistryClient } from '../supply-chain/registry-client'
-import { signStatement } from '../supply-chain/signing'
 import {
   ensureLocalSigningKey,
   loadSigningKey,
   loadVerificationKey,
 } from '../supply-chain/signing-key'
-import { localBuilderId, signatureStatement } from '../supply-chain/statements'
+import { localBuilderId } from '../supply-chain/statements'
 import { verifyImage } from '../supply-chain/verify-image'
 import type { DeliveryStep } from './delivery-pipeline'
 
@@ -30,7 +30,9 @@ export interface SupplyChainPorts {
 /**
  * sign-image and attest-image on this machine: a key made once in the state directory
  * signs the pushed digest and its SLSA provenance (builder: golden-path deliver --local),
- * and a CycloneDX SBOM when syft is installed. Nothing leaves the machine.
+ * and a CycloneDX SBOM when syft is installed. The SBOM is generated from the build's OCI
+ * layout while the signature and the provenance are made, and nothing is stored unless all
+ * of them were. Nothing leaves the machine.
  */
 export function signStep(options: SupplyChainStepOptions, ports: SupplyChainPorts): DeliveryStep {
   return {
@@ -43,27 +45,30 @@ export function signStep(options: SupplyChainStepOptions, ports: SupplyChainPort
         key: loadSigningKey(await readFile(key.privateKeyPath, 'utf8'), 'the local signing key'),
       }
       const image = parsePinnedImage(state.imageRef)
-      const registry = new RegistryClient(image.registry, { tlsVerify: false })
-      const signingPorts = { registry, logger: ports.logger, clock: ports.clock }
-      await signStatement(image, signatureStatement(image.digest), method, signingPorts)
-      const attestPorts = { ...signingPorts, runner: ports.runner, env: options.env }
-      const common = { image, method, tlsVerify: false, ociLayout: state.ociLayout }
-      await attestImage(
+      const registry = new RegistryClient(image.registry, undefined, { tlsVerify: false })
+      const sbom = commandPath('syft', options.env) !== undefined
+      const types: AttestationType[] = sbom ? ['slsaprovenance1', 'cyclonedx'] : ['slsaprovenance1']
+      await signAndAttest(
         {
-          ...common,
-          type: 'slsaprovenance1',
+          image,
+          method,
+          sign: true,
+          types,
           facts: { ...options.facts, builderId: localBuilderId },
+          tlsVerify: false,
+          ociLayout: state.ociLayout,
         },
-        attestPorts,
+        {
+          registry,
+          logger: ports.logger,
+          clock: ports.clock,
+          runner: ports.runner,
+          env: options.env,
+        },
       )
-      const attested = ['slsaprovenance1']
-      if (commandPath('syft', options.env)) {
-        await attestImage({ ...common, type: 'cyclonedx', facts: options.facts }, attestPorts)
-        attested.push('cyclonedx')
-      }
       return {
         status: 'passed',
-        detail: `signed ${state.imageRef} and attested ${attested.join(', ')} with ${key.publicKeyPath}${key.created ? ' (new key)' : ''}${attested.length === 1 ? '; no SBOM (syft is not installed)' : ''}`,
+        detail: `signed ${state.imageRef} and attested ${types.join(', ')} with ${key.publicKeyPath}${key.created ? ' (new key)' : ''}${sbom ? '' : '; no SBOM (syft is not installed)'}`,
       }
     },
   }
@@ -95,7 +100,7 @@ export function verifyImageStep(
           builderIdRegexp: new RegExp(`^${localBuilderId.replace(/[.]/g, '\\.')}$`),
         },
         {
-          registry: new RegistryClient(image.registry, { tlsVerify: false }),
+          registry: new RegistryClient(image.registry, undefined, { tlsVerify: false }),
           logger: ports.logger,
         },
       )

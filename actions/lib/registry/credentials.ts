@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { ExitCode, UsageError } from '../errors'
+import { UsageError } from '../errors'
 import type { CommandRunner, Logger } from '../ports'
 import { CommandNotFoundError } from '../ports'
 
@@ -31,15 +31,6 @@ export interface CredentialLookup {
   /** Home directory for ~/.docker/config.json; default os.homedir(). */
   homeDir?: string
   explicit?: ExplicitCredential
-}
-
-/** A registry demanded credentials that were not found, or refused the ones given. */
-export class RegistryAuthError extends Error {
-  readonly exitCode = ExitCode.Failed
-  constructor(message: string) {
-    super(message)
-    this.name = 'RegistryAuthError'
-  }
 }
 
 /** One file credentials are read from, in the order container tools consult them. */
@@ -236,10 +227,24 @@ async function fromFile(
 }
 
 /**
+ * REGISTRY_USERNAME and REGISTRY_PASSWORD, for a CI job or script that has a token in its
+ * environment and no login: both or neither.
+ */
+function environmentCredential(env: NodeJS.ProcessEnv): RegistryCredential | undefined {
+  const username = env.REGISTRY_USERNAME
+  const password = env.REGISTRY_PASSWORD
+  if (!username && !password) return undefined
+  if (!username || !password) {
+    throw new UsageError('set both REGISTRY_USERNAME and REGISTRY_PASSWORD, or neither')
+  }
+  return { username, password, source: 'REGISTRY_USERNAME/REGISTRY_PASSWORD' }
+}
+
+/**
  * The credential for a registry: --username/--password-stdin when given (what
- * the user typed wins), else the first of the auth files that has an entry
- * for the registry (a credential helper it names included). Undefined when
- * nothing is found: the registry may not need any.
+ * the user typed wins), else REGISTRY_USERNAME/REGISTRY_PASSWORD, else the first
+ * of the auth files that has an entry for the registry (a credential helper it
+ * names included). Undefined when nothing is found: the registry may not need any.
  */
 export async function resolveRegistryCredential(
   repository: string,
@@ -253,6 +258,8 @@ export async function resolveRegistryCredential(
     }
     return { username: explicit.username, password: explicit.password, source: '--username' }
   }
+  const fromEnvironment = environmentCredential(lookup.env)
+  if (fromEnvironment) return fromEnvironment
   for (const location of authFileLocations(lookup.env, lookup.homeDir)) {
     const file = await readAuthFile(location)
     if (!file) continue
@@ -273,7 +280,7 @@ export function registryOf(repository: string): string {
 
 /** The ways to log in, for the one line printed when a registry wants credentials. */
 export function loginHint(registry: string): string {
-  return `log in with 'docker login ${registry}' or 'podman login ${registry}' (or set REGISTRY_AUTH_FILE to an auth.json), or pass --username USER --password-stdin`
+  return `log in with 'docker login ${registry}' or 'podman login ${registry}' (or set REGISTRY_AUTH_FILE to an auth.json), set REGISTRY_USERNAME and REGISTRY_PASSWORD, or pass --username USER --password-stdin where the command takes it`
 }
 
 /**

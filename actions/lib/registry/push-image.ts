@@ -7,20 +7,19 @@ import type { Clock, CommandRunner, Logger } from '../ports'
 import { CommandNotFoundError } from '../ports'
 import {
   loginHint,
-  RegistryAuthError,
   type RegistryCredential,
   registryOf,
   resolveRegistryCredential,
   writeAuthFile,
 } from './credentials'
 import { isValidTag, parseImageReference } from './image-reference'
+import { RegistryClient, repositoryPath } from './registry-client'
 import {
-  type HttpClient,
-  RegistryClient,
+  RegistryAuthError,
   RegistryProtocolError,
   RegistryUnreachableError,
-  repositoryPath,
-} from './registry-client'
+} from './registry-errors'
+import type { HttpClient } from './registry-http'
 
 export interface PushRequest {
   /** OCI layout written by the build (and scanned). */

@@ -1,68 +1,49 @@
-import { loginHint, RegistryAuthError, type RegistryCredential } from './credentials'
+import { createHash } from 'node:crypto'
+import {
+  type CredentialLookup,
+  loginHint,
+  type RegistryCredential,
+  registryOf,
+  resolveRegistryCredential,
+} from './credentials'
+import {
+  RegistryAuthError,
+  RegistryError,
+  RegistryProtocolError,
+  RegistryUnreachableError,
+} from './registry-errors'
+import {
+  defaultMaxBytes,
+  type HttpClient,
+  type HttpRequest,
+  type HttpResponse,
+  nodeHttpClient,
+} from './registry-http'
 
-/** One HTTP exchange; bodies are small (manifests, tokens, errors). */
-export interface HttpRequest {
-  method: 'GET' | 'HEAD' | 'POST'
-  url: string
-  headers: Record<string, string>
-  body?: string
-  /** Verify the server's TLS certificate (https only). */
-  tlsVerify: boolean
+/** An OCI content descriptor (image-spec descriptor.md). */
+export interface Descriptor {
+  mediaType: string
+  digest: string
+  size: number
+  artifactType?: string
+  annotations?: Record<string, string>
 }
 
-export interface HttpResponse {
-  status: number
-  headers: Record<string, string | undefined>
-  body: Buffer
+export interface ImageIndex {
+  schemaVersion: 2
+  mediaType: string
+  manifests: Descriptor[]
 }
 
-/** The HTTP port: Node's http/https by default, a recorder in unit tests. */
-export interface HttpClient {
-  send(request: HttpRequest): Promise<HttpResponse>
+/** A manifest as the registry stored it: its exact bytes, which its digest is computed from. */
+export interface StoredManifest {
+  bytes: Buffer
+  mediaType: string
+  digest: string
 }
 
-const maxBody = 4 * 1024 * 1024
-
-/** node:http(s) with a timeout and a cap on the body read, so a bad server cannot hang or flood. */
-export const nodeHttpClient: HttpClient = {
-  async send(request) {
-    const isHttps = request.url.startsWith('https:')
-    const transport = isHttps ? await import('node:https') : await import('node:http')
-    return new Promise((resolve, reject) => {
-      const outgoing = transport.request(
-        request.url,
-        {
-          method: request.method,
-          headers: request.headers,
-          timeout: 30_000,
-          ...(isHttps ? { rejectUnauthorized: request.tlsVerify } : {}),
-        },
-        (response) => {
-          const chunks: Buffer[] = []
-          let size = 0
-          response.on('data', (chunk: Buffer) => {
-            size += chunk.length
-            if (size > maxBody) {
-              response.destroy(new Error(`response from ${new URL(request.url).host} is too large`))
-              return
-            }
-            chunks.push(chunk)
-          })
-          response.on('error', reject)
-          response.on('end', () => {
-            const headers: Record<string, string | undefined> = {}
-            for (const [key, value] of Object.entries(response.headers)) {
-              headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
-            }
-            resolve({ status: response.statusCode ?? 0, headers, body: Buffer.concat(chunks) })
-          })
-        },
-      )
-      outgoing.on('timeout', () => outgoing.destroy(new Error('timed out after 30 s')))
-      outgoing.on('error', reject)
-      outgoing.end(request.body)
-    })
-  },
+export function sha256Digest(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 }
 
 /** A WWW-Authenticate challenge (RFC 7235), as the distribution token spec uses it. */
@@ -83,30 +64,19 @@ export function parseChallenge(header: string): AuthChallenge | undefined {
   return { scheme: match[1]!.toLowerCase(), params }
 }
 
-/** The registry answered plain HTTP where HTTPS was expected (or the reverse). */
-export class RegistryProtocolError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'RegistryProtocolError'
-  }
-}
-
-/** The registry could not be reached at all (refused, reset, DNS, timeout). */
-export class RegistryUnreachableError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'RegistryUnreachableError'
-  }
-}
-
 // OpenSSL's answer when a TLS client hello reaches a server that speaks plain HTTP.
 const plainHttpAnswer = /wrong version number|EPROTO|packet length too long|http_request/i
+
+// Blob downloads are often redirected to object storage (S3, GCS, a CDN).
+const redirectStatuses = new Set([301, 302, 303, 307, 308])
+const maxRedirects = 5
 
 function basic(credential: RegistryCredential): string {
   return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`
 }
 
 export interface RegistryClientOptions {
+  /** false: HTTPS without certificate verification, then plain HTTP (a loopback or test registry). */
   tlsVerify: boolean
   http?: HttpClient
 }
@@ -118,12 +88,25 @@ export const manifestMediaTypes = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ]
 
+const ociIndexMediaType = 'application/vnd.oci.image.index.v1+json'
+
+type Method = HttpRequest['method']
+
+interface RegistryRequest {
+  scope: string
+  headers?: Record<string, string>
+  body?: Buffer
+  maxBytes?: number
+}
+
 /**
- * A client for the OCI distribution API of one registry, authenticating the
- * way the distribution token spec describes: request, read the 401's
- * WWW-Authenticate challenge, answer Basic with the credential, or fetch a
- * Bearer token from the realm (service and scope as challenged) with the
- * credential (or the identity token, as an OAuth2 refresh token) and retry.
+ * A client for the OCI distribution API of one registry: manifests, blobs and the OCI 1.1
+ * referrers API, everything pushing, scanning, signing and verifying need. It authenticates
+ * the way the distribution token spec describes: request, read the 401's WWW-Authenticate
+ * challenge, answer Basic with the credential, or fetch a Bearer token from the realm
+ * (service and scope as challenged) with the credential (or the identity token, as an
+ * OAuth2 refresh token) and retry. Nothing the registry sends back reaches an error beyond
+ * its status and error code, so a token or password can never reach a log.
  */
 export class RegistryClient {
   private readonly http: HttpClient
@@ -138,13 +121,23 @@ export class RegistryClient {
     this.http = options.http ?? nodeHttpClient
   }
 
+  /** Docker Hub's API lives on registry-1.docker.io. */
+  private get apiHost(): string {
+    return this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry
+  }
+
   /**
-   * Which scheme the registry speaks. With TLS verification on, HTTPS only (a
-   * plain-HTTP registry is a clear error); off, HTTPS without verification and
-   * then plain HTTP, as containers/image does for an insecure registry.
+   * Sends to a path of the registry, settling which scheme it speaks on the first request.
+   * With TLS verification on, HTTPS only (a plain-HTTP registry is a clear error); off, HTTPS
+   * without verification and then plain HTTP, as containers/image does for an insecure
+   * registry. Redirects of reads are followed, without the credential when they leave the
+   * registry's origin.
    */
   private async send(
-    request: Omit<HttpRequest, 'url' | 'tlsVerify'> & { path: string },
+    method: Method,
+    path: string,
+    headers: Record<string, string>,
+    init: { body?: Buffer; maxBytes?: number },
   ): Promise<HttpResponse> {
     const schemes: ('https' | 'http')[] = this.scheme
       ? [this.scheme]
@@ -153,18 +146,19 @@ export class RegistryClient {
         : ['https', 'http']
     let last: unknown
     for (const scheme of schemes) {
+      const url = new URL(path, `${scheme}://${this.apiHost}`).toString()
       try {
         const response = await this.http.send({
-          method: request.method,
-          headers: request.headers,
-          body: request.body,
-          // Docker Hub's API lives on registry-1.docker.io.
-          url: `${scheme}://${this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry}${request.path}`,
+          method,
+          url,
+          headers,
+          ...init,
           tlsVerify: this.options.tlsVerify,
         })
         this.scheme = scheme
-        return response
+        return await this.followRedirects(method, url, headers, response, init.maxBytes)
       } catch (error) {
+        if (error instanceof RegistryError) throw error
         last = error
       }
     }
@@ -180,6 +174,45 @@ export class RegistryClient {
     )
   }
 
+  private async followRedirects(
+    method: Method,
+    from: string,
+    headers: Record<string, string>,
+    response: HttpResponse,
+    maxBytes: number | undefined,
+  ): Promise<HttpResponse> {
+    let current = response
+    let url = from
+    for (let hop = 0; (method === 'GET' || method === 'HEAD') && hop <= maxRedirects; hop++) {
+      const location = current.headers.location
+      if (!redirectStatuses.has(current.status) || !location) return current
+      if (hop === maxRedirects) {
+        throw new RegistryError(
+          `registry ${this.registry} redirected more than ${maxRedirects} times`,
+        )
+      }
+      const next = new URL(location, url)
+      const sameOrigin = next.origin === new URL(url).origin
+      const { authorization: _dropped, ...withoutCredential } = headers
+      url = next.toString()
+      current = await this.http
+        .send({
+          method,
+          url,
+          headers: sameOrigin ? headers : withoutCredential,
+          tlsVerify: this.options.tlsVerify,
+          maxBytes,
+        })
+        .catch((error: unknown) => {
+          if (error instanceof RegistryError) throw error
+          throw new RegistryUnreachableError(
+            `${next.host}, where registry ${this.registry} redirected, cannot be reached: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          )
+        })
+    }
+    return current
+  }
+
   private async token(challenge: AuthChallenge, scope: string): Promise<string> {
     const realm = challenge.params.realm
     if (!realm)
@@ -192,6 +225,7 @@ export class RegistryClient {
     let response: HttpResponse
     const tokenRequest = async (request: HttpRequest) =>
       this.http.send(request).catch((error: unknown) => {
+        if (error instanceof RegistryError) throw error
         throw new RegistryUnreachableError(
           `token service ${url.host} for ${this.registry} cannot be reached: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
         )
@@ -243,34 +277,38 @@ export class RegistryClient {
     if (!this.credential) {
       return new RegistryAuthError(
         `registry ${this.registry} requires credentials and none were found: ${loginHint(this.registry)}`,
+        status,
       )
     }
     return new RegistryAuthError(
       `registry ${this.registry} refused the credentials from ${this.credential.source} (HTTP ${status}): check them, or ${loginHint(this.registry)}`,
+      status,
     )
   }
 
-  /** Sends a request, answering the registry's challenge once. */
-  async request(
-    method: 'GET' | 'HEAD',
-    path: string,
-    scope: string,
-    headers: Record<string, string> = {},
-  ): Promise<HttpResponse> {
-    const withAuth = () =>
-      this.authorization ? { ...headers, authorization: this.authorization } : headers
-    let response = await this.send({ method, path, headers: withAuth() })
+  /**
+   * Sends a request, answering the registry's challenge once. A token is kept for the next
+   * requests; one whose scope is too narrow (pull, then push) is answered with a new challenge.
+   */
+  async request(method: Method, path: string, init: RegistryRequest): Promise<HttpResponse> {
+    const headers = () =>
+      this.authorization
+        ? { ...init.headers, authorization: this.authorization }
+        : { ...init.headers }
+    const attempt = () =>
+      this.send(method, path, headers(), { body: init.body, maxBytes: init.maxBytes })
+    let response = await attempt()
     if (response.status !== 401) return response
     const challenge = parseChallenge(response.headers['www-authenticate'] ?? '')
     if (challenge?.scheme === 'basic') {
       if (!this.credential?.username || !this.credential.password) throw this.refused(401)
       this.authorization = basic(this.credential)
     } else if (challenge?.scheme === 'bearer') {
-      this.authorization = `Bearer ${await this.token(challenge, challenge.params.scope ?? scope)}`
+      this.authorization = `Bearer ${await this.token(challenge, challenge.params.scope ?? init.scope)}`
     } else {
       throw this.refused(401)
     }
-    response = await this.send({ method, path, headers: withAuth() })
+    response = await attempt()
     if (response.status === 401) throw this.refused(401)
     return response
   }
@@ -280,19 +318,18 @@ export class RegistryClient {
    * `repository` (pull and push), before any bytes are sent.
    */
   async checkAccess(repository: string, actions = 'pull,push'): Promise<void> {
-    const scope = `repository:${repository}:${actions}`
-    const response = await this.request('GET', '/v2/', scope)
+    const response = await this.request('GET', '/v2/', {
+      scope: `repository:${repository}:${actions}`,
+    })
     if (response.status === 403) throw this.refused(403)
   }
 
   /** The digest the registry serves for repository:reference, or undefined if it has none. */
   async manifestDigest(repository: string, reference: string): Promise<string | undefined> {
-    const response = await this.request(
-      'HEAD',
-      `/v2/${repository}/manifests/${reference}`,
-      `repository:${repository}:pull`,
-      { accept: manifestMediaTypes.join(', ') },
-    )
+    const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, {
+      scope: `repository:${repository}:pull`,
+      headers: { accept: manifestMediaTypes.join(', ') },
+    })
     if (response.status === 404) return undefined
     if (response.status !== 200) {
       throw new RegistryUnreachableError(
@@ -301,6 +338,137 @@ export class RegistryClient {
     }
     return response.headers['docker-content-digest']
   }
+
+  /**
+   * The manifest stored under a tag or digest, or undefined when there is none. Asked by
+   * digest, the bytes must hash to it: a registry cannot hand over other content.
+   */
+  async getManifest(
+    repository: string,
+    reference: string,
+    accept: readonly string[] = manifestMediaTypes,
+  ): Promise<StoredManifest | undefined> {
+    const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, {
+      headers: { accept: accept.join(', ') },
+      scope: `repository:${repository}:pull`,
+    })
+    if (response.status === 404) return undefined
+    this.expect(response, [200], `reading manifest ${repository}:${reference}`)
+    const digest = sha256Digest(response.body)
+    if (reference.startsWith('sha256:') && digest !== reference) {
+      throw new RegistryError(
+        `registry returned content with digest ${digest} for ${repository}@${reference}`,
+      )
+    }
+    let declared: string | undefined
+    try {
+      declared = (JSON.parse(response.body.toString('utf8')) as { mediaType?: string }).mediaType
+    } catch {
+      throw new RegistryError(`manifest ${repository}:${reference} is not JSON`)
+    }
+    const mediaType = declared ?? response.headers['content-type'] ?? ''
+    return { bytes: response.body, mediaType, digest }
+  }
+
+  async putManifest(
+    repository: string,
+    reference: string,
+    bytes: Buffer,
+    mediaType: string,
+  ): Promise<string> {
+    const response = await this.request('PUT', `/v2/${repository}/manifests/${reference}`, {
+      headers: { 'content-type': mediaType },
+      body: bytes,
+      scope: `repository:${repository}:pull,push`,
+    })
+    this.expect(response, [201, 200], `storing manifest ${repository}:${reference}`)
+    return sha256Digest(bytes)
+  }
+
+  /** A blob, checked against its digest; bounded, as only small blobs (bundles) are read. */
+  async getBlob(repository: string, digest: string, maxBytes = defaultMaxBytes): Promise<Buffer> {
+    const response = await this.request('GET', `/v2/${repository}/blobs/${digest}`, {
+      scope: `repository:${repository}:pull`,
+      maxBytes,
+    })
+    this.expect(response, [200], `reading blob ${repository}@${digest}`)
+    if (sha256Digest(response.body) !== digest) {
+      throw new RegistryError(`blob ${repository}@${digest} does not match its digest`)
+    }
+    return response.body
+  }
+
+  /** Uploads a blob (monolithic POST then PUT) unless the registry has it already. */
+  async putBlob(repository: string, bytes: Buffer, mediaType: string): Promise<Descriptor> {
+    const digest = sha256Digest(bytes)
+    const scope = `repository:${repository}:pull,push`
+    const head = await this.request('HEAD', `/v2/${repository}/blobs/${digest}`, { scope })
+    if (head.status !== 200) {
+      const start = await this.request('POST', `/v2/${repository}/blobs/uploads/`, { scope })
+      this.expect(start, [202], `starting an upload to ${repository}`)
+      const location = start.headers.location
+      if (!location) throw new RegistryError(`registry gave no upload location for ${repository}`)
+      // The location may be relative, and may already carry query parameters (a session state).
+      const upload = new URL(location, `${this.scheme}://${this.apiHost}`)
+      upload.searchParams.set('digest', digest)
+      const put = await this.request('PUT', upload.pathname + upload.search, {
+        headers: { 'content-type': 'application/octet-stream' },
+        body: bytes,
+        scope,
+      })
+      this.expect(put, [201], `uploading blob to ${repository}`)
+    }
+    return { mediaType, digest, size: bytes.length }
+  }
+
+  /**
+   * The referrers of a digest through the OCI 1.1 referrers API, or undefined when the
+   * registry does not implement it (distribution 2.x answers 404): the caller then reads
+   * the fallback tag.
+   */
+  async referrersApi(repository: string, digest: string): Promise<ImageIndex | undefined> {
+    const response = await this.request('GET', `/v2/${repository}/referrers/${digest}`, {
+      headers: { accept: ociIndexMediaType },
+      scope: `repository:${repository}:pull`,
+    })
+    const type = response.headers['content-type'] ?? ''
+    if (response.status !== 200 || !type.includes(ociIndexMediaType)) return undefined
+    try {
+      return JSON.parse(response.body.toString('utf8')) as ImageIndex
+    } catch {
+      throw new RegistryError(`the referrers of ${repository}@${digest} are not JSON`)
+    }
+  }
+
+  private expect(response: HttpResponse, ok: number[], what: string): void {
+    if (ok.includes(response.status)) return
+    if (response.status === 403) throw this.refused(403)
+    let code = ''
+    try {
+      const parsed = JSON.parse(response.body.toString('utf8')) as { errors?: { code?: string }[] }
+      code = parsed.errors?.map((error) => error.code).join(', ') ?? ''
+    } catch {
+      // not a distribution error document
+    }
+    throw new RegistryError(
+      `${what} failed: HTTP ${response.status}${code ? ` ${code}` : ''}`,
+      response.status,
+    )
+  }
+}
+
+/**
+ * A client for the registry `repository` lives in, with the credential container tools would
+ * use for it (see resolveRegistryCredential: flags, REGISTRY_USERNAME/REGISTRY_PASSWORD,
+ * auth files and the credential helpers they name).
+ */
+export async function connectRegistry(
+  repository: string,
+  options: RegistryClientOptions,
+  lookup: CredentialLookup,
+): Promise<{ client: RegistryClient; credential?: RegistryCredential }> {
+  const credential = await resolveRegistryCredential(repository, lookup)
+  return { client: new RegistryClient(registryOf(repository), credential, options), credential }
 }
 
 /** The repository path inside its registry: `ghcr.io/org/app` → `org/app` (docker.io adds library/). */

@@ -7,11 +7,8 @@ import type { Clock, CommandRunner, Logger } from '../ports'
 import { registryOf, resolveRegistryCredential, writeAuthFile } from '../registry/credentials'
 import { parseImageReference } from '../registry/image-reference'
 import { explainRegistryFailure } from '../registry/push-image'
-import {
-  RegistryClient,
-  RegistryUnreachableError,
-  repositoryPath,
-} from '../registry/registry-client'
+import { RegistryClient, repositoryPath } from '../registry/registry-client'
+import { RegistryUnreachableError } from '../registry/registry-errors'
 import { type CveGateResult, evaluateCveGate } from './cve-gate'
 import { type HardeningCheck, type HardeningPolicy, runHardeningChecks } from './hardening-checks'
 import { buildSarif } from './sarif'

@@ -1,5 +1,5 @@
 import type { ActionInputs } from '../action-input'
-import type { RegistryCredentials } from './registry-client'
+import type { ExplicitCredential } from '../registry/credentials'
 import type { PolicySettings, SettingNames, SigningSettings } from './settings'
 
 /** How the actions' inputs name the settings, for error messages. */
@@ -39,7 +39,8 @@ export function policyInputs(inputs: ActionInputs): PolicySettings {
   }
 }
 
-export function registryInputs(inputs: ActionInputs): RegistryCredentials | undefined {
+/** The username/password inputs; without them the runner's docker login (or its helper) is used. */
+export function registryInputs(inputs: ActionInputs): ExplicitCredential | undefined {
   const username = inputs.optional('username')
   const password = inputs.optional('password')
   return username && password ? { username, password } : undefined

@@ -29,10 +29,3 @@ export const attestationTypes = {
 } as const
 export type AttestationType = keyof typeof attestationTypes
 export const attestationTypeNames = Object.keys(attestationTypes) as AttestationType[]
-
-export const acceptedImageManifests = [
-  MediaType.ociManifest,
-  MediaType.ociIndex,
-  MediaType.dockerManifest,
-  MediaType.dockerManifestList,
-]

@@ -1,10 +1,10 @@
-import { MediaType } from './media-types'
 import {
   type Descriptor,
   type ImageIndex,
   type RegistryClient,
   sha256Digest,
-} from './registry-client'
+} from '../registry/registry-client'
+import { MediaType } from './media-types'
 
 /** The tag under which OCI 1.1 keeps referrers on a registry without the referrers API. */
 export function fallbackTag(digest: string): string {

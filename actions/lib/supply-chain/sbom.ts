@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../errors'
 import { CommandNotFoundError, type CommandRunner } from '../ports'
+import type { ExplicitCredential } from '../registry/credentials'
 import type { PinnedImage } from './pinned-image'
 
 /** The syft release golden-path pins (scripts/setup.sh installs it). */
@@ -18,7 +19,11 @@ export interface SbomSource {
   /** An OCI layout holding exactly the image (faster than reading it back from the registry). */
   ociLayout?: string
   tlsVerify: boolean
-  credentials?: { username: string; password: string }
+  /**
+   * A username and password for syft; without them (or with an identity token) syft's own
+   * keychain reads the docker config and its credential helpers.
+   */
+  credentials?: ExplicitCredential
 }
 
 /**
@@ -43,7 +48,7 @@ export async function generateSbom(
           SYFT_REGISTRY_INSECURE_USE_HTTP: 'true',
           SYFT_REGISTRY_INSECURE_SKIP_TLS_VERIFY: 'true',
         }),
-    ...(source.credentials
+    ...(source.credentials?.username && source.credentials.password
       ? {
           SYFT_REGISTRY_AUTH_AUTHORITY: source.image.registry,
           SYFT_REGISTRY_AUTH_USERNAME: source.credentials.username,

@@ -1,7 +1,8 @@
 import { UsageError } from '../errors'
 import type { Logger } from '../ports'
+import type { CredentialLookup } from '../registry/credentials'
+import { connectRegistry } from '../registry/registry-client'
 import { parsePinnedImage, pinnedReference } from './pinned-image'
-import { RegistryClient, type RegistryCredentials } from './registry-client'
 import { type VerificationPolicy, verifyImage } from './verify-image'
 
 /** The images about to be written somewhere a cluster deploys from. */
@@ -26,8 +27,8 @@ export async function requireVerifiedImages(
   policy: VerificationPolicy,
   options: {
     tlsVerify: boolean
-    /** Credentials for a registry host (images may live in several registries). */
-    credentials?: (host: string) => RegistryCredentials | undefined
+    /** How each image's registry credential is found (images may live in several registries). */
+    credentials: CredentialLookup
   },
   ports: { logger: Logger },
 ): Promise<SignatureGateResult> {
@@ -39,11 +40,13 @@ export async function requireVerifiedImages(
       )
     }
     const image = parsePinnedImage(`${entry.image}@${entry.digest}`, 'image')
+    const { client } = await connectRegistry(
+      image.name,
+      { tlsVerify: options.tlsVerify },
+      options.credentials,
+    )
     const verification = await verifyImage(image, policy, {
-      registry: new RegistryClient(image.registry, {
-        tlsVerify: options.tlsVerify,
-        credentials: options.credentials?.(image.registry),
-      }),
+      registry: client,
       logger: ports.logger,
     })
     if (verification.verified) result.verified.push(pinnedReference(image))

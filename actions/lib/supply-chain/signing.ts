@@ -10,10 +10,11 @@ import {
 } from '@sigstore/sign'
 import { UsageError } from '../errors'
 import type { Clock, Logger } from '../ports'
+import type { Descriptor, RegistryClient } from '../registry/registry-client'
+import { RegistryError } from '../registry/registry-errors'
 import { Annotation, MediaType } from './media-types'
 import type { PinnedImage } from './pinned-image'
 import { attachReferrer, imageDescriptor } from './referrers'
-import { type RegistryClient, RegistryError } from './registry-client'
 import { KeySigner } from './signing-key'
 import type { InTotoStatement } from './statements'
 
@@ -82,17 +83,27 @@ function signerFor(method: SigningMethod): { signer: Signer; witnesses: Witness[
   }
 }
 
+/** A statement signed into a Sigstore bundle, not stored yet. */
+export interface SignedBundle {
+  image: PinnedImage
+  /** The image's descriptor, the referrer's subject. */
+  subject: Descriptor
+  predicateType: string
+  method: SigningMethod['kind']
+  bundle: Bundle
+}
+
 /**
- * Signs an in-toto statement about `image` into a DSSE Sigstore bundle with @sigstore/sign
- * and stores it as an OCI referrer of the image, as cosign v3 stores `cosign sign` and
- * `cosign attest` results. The image must already be in the registry at that digest.
+ * Signs an in-toto statement about `image` into a DSSE Sigstore bundle with @sigstore/sign,
+ * without storing it: several bundles can be made side by side (while syft reads the image)
+ * and stored only when all of them were made. The image must be in the registry at that digest.
  */
-export async function signStatement(
+export async function createSignedBundle(
   image: PinnedImage,
   statement: InTotoStatement,
   method: SigningMethod,
   ports: SigningPorts,
-): Promise<SignedReference> {
+): Promise<SignedBundle> {
   const subject = await imageDescriptor(ports.registry, image.repository, image.digest).catch(
     rethrowRegistry,
   )
@@ -120,31 +131,57 @@ export async function signStatement(
       `${method.kind === 'keyless' ? 'keyless signing (Fulcio/Rekor)' : 'signing'} failed: ${describeSigstoreError(error)}`,
     )
   }
+  return { image, subject, predicateType: statement.predicateType, method: method.kind, bundle }
+}
+
+/**
+ * Stores a signed bundle as an OCI referrer of its image, as cosign v3 stores `cosign sign`
+ * and `cosign attest` results.
+ */
+export async function storeSignedBundle(
+  signed: SignedBundle,
+  ports: SigningPorts,
+): Promise<SignedReference> {
+  const { image, bundle } = signed
   const { bundleToJSON } = await import('@sigstore/bundle')
   const bytes = Buffer.from(JSON.stringify(bundleToJSON(bundle)))
   const attached = await attachReferrer(ports.registry, {
     repository: image.repository,
-    subject,
+    subject: signed.subject,
     bundle: bytes,
     annotations: {
       [Annotation.created]: new Date(ports.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       [Annotation.bundleContent]: 'dsse-envelope',
-      [Annotation.predicateType]: statement.predicateType,
+      [Annotation.predicateType]: signed.predicateType,
     },
   }).catch(rethrowRegistry)
   ports.logger.info(
-    `stored ${statement.predicateType} bundle for ${image.name}@${image.digest} as ${attached.digest} (${attached.storedVia})`,
+    `stored ${signed.predicateType} bundle for ${image.name}@${image.digest} as ${attached.digest} (${attached.storedVia})`,
   )
   return {
     image: image.name,
     digest: image.digest,
-    predicateType: statement.predicateType,
+    predicateType: signed.predicateType,
     referrer: attached.digest,
     storedVia: attached.storedVia,
-    method: method.kind,
+    method: signed.method,
     logIndex: bundle.verificationMaterial.tlogEntries[0]?.logIndex,
     bundle,
   }
+}
+
+/**
+ * Signs an in-toto statement about `image` into a DSSE Sigstore bundle with @sigstore/sign
+ * and stores it as an OCI referrer of the image, as cosign v3 stores `cosign sign` and
+ * `cosign attest` results. The image must already be in the registry at that digest.
+ */
+export async function signStatement(
+  image: PinnedImage,
+  statement: InTotoStatement,
+  method: SigningMethod,
+  ports: SigningPorts,
+): Promise<SignedReference> {
+  return storeSignedBundle(await createSignedBundle(image, statement, method, ports), ports)
 }
 
 async function cachedIdentity(identity: IdentityProvider): Promise<IdentityProvider> {

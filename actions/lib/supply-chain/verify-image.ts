@@ -3,6 +3,8 @@ import { type Bundle, bundleFromJSON } from '@sigstore/bundle'
 import type { TrustedRoot } from '@sigstore/protobuf-specs'
 import { type Signer, toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify'
 import type { Logger } from '../ports'
+import type { RegistryClient } from '../registry/registry-client'
+import { RegistryError } from '../registry/registry-errors'
 import {
   Annotation,
   type AttestationType,
@@ -19,7 +21,6 @@ import {
   findBundleReferrers,
   readReferrerBundle,
 } from './referrers'
-import { type RegistryClient, RegistryError } from './registry-client'
 import type { InTotoStatement, SlsaProvenanceV1 } from './statements'
 
 /** Who must have signed: the holder of a key, or a keyless identity from an OIDC issuer. */

@@ -42651,17 +42651,30 @@ function planRollback(request, history) {
         latest,
     };
 }
-/** The digests the overlay pins for `image` now, read from the checkout. */
-async function currentDigests(root, path, image, target) {
+/**
+ * Where the overlay pins `image` now, and the digests it pins, read from the checkout. A
+ * kustomization's `images:` entry, when one names the image, is the pin: kustomize rewrites the
+ * resources' references with it, so those are its input and stay as they are. Otherwise every
+ * file that names the image pins it.
+ */
+async function currentPins(root, path, image, target) {
     const files = await collectTargetFiles(root, [], [path]);
-    const digests = new Set();
+    const found = [];
     for (const file of files) {
         const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(root, file), 'utf8');
         const plan = planFileBumps({ path: file, text }, [{ image, digest: target }], { add: false });
         for (const occurrence of plan.occurrences)
-            digests.add(occurrence.old.digest ?? `(tag ${occurrence.old.tag ?? 'none'})`);
+            found.push({
+                file,
+                kustomize: occurrence.locator.startsWith('kustomize:'),
+                digest: occurrence.old.digest ?? `(tag ${occurrence.old.tag ?? 'none'})`,
+            });
     }
-    return [...digests];
+    const pins = found.some((pin) => pin.kustomize) ? found.filter((pin) => pin.kustomize) : found;
+    return {
+        files: [...new Set(pins.map((pin) => pin.file))],
+        digests: [...new Set(pins.map((pin) => pin.digest))],
+    };
 }
 /**
  * Restores the image values of an overlay to the last healthy image (or `toDigest`)
@@ -42681,7 +42694,7 @@ async function rollbackImage(request, ports) {
     try {
         const checkout = (0,external_node_path_namespaceObject.join)(scratch, 'repo');
         await ports.git.clone(request.repo, request.branch, checkout, [request.path]);
-        const digests = await currentDigests(checkout, request.path, plan.image, plan.target);
+        const { files, digests } = await currentPins(checkout, request.path, plan.image, plan.target);
         if (digests.length === 0) {
             throw new WriteBackFailure(`image ${plan.image} not found in ${request.path} on ${request.branch}; nothing pushed`);
         }
@@ -42699,8 +42712,8 @@ async function rollbackImage(request, ports) {
         }
         const result = await bumpImages({
             bumps: [{ image: plan.image, digest: plan.target }],
-            files: [],
-            directories: [request.path],
+            files,
+            directories: [],
             targets: { add: false },
             dryRun: false,
             workspace: request.workspace,

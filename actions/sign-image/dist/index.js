@@ -30757,7 +30757,7 @@ __webpack_unused_export__ = Dispatcher
 __webpack_unused_export__ = Client
 __webpack_unused_export__ = Pool
 __webpack_unused_export__ = BalancedPool
-module.exports.g6 = Agent
+__webpack_unused_export__ = Agent
 __webpack_unused_export__ = ProxyAgent
 __webpack_unused_export__ = EnvHttpProxyAgent
 __webpack_unused_export__ = RetryAgent
@@ -30833,7 +30833,7 @@ __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
 const fetchImpl = (__nccwpck_require__(4398).fetch)
-module.exports.hd = async function fetch (init, options = undefined) {
+__webpack_unused_export__ = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
   } catch (err) {
@@ -58972,6 +58972,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 
 /***/ }),
 
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
 /***/ 7030:
 /***/ ((module) => {
 
@@ -64570,6 +64577,720 @@ const systemClock = {
     sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)),
 };
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./actions/lib/registry/credentials.ts
+
+
+
+
+
+/**
+ * The auth files, in the order podman/buildah/skopeo (containers-auth.json(5))
+ * and then the docker CLI read them. A file that does not exist is skipped.
+ */
+function authFileLocations(env, homeDir = env.HOME || (0,external_node_os_namespaceObject.homedir)()) {
+    const locations = [];
+    if (env.REGISTRY_AUTH_FILE)
+        locations.push({ path: env.REGISTRY_AUTH_FILE, origin: 'REGISTRY_AUTH_FILE' });
+    if (env.XDG_RUNTIME_DIR) {
+        locations.push({
+            path: (0,external_node_path_.join)(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'),
+            origin: '$XDG_RUNTIME_DIR/containers/auth.json',
+        });
+    }
+    if (env.DOCKER_CONFIG) {
+        locations.push({
+            path: (0,external_node_path_.join)(env.DOCKER_CONFIG, 'config.json'),
+            origin: '$DOCKER_CONFIG/config.json',
+        });
+    }
+    locations.push({
+        path: (0,external_node_path_.join)(homeDir, '.docker', 'config.json'),
+        origin: '~/.docker/config.json',
+    });
+    return locations;
+}
+// Docker Hub is stored under its legacy v1 URL by `docker login`.
+const dockerHubNames = new Set([
+    'docker.io',
+    'index.docker.io',
+    'registry-1.docker.io',
+    'registry.hub.docker.com',
+]);
+/** The registry host a config key names: keys may carry a scheme and a path (`https://host/v1/`). */
+function normalizeRegistryKey(key) {
+    const withoutScheme = key.replace(/^[a-z]+:\/\//i, '');
+    const host = withoutScheme.split('/')[0].toLowerCase();
+    return dockerHubNames.has(host) ? 'docker.io' : host;
+}
+/**
+ * The entry for `repository` in an `auths` map: the most specific key wins, a
+ * key may name a namespace (`quay.io/org`, containers-auth.json) or the host.
+ */
+function matchingEntry(auths, registry, repository) {
+    const host = normalizeRegistryKey(registry);
+    let best;
+    for (const [key, entry] of Object.entries(auths)) {
+        const withoutScheme = key.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
+        const keyHost = normalizeRegistryKey(withoutScheme);
+        if (keyHost !== host)
+            continue;
+        const keyPath = withoutScheme.split('/').slice(1).join('/');
+        // Docker's "/v1/" suffix is an API path, not a namespace.
+        const namespace = /^v[12]$/.test(keyPath) ? '' : keyPath;
+        const repositoryPath = repository.split('/').slice(1).join('/');
+        if (namespace && repositoryPath !== namespace && !repositoryPath.startsWith(`${namespace}/`))
+            continue;
+        if (!best || namespace.length > best[2])
+            best = [key, entry, namespace.length];
+    }
+    return best ? [best[0], best[1]] : undefined;
+}
+function decodeEntry(entry, source) {
+    if (entry.identitytoken) {
+        return { identityToken: entry.identitytoken, username: entry.username, source };
+    }
+    if (entry.auth) {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon <= 0)
+            throw new errors_UsageError(`${source}: the 'auth' value is not base64 of user:password`);
+        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), source };
+    }
+    if (entry.username && entry.password) {
+        return { username: entry.username, password: entry.password, source };
+    }
+    return undefined;
+}
+async function readAuthFile(location) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(location.path, 'utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR')
+            return undefined;
+        throw new errors_UsageError(`cannot read ${location.origin} (${location.path}): ${code}`);
+    }
+    try {
+        const parsed = JSON.parse(text);
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+            throw new Error();
+        return parsed;
+    }
+    catch {
+        throw new errors_UsageError(`${location.origin} (${location.path}) is not valid JSON; fix it or log in again`);
+    }
+}
+/**
+ * Asks a credential helper with the docker-credential-helpers protocol:
+ * `docker-credential-<name> get`, the server on stdin, JSON
+ * {ServerURL, Username, Secret} on stdout. Username "<token>" marks an identity token.
+ */
+async function askHelper(helper, registry, lookup) {
+    const program = `docker-credential-${helper}`;
+    const source = `credential helper ${program}`;
+    let result;
+    try {
+        result = await lookup.runner.run(program, ['get'], {
+            input: `${registry}\n`,
+            env: lookup.env,
+            timeoutMs: 30_000,
+        });
+    }
+    catch (error) {
+        if (error instanceof CommandNotFoundError) {
+            lookup.logger.warning(`${program} is named for ${registry} but is not installed; skipping it`);
+            return undefined;
+        }
+        throw error;
+    }
+    // "credentials not found in native keychain" is the protocol's answer for no entry.
+    if (result.exitCode !== 0)
+        return undefined;
+    let answer;
+    try {
+        answer = JSON.parse(result.stdout);
+    }
+    catch {
+        // The output may contain the secret: it is not echoed.
+        throw new errors_UsageError(`${program} get answered something that is not JSON for ${registry}`);
+    }
+    if (!answer.Secret)
+        return undefined;
+    if (answer.Username === '<token>')
+        return { identityToken: answer.Secret, source };
+    return { username: answer.Username, password: answer.Secret, source };
+}
+async function fromFile(file, location, registry, repository, lookup) {
+    const host = normalizeRegistryKey(registry);
+    // The docker CLI order: a per-registry helper, then the default store, then inline auths.
+    const helperEntry = Object.entries(file.credHelpers ?? {}).find(([key]) => normalizeRegistryKey(key) === host);
+    const serverName = host === 'docker.io' ? 'https://index.docker.io/v1/' : registry;
+    if (helperEntry) {
+        const found = await askHelper(helperEntry[1], serverName, lookup);
+        if (found)
+            return found;
+    }
+    if (file.credsStore) {
+        const found = await askHelper(file.credsStore, serverName, lookup);
+        if (found)
+            return found;
+    }
+    const entry = matchingEntry(file.auths ?? {}, registry, repository);
+    return entry ? decodeEntry(entry[1], `${location.origin} (${entry[0]})`) : undefined;
+}
+/**
+ * REGISTRY_USERNAME and REGISTRY_PASSWORD, for a CI job or script that has a token in its
+ * environment and no login: both or neither.
+ */
+function environmentCredential(env) {
+    const username = env.REGISTRY_USERNAME;
+    const password = env.REGISTRY_PASSWORD;
+    if (!username && !password)
+        return undefined;
+    if (!username || !password) {
+        throw new errors_UsageError('set both REGISTRY_USERNAME and REGISTRY_PASSWORD, or neither');
+    }
+    return { username, password, source: 'REGISTRY_USERNAME/REGISTRY_PASSWORD' };
+}
+/**
+ * The credential for a registry: --username/--password-stdin when given (what
+ * the user typed wins), else REGISTRY_USERNAME/REGISTRY_PASSWORD, else the first
+ * of the auth files that has an entry for the registry (a credential helper it
+ * names included). Undefined when nothing is found: the registry may not need any.
+ */
+async function resolveRegistryCredential(repository, lookup) {
+    const registry = registryOf(repository);
+    const explicit = lookup.explicit;
+    if (explicit?.username !== undefined || explicit?.password !== undefined) {
+        if (!explicit.username || !explicit.password) {
+            throw new errors_UsageError('give both --username and --password-stdin, or neither');
+        }
+        return { username: explicit.username, password: explicit.password, source: '--username' };
+    }
+    const fromEnvironment = environmentCredential(lookup.env);
+    if (fromEnvironment)
+        return fromEnvironment;
+    for (const location of authFileLocations(lookup.env, lookup.homeDir)) {
+        const file = await readAuthFile(location);
+        if (!file)
+            continue;
+        const found = await fromFile(file, location, registry, repository, lookup);
+        if (found)
+            return found;
+    }
+    return undefined;
+}
+/** The registry host of a repository, as container tools resolve it (docker.io by default). */
+function registryOf(repository) {
+    const first = repository.split('/')[0];
+    const isHost = repository.includes('/') &&
+        (first.includes('.') || first.includes(':') || first === 'localhost');
+    return isHost ? first : 'docker.io';
+}
+/** The ways to log in, for the one line printed when a registry wants credentials. */
+function loginHint(registry) {
+    return `log in with 'docker login ${registry}' or 'podman login ${registry}' (or set REGISTRY_AUTH_FILE to an auth.json), set REGISTRY_USERNAME and REGISTRY_PASSWORD, or pass --username USER --password-stdin where the command takes it`;
+}
+/**
+ * Writes the credential as a containers auth.json (mode 0600) for skopeo's
+ * --authfile, so that no secret ever reaches a process's argument list.
+ */
+async function writeAuthFile(path, registry, credential) {
+    const entry = credential.identityToken
+        ? {
+            identitytoken: credential.identityToken,
+            ...(credential.username ? { username: credential.username } : {}),
+        }
+        : { auth: Buffer.from(`${credential.username}:${credential.password}`).toString('base64') };
+    await writeFile(path, JSON.stringify({ auths: { [registry]: entry } }), { mode: 0o600 });
+}
+
+;// CONCATENATED MODULE: ./actions/lib/registry/registry-errors.ts
+
+/**
+ * The registry answered in a way that stops the operation. Every registry failure is one
+ * of these, so a caller can turn them all into its own verdict; the message is safe to
+ * print (a status and an error code at most, never what the server echoed).
+ */
+class RegistryError extends Error {
+    status;
+    constructor(message, status) {
+        super(message);
+        this.status = status;
+        this.name = 'RegistryError';
+    }
+}
+/** A registry demanded credentials that were not found, or refused the ones given. */
+class RegistryAuthError extends RegistryError {
+    exitCode = errors_ExitCode.Failed;
+    constructor(message, status) {
+        super(message, status);
+        this.name = 'RegistryAuthError';
+    }
+}
+/** The registry answered plain HTTP where HTTPS was expected (or the reverse). */
+class RegistryProtocolError extends RegistryError {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryProtocolError';
+    }
+}
+/** The registry could not be reached at all (refused, reset, DNS, timeout). */
+class RegistryUnreachableError extends RegistryError {
+    constructor(message) {
+        super(message);
+        this.name = 'RegistryUnreachableError';
+    }
+}
+
+;// CONCATENATED MODULE: ./actions/lib/registry/registry-http.ts
+
+/** Manifests, referrer indexes and signature bundles are small; an image layer is never read. */
+const defaultMaxBytes = 16 * 1024 * 1024;
+/**
+ * node:http(s) with an idle timeout and a cap on the body read, so a bad server can neither
+ * hang a run nor fill its memory. Loaded on first use: commands that never reach a registry
+ * do not pay for TLS at start-up.
+ */
+const nodeHttpClient = {
+    async send(request) {
+        const isHttps = request.url.startsWith('https:');
+        const transport = isHttps ? await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4708, 23)) : await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7067, 23));
+        const maxBytes = request.maxBytes ?? defaultMaxBytes;
+        const host = new URL(request.url).host;
+        const tooLarge = (size) => new RegistryError(`answer from ${host} of ${size} bytes is larger than ${maxBytes}`);
+        return new Promise((resolve, reject) => {
+            const headers = { ...request.headers };
+            // An explicit length, 0 for an empty POST or PUT: some registries refuse chunked uploads.
+            if (request.body !== undefined)
+                headers['content-length'] = String(Buffer.byteLength(request.body));
+            else if (request.method === 'POST' || request.method === 'PUT')
+                headers['content-length'] = '0';
+            const outgoing = transport.request(request.url, {
+                method: request.method,
+                headers,
+                timeout: 30_000,
+                ...(isHttps ? { rejectUnauthorized: request.tlsVerify } : {}),
+            }, (response) => {
+                const declared = Number(response.headers['content-length'] ?? 0);
+                if (request.method !== 'HEAD' && declared > maxBytes) {
+                    response.destroy();
+                    reject(tooLarge(declared));
+                    return;
+                }
+                const chunks = [];
+                let size = 0;
+                response.on('data', (chunk) => {
+                    size += chunk.length;
+                    if (size > maxBytes) {
+                        response.destroy();
+                        reject(tooLarge(size));
+                        return;
+                    }
+                    chunks.push(chunk);
+                });
+                response.on('error', reject);
+                response.on('end', () => {
+                    const received = {};
+                    for (const [key, value] of Object.entries(response.headers)) {
+                        received[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+                    }
+                    resolve({
+                        status: response.statusCode ?? 0,
+                        headers: received,
+                        body: Buffer.concat(chunks),
+                    });
+                });
+            });
+            outgoing.on('timeout', () => outgoing.destroy(new Error('timed out after 30 s')));
+            outgoing.on('error', reject);
+            outgoing.end(request.body);
+        });
+    },
+};
+
+;// CONCATENATED MODULE: ./actions/lib/registry/registry-client.ts
+
+
+
+
+function sha256Digest(bytes) {
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
+}
+/** Parses `Bearer realm="...",service="...",scope="a,b"` (quoted values may contain commas). */
+function parseChallenge(header) {
+    const match = /^\s*([A-Za-z]+)\s*(.*)$/.exec(header);
+    if (!match)
+        return undefined;
+    const params = {};
+    const pairs = /([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g;
+    for (const pair of match[2].matchAll(pairs)) {
+        params[pair[1].toLowerCase()] = (pair[2] ?? pair[3] ?? '').replace(/\\(.)/g, '$1');
+    }
+    return { scheme: match[1].toLowerCase(), params };
+}
+// OpenSSL's answer when a TLS client hello reaches a server that speaks plain HTTP.
+const plainHttpAnswer = /wrong version number|EPROTO|packet length too long|http_request/i;
+// Blob downloads are often redirected to object storage (S3, GCS, a CDN).
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+const maxRedirects = 5;
+function basic(credential) {
+    return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
+}
+const manifestMediaTypes = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+];
+const ociIndexMediaType = 'application/vnd.oci.image.index.v1+json';
+/**
+ * A client for the OCI distribution API of one registry: manifests, blobs and the OCI 1.1
+ * referrers API, everything pushing, scanning, signing and verifying need. It authenticates
+ * the way the distribution token spec describes: request, read the 401's WWW-Authenticate
+ * challenge, answer Basic with the credential, or fetch a Bearer token from the realm
+ * (service and scope as challenged) with the credential (or the identity token, as an
+ * OAuth2 refresh token) and retry. Nothing the registry sends back reaches an error beyond
+ * its status and error code, so a token or password can never reach a log.
+ */
+class RegistryClient {
+    registry;
+    credential;
+    options;
+    http;
+    scheme;
+    authorization;
+    constructor(registry, credential, options) {
+        this.registry = registry;
+        this.credential = credential;
+        this.options = options;
+        this.http = options.http ?? nodeHttpClient;
+    }
+    /** Docker Hub's API lives on registry-1.docker.io. */
+    get apiHost() {
+        return this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry;
+    }
+    /**
+     * Sends to a path of the registry, settling which scheme it speaks on the first request.
+     * With TLS verification on, HTTPS only (a plain-HTTP registry is a clear error); off, HTTPS
+     * without verification and then plain HTTP, as containers/image does for an insecure
+     * registry. Redirects of reads are followed, without the credential when they leave the
+     * registry's origin.
+     */
+    async send(method, path, headers, init) {
+        const schemes = this.scheme
+            ? [this.scheme]
+            : this.options.tlsVerify
+                ? ['https']
+                : ['https', 'http'];
+        let last;
+        for (const scheme of schemes) {
+            const url = new URL(path, `${scheme}://${this.apiHost}`).toString();
+            try {
+                const response = await this.http.send({
+                    method,
+                    url,
+                    headers,
+                    ...init,
+                    tlsVerify: this.options.tlsVerify,
+                });
+                this.scheme = scheme;
+                return await this.followRedirects(method, url, headers, response, init.maxBytes);
+            }
+            catch (error) {
+                if (error instanceof RegistryError)
+                    throw error;
+                last = error;
+            }
+        }
+        const message = last instanceof Error ? last.message : String(last);
+        const code = last?.code ?? '';
+        if (this.options.tlsVerify && plainHttpAnswer.test(`${code} ${message}`)) {
+            throw new RegistryProtocolError(`registry ${this.registry} answers plain HTTP, not HTTPS: serve it with TLS, or pass --tls-verify false (tls-verify: false) for a registry on a trusted network`);
+        }
+        throw new RegistryUnreachableError(`registry ${this.registry} cannot be reached: ${code || message}`);
+    }
+    async followRedirects(method, from, headers, response, maxBytes) {
+        let current = response;
+        let url = from;
+        for (let hop = 0; (method === 'GET' || method === 'HEAD') && hop <= maxRedirects; hop++) {
+            const location = current.headers.location;
+            if (!redirectStatuses.has(current.status) || !location)
+                return current;
+            if (hop === maxRedirects) {
+                throw new RegistryError(`registry ${this.registry} redirected more than ${maxRedirects} times`);
+            }
+            const next = new URL(location, url);
+            const sameOrigin = next.origin === new URL(url).origin;
+            const { authorization: _dropped, ...withoutCredential } = headers;
+            url = next.toString();
+            current = await this.http
+                .send({
+                method,
+                url,
+                headers: sameOrigin ? headers : withoutCredential,
+                tlsVerify: this.options.tlsVerify,
+                maxBytes,
+            })
+                .catch((error) => {
+                if (error instanceof RegistryError)
+                    throw error;
+                throw new RegistryUnreachableError(`${next.host}, where registry ${this.registry} redirected, cannot be reached: ${error.code ?? error.message}`);
+            });
+        }
+        return current;
+    }
+    async token(challenge, scope) {
+        const realm = challenge.params.realm;
+        if (!realm)
+            throw new RegistryAuthError(`registry ${this.registry} sent a Bearer challenge without a realm`);
+        const url = new URL(realm);
+        const service = challenge.params.service;
+        const credential = this.credential;
+        let response;
+        const tokenRequest = async (request) => this.http.send(request).catch((error) => {
+            if (error instanceof RegistryError)
+                throw error;
+            throw new RegistryUnreachableError(`token service ${url.host} for ${this.registry} cannot be reached: ${error.code ?? error.message}`);
+        });
+        if (credential?.identityToken) {
+            // OAuth2 refresh-token grant (distribution docs: oauth.md).
+            const form = new URLSearchParams({
+                grant_type: 'refresh_token',
+                refresh_token: credential.identityToken,
+                client_id: 'golden-path',
+                scope,
+                ...(service ? { service } : {}),
+            });
+            response = await tokenRequest({
+                method: 'POST',
+                url: url.toString(),
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: form.toString(),
+                tlsVerify: this.options.tlsVerify,
+            });
+        }
+        else {
+            if (service)
+                url.searchParams.set('service', service);
+            url.searchParams.set('scope', scope);
+            response = await tokenRequest({
+                method: 'GET',
+                url: url.toString(),
+                headers: credential?.username ? { authorization: basic(credential) } : {},
+                tlsVerify: this.options.tlsVerify,
+            });
+        }
+        if (response.status === 401 || response.status === 403)
+            throw this.refused(response.status);
+        if (response.status !== 200) {
+            throw new RegistryUnreachableError(`token service ${url.host} for ${this.registry} answered HTTP ${response.status}`);
+        }
+        let body;
+        try {
+            body = JSON.parse(response.body.toString('utf8'));
+        }
+        catch {
+            throw new RegistryAuthError(`token service ${url.host} answered something that is not JSON`);
+        }
+        const token = body.token ?? body.access_token;
+        if (!token)
+            throw new RegistryAuthError(`token service ${url.host} sent no token`);
+        return token;
+    }
+    refused(status) {
+        if (!this.credential) {
+            return new RegistryAuthError(`registry ${this.registry} requires credentials and none were found: ${loginHint(this.registry)}`, status);
+        }
+        return new RegistryAuthError(`registry ${this.registry} refused the credentials from ${this.credential.source} (HTTP ${status}): check them, or ${loginHint(this.registry)}`, status);
+    }
+    /**
+     * Sends a request, answering the registry's challenge once. A token is kept for the next
+     * requests; one whose scope is too narrow (pull, then push) is answered with a new challenge.
+     */
+    async request(method, path, init) {
+        const headers = () => this.authorization
+            ? { ...init.headers, authorization: this.authorization }
+            : { ...init.headers };
+        const attempt = () => this.send(method, path, headers(), { body: init.body, maxBytes: init.maxBytes });
+        let response = await attempt();
+        if (response.status !== 401)
+            return response;
+        const challenge = parseChallenge(response.headers['www-authenticate'] ?? '');
+        if (challenge?.scheme === 'basic') {
+            if (!this.credential?.username || !this.credential.password)
+                throw this.refused(401);
+            this.authorization = basic(this.credential);
+        }
+        else if (challenge?.scheme === 'bearer') {
+            this.authorization = `Bearer ${await this.token(challenge, challenge.params.scope ?? init.scope)}`;
+        }
+        else {
+            throw this.refused(401);
+        }
+        response = await attempt();
+        if (response.status === 401)
+            throw this.refused(401);
+        return response;
+    }
+    /**
+     * Checks that the registry can be reached and accepts the credential for
+     * `repository` (pull and push), before any bytes are sent.
+     */
+    async checkAccess(repository, actions = 'pull,push') {
+        const response = await this.request('GET', '/v2/', {
+            scope: `repository:${repository}:${actions}`,
+        });
+        if (response.status === 403)
+            throw this.refused(403);
+    }
+    /** The digest the registry serves for repository:reference, or undefined if it has none. */
+    async manifestDigest(repository, reference) {
+        const response = await this.request('HEAD', `/v2/${repository}/manifests/${reference}`, {
+            scope: `repository:${repository}:pull`,
+            headers: { accept: manifestMediaTypes.join(', ') },
+        });
+        if (response.status === 404)
+            return undefined;
+        if (response.status !== 200) {
+            throw new RegistryUnreachableError(`registry ${this.registry} answered HTTP ${response.status} for ${repository}:${reference}`);
+        }
+        return response.headers['docker-content-digest'];
+    }
+    /**
+     * The manifest stored under a tag or digest, or undefined when there is none. Asked by
+     * digest, the bytes must hash to it: a registry cannot hand over other content.
+     */
+    async getManifest(repository, reference, accept = manifestMediaTypes) {
+        const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, {
+            headers: { accept: accept.join(', ') },
+            scope: `repository:${repository}:pull`,
+        });
+        if (response.status === 404)
+            return undefined;
+        this.expect(response, [200], `reading manifest ${repository}:${reference}`);
+        const digest = sha256Digest(response.body);
+        if (reference.startsWith('sha256:') && digest !== reference) {
+            throw new RegistryError(`registry returned content with digest ${digest} for ${repository}@${reference}`);
+        }
+        let declared;
+        try {
+            declared = JSON.parse(response.body.toString('utf8')).mediaType;
+        }
+        catch {
+            throw new RegistryError(`manifest ${repository}:${reference} is not JSON`);
+        }
+        const mediaType = declared ?? response.headers['content-type'] ?? '';
+        return { bytes: response.body, mediaType, digest };
+    }
+    async putManifest(repository, reference, bytes, mediaType) {
+        const response = await this.request('PUT', `/v2/${repository}/manifests/${reference}`, {
+            headers: { 'content-type': mediaType },
+            body: bytes,
+            scope: `repository:${repository}:pull,push`,
+        });
+        this.expect(response, [201, 200], `storing manifest ${repository}:${reference}`);
+        return sha256Digest(bytes);
+    }
+    /** A blob, checked against its digest; bounded, as only small blobs (bundles) are read. */
+    async getBlob(repository, digest, maxBytes = defaultMaxBytes) {
+        const response = await this.request('GET', `/v2/${repository}/blobs/${digest}`, {
+            scope: `repository:${repository}:pull`,
+            maxBytes,
+        });
+        this.expect(response, [200], `reading blob ${repository}@${digest}`);
+        if (sha256Digest(response.body) !== digest) {
+            throw new RegistryError(`blob ${repository}@${digest} does not match its digest`);
+        }
+        return response.body;
+    }
+    /** Uploads a blob (monolithic POST then PUT) unless the registry has it already. */
+    async putBlob(repository, bytes, mediaType) {
+        const digest = sha256Digest(bytes);
+        const scope = `repository:${repository}:pull,push`;
+        const head = await this.request('HEAD', `/v2/${repository}/blobs/${digest}`, { scope });
+        if (head.status !== 200) {
+            const start = await this.request('POST', `/v2/${repository}/blobs/uploads/`, { scope });
+            this.expect(start, [202], `starting an upload to ${repository}`);
+            const location = start.headers.location;
+            if (!location)
+                throw new RegistryError(`registry gave no upload location for ${repository}`);
+            // The location may be relative, and may already carry query parameters (a session state).
+            const upload = new URL(location, `${this.scheme}://${this.apiHost}`);
+            upload.searchParams.set('digest', digest);
+            const put = await this.request('PUT', upload.pathname + upload.search, {
+                headers: { 'content-type': 'application/octet-stream' },
+                body: bytes,
+                scope,
+            });
+            this.expect(put, [201], `uploading blob to ${repository}`);
+        }
+        return { mediaType, digest, size: bytes.length };
+    }
+    /**
+     * The referrers of a digest through the OCI 1.1 referrers API, or undefined when the
+     * registry does not implement it (distribution 2.x answers 404): the caller then reads
+     * the fallback tag.
+     */
+    async referrersApi(repository, digest) {
+        const response = await this.request('GET', `/v2/${repository}/referrers/${digest}`, {
+            headers: { accept: ociIndexMediaType },
+            scope: `repository:${repository}:pull`,
+        });
+        const type = response.headers['content-type'] ?? '';
+        if (response.status !== 200 || !type.includes(ociIndexMediaType))
+            return undefined;
+        try {
+            return JSON.parse(response.body.toString('utf8'));
+        }
+        catch {
+            throw new RegistryError(`the referrers of ${repository}@${digest} are not JSON`);
+        }
+    }
+    expect(response, ok, what) {
+        if (ok.includes(response.status))
+            return;
+        if (response.status === 403)
+            throw this.refused(403);
+        let code = '';
+        try {
+            const parsed = JSON.parse(response.body.toString('utf8'));
+            code = parsed.errors?.map((error) => error.code).join(', ') ?? '';
+        }
+        catch {
+            // not a distribution error document
+        }
+        throw new RegistryError(`${what} failed: HTTP ${response.status}${code ? ` ${code}` : ''}`, response.status);
+    }
+}
+/**
+ * A client for the registry `repository` lives in, with the credential container tools would
+ * use for it (see resolveRegistryCredential: flags, REGISTRY_USERNAME/REGISTRY_PASSWORD,
+ * auth files and the credential helpers they name).
+ */
+async function connectRegistry(repository, options, lookup) {
+    const credential = await resolveRegistryCredential(repository, lookup);
+    return { client: new RegistryClient(registryOf(repository), credential, options), credential };
+}
+/** The repository path inside its registry: `ghcr.io/org/app` → `org/app` (docker.io adds library/). */
+function repositoryPath(repository, registry) {
+    if (!repository.startsWith(`${registry}/`)) {
+        const path = repository;
+        return registry === 'docker.io' && !path.includes('/') ? `library/${path}` : path;
+    }
+    return repository.slice(registry.length + 1);
+}
+
 ;// CONCATENATED MODULE: ./actions/lib/registry/image-reference.ts
 
 const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
@@ -64646,14 +65367,8 @@ function pinnedReference(image) {
     return `${image.name}@${image.digest}`;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./node_modules/@sigstore/sign/dist/index.js
+var dist = __nccwpck_require__(5179);
 ;// CONCATENATED MODULE: ./actions/lib/supply-chain/media-types.ts
 /** Media types and annotation keys that cosign v3 and the Sigstore bundle spec use for OCI storage. */
 const media_types_MediaType = {
@@ -64682,280 +65397,7 @@ const attestationTypes = {
     cyclonedx: cycloneDxPredicateType,
 };
 const media_types_attestationTypeNames = Object.keys(attestationTypes);
-const acceptedImageManifests = [
-    media_types_MediaType.ociManifest,
-    media_types_MediaType.ociIndex,
-    media_types_MediaType.dockerManifest,
-    media_types_MediaType.dockerManifestList,
-];
 
-;// CONCATENATED MODULE: ./actions/lib/supply-chain/registry-client.ts
-
-
-
-
-
-
-/** The registry answered in a way that stops the operation; the message is safe to print. */
-class RegistryError extends Error {
-    status;
-    constructor(message, status) {
-        super(message);
-        this.status = status;
-        this.name = 'RegistryError';
-    }
-}
-function sha256Digest(bytes) {
-    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
-}
-/**
- * The part of the OCI distribution API that storing and finding signatures needs: blobs,
- * manifests and the referrers API. Token (Bearer) and Basic auth are answered from the
- * credentials given; nothing the registry sends back is echoed into errors beyond its
- * status and error code, so a token can never reach a log.
- */
-class RegistryClient {
-    host;
-    options;
-    #dispatcher;
-    #base;
-    #token;
-    constructor(host, options) {
-        this.host = host;
-        this.options = options;
-        this.#dispatcher = options.tlsVerify
-            ? undefined
-            : new undici/* Agent */.g6({ connect: { rejectUnauthorized: false } });
-    }
-    /** The manifest stored under a tag or digest, or undefined when there is none. */
-    async getManifest(repository, reference, accept = acceptedImageManifests) {
-        const response = await this.request('GET', `/v2/${repository}/manifests/${reference}`, {
-            headers: { accept: accept.join(', ') },
-            scope: `repository:${repository}:pull`,
-        });
-        if (response.status === 404)
-            return undefined;
-        this.expect(response, [200], `reading manifest ${repository}:${reference}`);
-        const digest = sha256Digest(response.body);
-        if (reference.startsWith('sha256:') && digest !== reference) {
-            throw new RegistryError(`registry returned content with digest ${digest} for ${repository}@${reference}`);
-        }
-        const mediaType = JSON.parse(response.body.toString('utf8')).mediaType ??
-            response.headers.get('content-type') ??
-            '';
-        return { bytes: response.body, mediaType, digest };
-    }
-    async putManifest(repository, reference, bytes, mediaType) {
-        const response = await this.request('PUT', `/v2/${repository}/manifests/${reference}`, {
-            headers: { 'content-type': mediaType },
-            body: bytes,
-            scope: `repository:${repository}:pull,push`,
-        });
-        this.expect(response, [201, 200], `storing manifest ${repository}:${reference}`);
-        return sha256Digest(bytes);
-    }
-    async getBlob(repository, digest, maxBytes = 16 * 1024 * 1024) {
-        const response = await this.request('GET', `/v2/${repository}/blobs/${digest}`, {
-            scope: `repository:${repository}:pull`,
-            maxBytes,
-        });
-        this.expect(response, [200], `reading blob ${repository}@${digest}`);
-        if (sha256Digest(response.body) !== digest) {
-            throw new RegistryError(`blob ${repository}@${digest} does not match its digest`);
-        }
-        return response.body;
-    }
-    /** Uploads a blob unless the registry has it already; returns its descriptor. */
-    async putBlob(repository, bytes, mediaType) {
-        const digest = sha256Digest(bytes);
-        const scope = `repository:${repository}:pull,push`;
-        const head = await this.request('HEAD', `/v2/${repository}/blobs/${digest}`, { scope });
-        if (head.status !== 200) {
-            const start = await this.request('POST', `/v2/${repository}/blobs/uploads/`, { scope });
-            this.expect(start, [202], `starting an upload to ${repository}`);
-            const location = start.headers.get('location');
-            if (!location)
-                throw new RegistryError(`registry gave no upload location for ${repository}`);
-            const url = new URL(location, await this.baseUrl());
-            url.searchParams.set('digest', digest);
-            const put = await this.request('PUT', url.pathname + url.search, {
-                headers: { 'content-type': 'application/octet-stream' },
-                body: bytes,
-                scope,
-            });
-            this.expect(put, [201], `uploading blob to ${repository}`);
-        }
-        return { mediaType, digest, size: bytes.length };
-    }
-    /**
-     * The referrers of a digest through the OCI 1.1 referrers API, or undefined when the
-     * registry does not implement it (distribution 2.x answers 404): the caller then reads
-     * the fallback tag.
-     */
-    async referrersApi(repository, digest) {
-        const response = await this.request('GET', `/v2/${repository}/referrers/${digest}`, {
-            headers: { accept: 'application/vnd.oci.image.index.v1+json' },
-            scope: `repository:${repository}:pull`,
-        });
-        const type = response.headers.get('content-type') ?? '';
-        if (response.status !== 200 || !type.includes('application/vnd.oci.image.index.v1+json')) {
-            return undefined;
-        }
-        return JSON.parse(response.body.toString('utf8'));
-    }
-    async baseUrl() {
-        if (this.#base)
-            return this.#base;
-        const candidates = this.options.tlsVerify
-            ? [`https://${this.host}`]
-            : [`https://${this.host}`, `http://${this.host}`];
-        let lastError;
-        for (const candidate of candidates) {
-            try {
-                await this.send('GET', `${candidate}/v2/`, {});
-                this.#base = candidate;
-                return candidate;
-            }
-            catch (error) {
-                lastError = error;
-            }
-        }
-        throw new RegistryError(`cannot reach registry ${this.host}: ${describeNetworkError(lastError)}${this.options.tlsVerify ? ' (a plain-http registry needs --tls-verify false)' : ''}`);
-    }
-    async send(method, url, init) {
-        const response = await (0,undici/* fetch */.hd)(url, {
-            method,
-            headers: init.headers,
-            body: init.body,
-            redirect: 'follow',
-            dispatcher: this.#dispatcher,
-            signal: AbortSignal.timeout(60_000),
-        });
-        const length = Number(response.headers.get('content-length') ?? 0);
-        const maxBytes = init.maxBytes ?? 16 * 1024 * 1024;
-        if (length > maxBytes) {
-            await response.body?.cancel();
-            throw new RegistryError(`registry answer of ${length} bytes is larger than ${maxBytes}`);
-        }
-        const body = method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(await response.arrayBuffer());
-        if (body.length > maxBytes) {
-            throw new RegistryError(`registry answer of ${body.length} bytes is larger than ${maxBytes}`);
-        }
-        return { status: response.status, headers: response.headers, body };
-    }
-    async request(method, path, init) {
-        const base = await this.baseUrl();
-        const attempt = () => this.send(method, `${base}${path}`, {
-            ...init,
-            headers: { ...init.headers, ...this.authorization() },
-        });
-        let response = await attempt().catch((error) => {
-            throw new RegistryError(`cannot reach registry ${this.host}: ${describeNetworkError(error)}`);
-        });
-        if (response.status === 401) {
-            await this.authenticate(response.headers.get('www-authenticate') ?? '', init.scope);
-            response = await attempt();
-        }
-        return response;
-    }
-    authorization() {
-        if (this.#token)
-            return { authorization: `Bearer ${this.#token}` };
-        const credentials = this.options.credentials;
-        if (credentials) {
-            const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
-            return { authorization: `Basic ${basic}` };
-        }
-        return {};
-    }
-    /** Answers a Bearer challenge (distribution token auth), as docker and cosign do. */
-    async authenticate(challenge, scope) {
-        const bearer = /^Bearer\s+(.*)$/i.exec(challenge);
-        if (!bearer) {
-            if (!this.options.credentials) {
-                throw new RegistryError(`registry ${this.host} requires credentials: log in (docker login) or set REGISTRY_USERNAME and REGISTRY_PASSWORD`, 401);
-            }
-            throw new RegistryError(`registry ${this.host} refused the credentials given`, 401);
-        }
-        const params = Object.fromEntries([...bearer[1].matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1], match[2]]));
-        if (!params.realm)
-            throw new RegistryError(`registry ${this.host} sent a challenge without realm`);
-        const url = new URL(params.realm);
-        if (params.service)
-            url.searchParams.set('service', params.service);
-        url.searchParams.set('scope', scope);
-        const headers = {};
-        const credentials = this.options.credentials;
-        if (credentials) {
-            headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-        }
-        const response = await this.send('GET', url.toString(), { headers });
-        if (response.status !== 200) {
-            throw new RegistryError(`registry ${this.host} refused a token for ${scope} (HTTP ${response.status}); check the credentials`, response.status);
-        }
-        const answer = JSON.parse(response.body.toString('utf8'));
-        this.#token = answer.token ?? answer.access_token;
-        if (!this.#token)
-            throw new RegistryError(`registry ${this.host} sent no token`);
-    }
-    expect(response, ok, what) {
-        if (ok.includes(response.status))
-            return;
-        let code = '';
-        try {
-            const parsed = JSON.parse(response.body.toString('utf8'));
-            code = parsed.errors?.map((error) => error.code).join(', ') ?? '';
-        }
-        catch {
-            // not a distribution error document
-        }
-        throw new RegistryError(`${what} failed: HTTP ${response.status}${code ? ` ${code}` : ''}`, response.status);
-    }
-}
-function describeNetworkError(error) {
-    const cause = error?.cause;
-    return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-}
-/**
- * Registry credentials for a host: REGISTRY_USERNAME and REGISTRY_PASSWORD, else the login
- * that `docker login` (or docker/login-action) left in $DOCKER_CONFIG/config.json, or that
- * `podman login` / skopeo left in $REGISTRY_AUTH_FILE. Credential helpers are not run.
- */
-function credentialsFromEnv(env, host) {
-    const username = env.REGISTRY_USERNAME;
-    const password = env.REGISTRY_PASSWORD;
-    if (username && password)
-        return { username, password };
-    if (!host)
-        return undefined;
-    const files = [
-        env.REGISTRY_AUTH_FILE,
-        join(env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker'), 'config.json'),
-    ].filter((file) => !!file);
-    const names = host === 'registry-1.docker.io' ? [host, 'docker.io', 'https://index.docker.io/v1/'] : [host];
-    for (const file of files) {
-        let auths;
-        try {
-            auths = JSON.parse(readFileSync(file, 'utf8')).auths;
-        }
-        catch {
-            continue;
-        }
-        for (const name of names) {
-            const encoded = auths?.[name]?.auth;
-            if (!encoded)
-                continue;
-            const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-            const colon = decoded.indexOf(':');
-            if (colon > 0)
-                return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-        }
-    }
-    return undefined;
-}
-
-// EXTERNAL MODULE: ./node_modules/@sigstore/sign/dist/index.js
-var dist = __nccwpck_require__(5179);
 ;// CONCATENATED MODULE: ./actions/lib/supply-chain/referrers.ts
 
 
@@ -65102,8 +65544,8 @@ async function readReferrerBundle(client, repository, descriptor) {
     };
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./actions/lib/supply-chain/signing-key.ts
 
 
@@ -65252,11 +65694,11 @@ function signerFor(method) {
     };
 }
 /**
- * Signs an in-toto statement about `image` into a DSSE Sigstore bundle with @sigstore/sign
- * and stores it as an OCI referrer of the image, as cosign v3 stores `cosign sign` and
- * `cosign attest` results. The image must already be in the registry at that digest.
+ * Signs an in-toto statement about `image` into a DSSE Sigstore bundle with @sigstore/sign,
+ * without storing it: several bundles can be made side by side (while syft reads the image)
+ * and stored only when all of them were made. The image must be in the registry at that digest.
  */
-async function signStatement(image, statement, method, ports) {
+async function createSignedBundle(image, statement, method, ports) {
     const subject = await imageDescriptor(ports.registry, image.repository, image.digest).catch(rethrowRegistry);
     if (!subject) {
         throw new errors_UsageError(`${image.name}@${image.digest} is not in the registry: push it before signing`);
@@ -65278,29 +65720,45 @@ async function signStatement(image, statement, method, ports) {
     catch (error) {
         throw new SigningFailure(`${method.kind === 'keyless' ? 'keyless signing (Fulcio/Rekor)' : 'signing'} failed: ${describeSigstoreError(error)}`);
     }
+    return { image, subject, predicateType: statement.predicateType, method: method.kind, bundle };
+}
+/**
+ * Stores a signed bundle as an OCI referrer of its image, as cosign v3 stores `cosign sign`
+ * and `cosign attest` results.
+ */
+async function storeSignedBundle(signed, ports) {
+    const { image, bundle } = signed;
     const { bundleToJSON } = await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 1040));
     const bytes = Buffer.from(JSON.stringify(bundleToJSON(bundle)));
     const attached = await attachReferrer(ports.registry, {
         repository: image.repository,
-        subject,
+        subject: signed.subject,
         bundle: bytes,
         annotations: {
             [Annotation.created]: new Date(ports.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
             [Annotation.bundleContent]: 'dsse-envelope',
-            [Annotation.predicateType]: statement.predicateType,
+            [Annotation.predicateType]: signed.predicateType,
         },
     }).catch(rethrowRegistry);
-    ports.logger.info(`stored ${statement.predicateType} bundle for ${image.name}@${image.digest} as ${attached.digest} (${attached.storedVia})`);
+    ports.logger.info(`stored ${signed.predicateType} bundle for ${image.name}@${image.digest} as ${attached.digest} (${attached.storedVia})`);
     return {
         image: image.name,
         digest: image.digest,
-        predicateType: statement.predicateType,
+        predicateType: signed.predicateType,
         referrer: attached.digest,
         storedVia: attached.storedVia,
-        method: method.kind,
+        method: signed.method,
         logIndex: bundle.verificationMaterial.tlogEntries[0]?.logIndex,
         bundle,
     };
+}
+/**
+ * Signs an in-toto statement about `image` into a DSSE Sigstore bundle with @sigstore/sign
+ * and stores it as an OCI referrer of the image, as cosign v3 stores `cosign sign` and
+ * `cosign attest` results. The image must already be in the registry at that digest.
+ */
+async function signStatement(image, statement, method, ports) {
+    return storeSignedBundle(await createSignedBundle(image, statement, method, ports), ports);
 }
 async function cachedIdentity(identity) {
     const token = await identity.getToken();
@@ -65507,6 +65965,7 @@ function policyInputs(inputs) {
         builderIdRegexp: inputs.optional('builder-id-regexp'),
     };
 }
+/** The username/password inputs; without them the runner's docker login (or its helper) is used. */
 function registryInputs(inputs) {
     const username = inputs.optional('username');
     const password = inputs.optional('password');
@@ -65725,11 +66184,9 @@ async function run() {
         const inputs = parseInputs(process.env);
         for (const secret of inputs.secrets)
             core_setSecret(secret);
+        const { client } = await connectRegistry(inputs.image.name, { tlsVerify: inputs['tls-verify'] }, { env: process.env, runner: spawnRunner, logger, explicit: inputs.credentials });
         const signed = await signStatement(inputs.image, signatureStatement(inputs.image.digest), inputs.method, {
-            registry: new RegistryClient(inputs.image.registry, {
-                tlsVerify: inputs['tls-verify'],
-                credentials: inputs.credentials,
-            }),
+            registry: client,
             logger,
             clock: systemClock,
         });

@@ -1,7 +1,7 @@
 import { ActionInputs } from '../../lib/action-input'
+import type { ExplicitCredential } from '../../lib/registry/credentials'
 import { inputNames, registryInputs, signingInputs } from '../../lib/supply-chain/action-settings'
 import { type PinnedImage, parsePinnedImage } from '../../lib/supply-chain/pinned-image'
-import type { RegistryCredentials } from '../../lib/supply-chain/registry-client'
 import { signingMethod } from '../../lib/supply-chain/settings'
 import type { SigningMethod } from '../../lib/supply-chain/signing'
 
@@ -10,7 +10,7 @@ export interface Inputs {
   image: PinnedImage
   method: SigningMethod
   'tls-verify': boolean
-  credentials?: RegistryCredentials
+  credentials?: ExplicitCredential
   /** Values to mask in the log. */
   secrets: string[]
 }

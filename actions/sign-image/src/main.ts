@@ -1,8 +1,8 @@
 import * as core from '@actions/core'
 import { oneLine } from '../../lib/errors'
-import { type Logger, systemClock } from '../../lib/ports'
+import { type Logger, spawnRunner, systemClock } from '../../lib/ports'
+import { connectRegistry } from '../../lib/registry/registry-client'
 import { pinnedReference } from '../../lib/supply-chain/pinned-image'
-import { RegistryClient } from '../../lib/supply-chain/registry-client'
 import { signStatement } from '../../lib/supply-chain/signing'
 import { signatureStatement } from '../../lib/supply-chain/statements'
 import { parseInputs } from './inputs'
@@ -18,15 +18,17 @@ export async function run(): Promise<void> {
   try {
     const inputs = parseInputs(process.env)
     for (const secret of inputs.secrets) core.setSecret(secret)
+    const { client } = await connectRegistry(
+      inputs.image.name,
+      { tlsVerify: inputs['tls-verify'] },
+      { env: process.env, runner: spawnRunner, logger, explicit: inputs.credentials },
+    )
     const signed = await signStatement(
       inputs.image,
       signatureStatement(inputs.image.digest),
       inputs.method,
       {
-        registry: new RegistryClient(inputs.image.registry, {
-          tlsVerify: inputs['tls-verify'],
-          credentials: inputs.credentials,
-        }),
+        registry: client,
         logger,
         clock: systemClock,
       },

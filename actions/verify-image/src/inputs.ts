@@ -1,14 +1,14 @@
 import { ActionInputs } from '../../lib/action-input'
+import type { ExplicitCredential } from '../../lib/registry/credentials'
 import { policyInputs, registryInputs } from '../../lib/supply-chain/action-settings'
 import { type PinnedImage, parsePinnedImage } from '../../lib/supply-chain/pinned-image'
-import type { RegistryCredentials } from '../../lib/supply-chain/registry-client'
 import type { PolicySettings } from '../../lib/supply-chain/settings'
 
 export interface Inputs {
   image: PinnedImage
   policy: PolicySettings
   'tls-verify': boolean
-  credentials?: RegistryCredentials
+  credentials?: ExplicitCredential
 }
 
 export function parseInputs(env: NodeJS.ProcessEnv = process.env): Inputs {

@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
 import { oneLine } from '../../lib/errors'
-import type { Logger } from '../../lib/ports'
+import { type Logger, spawnRunner } from '../../lib/ports'
+import { connectRegistry } from '../../lib/registry/registry-client'
 import { inputNames } from '../../lib/supply-chain/action-settings'
 import { pinnedReference } from '../../lib/supply-chain/pinned-image'
-import { RegistryClient } from '../../lib/supply-chain/registry-client'
 import { verificationPolicy } from '../../lib/supply-chain/settings'
 import { verifyImage } from '../../lib/supply-chain/verify-image'
 import { parseInputs } from './inputs'
@@ -18,15 +18,17 @@ const logger: Logger = {
 export async function run(): Promise<void> {
   try {
     const inputs = parseInputs(process.env)
-    if (inputs.credentials) core.setSecret(inputs.credentials.password)
+    if (inputs.credentials?.password) core.setSecret(inputs.credentials.password)
+    const { client } = await connectRegistry(
+      inputs.image.name,
+      { tlsVerify: inputs['tls-verify'] },
+      { env: process.env, runner: spawnRunner, logger, explicit: inputs.credentials },
+    )
     const result = await verifyImage(
       inputs.image,
       await verificationPolicy(inputs.policy, inputNames),
       {
-        registry: new RegistryClient(inputs.image.registry, {
-          tlsVerify: inputs['tls-verify'],
-          credentials: inputs.credentials,
-        }),
+        registry: client,
         logger,
       },
     )

@@ -1,11 +1,14 @@
 import { resolve } from 'node:path'
 import { ExitCode, oneLine, UsageError } from '../../../actions/lib/errors'
 import { nullLogger, spawnRunner, systemClock } from '../../../actions/lib/ports'
-import { attestImage, buildFactsFromEnv } from '../../../actions/lib/supply-chain/attest-image'
+import {
+  attestImage,
+  buildFactsFromEnv,
+  signAndAttest,
+} from '../../../actions/lib/supply-chain/attest-image'
 import { parseBaseImage } from '../../../actions/lib/supply-chain/base-images'
 import { attestationTypeNames } from '../../../actions/lib/supply-chain/media-types'
 import { parsePinnedImage, pinnedReference } from '../../../actions/lib/supply-chain/pinned-image'
-import { credentialsFromEnv } from '../../../actions/lib/supply-chain/registry-client'
 import { SigningFailure } from '../../../actions/lib/supply-chain/signing'
 import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
 import type { Command } from '../command'
@@ -30,15 +33,18 @@ function parseInputs(entries: string[]): Record<string, string> {
 export const attestCommand: Command = {
   name: 'attest',
   summary: 'Attest how an image was built (SLSA v1 provenance) or what is in it (CycloneDX SBOM)',
-  usage: `Usage: golden-path attest --image REF@sha256:... --type slsaprovenance1|cyclonedx (--key PEM | --keyless)
-         [--oci DIR] [--sbom FILE] [--sbom-output FILE] [provenance flags]
+  usage: `Usage: golden-path attest --image REF@sha256:... --type slsaprovenance1|cyclonedx [--type ...]
+         (--key PEM | --keyless) [--oci DIR] [--sbom FILE] [--sbom-output FILE] [provenance flags]
 
 Makes an in-toto statement about the image digest, signs it (DSSE, Sigstore bundle) and
 stores it as an OCI referrer of the image, where 'cosign verify-attestation --type <type>'
 and 'golden-path verify-image --require-attestation <type>' find it.
 
   --image REF@sha256:...      the image, pinned by digest (required)
-  --type T                    slsaprovenance1 (SLSA v1 provenance) or cyclonedx (CycloneDX 1.6 SBOM)
+  --type T                    slsaprovenance1 (SLSA v1 provenance) or cyclonedx (CycloneDX 1.6 SBOM);
+                              repeatable: each type once, all made side by side (syft runs while
+                              the provenance is signed), stored only when every one was made;
+                              one output line per type (one JSON object per line with --output json)
 ${signingUsage}
   --oci DIR                   OCI layout of the image: base image digests for the provenance,
                               and what syft reads for the SBOM (else syft reads the registry)
@@ -59,7 +65,7 @@ Exit codes: 0 attested and stored, 1 signing or storing failed, 2 usage or input
   async run(args, io) {
     const { values } = parseFlags('attest', args, {
       image: { type: 'string' },
-      type: { type: 'string' },
+      type: { type: 'string', multiple: true },
       ...signingFlags,
       oci: { type: 'string' },
       sbom: { type: 'string' },
@@ -76,9 +82,13 @@ Exit codes: 0 attested and stored, 1 signing or storing failed, 2 usage or input
     const output = oneOf('output', stringFlag(values, 'output'), ['text', 'json'], 'text')
     const imageFlag = stringFlag(values, 'image')
     if (!imageFlag) throw new UsageError('--image is required (REF@sha256:...)')
-    const typeFlag = stringFlag(values, 'type')
-    if (!typeFlag) throw new UsageError(`--type is required (${attestationTypeNames.join(' or ')})`)
-    const type = oneOf('type', typeFlag, attestationTypeNames, 'slsaprovenance1')
+    const typeFlags = listFlag(values, 'type')
+    if (typeFlags.length === 0) {
+      throw new UsageError(`--type is required (${attestationTypeNames.join(' or ')})`)
+    }
+    const types = typeFlags.map((flag) =>
+      oneOf('type', flag, attestationTypeNames, 'slsaprovenance1'),
+    )
     const image = parsePinnedImage(imageFlag)
     const fromEnv = buildFactsFromEnv(io.env)
     const facts = {
@@ -96,41 +106,45 @@ Exit codes: 0 attested and stored, 1 signing or storing failed, 2 usage or input
     const oci = stringFlag(values, 'oci')
     const sbom = stringFlag(values, 'sbom')
     const sbomOutput = stringFlag(values, 'sbom-output')
+    const { client, credential } = await registryClientFor(image, values, io)
+    const request = {
+      image,
+      method,
+      facts,
+      ociLayout: oci === undefined ? undefined : resolve(io.cwd, oci),
+      sbomFile: sbom === undefined ? undefined : resolve(io.cwd, sbom),
+      sbomOutput: sbomOutput === undefined ? undefined : resolve(io.cwd, sbomOutput),
+      tlsVerify: tlsVerifyFlag(values),
+      credentials: credential,
+    }
+    const ports = {
+      registry: client,
+      logger: nullLogger,
+      clock: systemClock,
+      runner: spawnRunner,
+      env: io.env,
+    }
     try {
-      const signed = await attestImage(
-        {
-          image,
-          type,
-          method,
-          facts,
-          ociLayout: oci === undefined ? undefined : resolve(io.cwd, oci),
-          sbomFile: sbom === undefined ? undefined : resolve(io.cwd, sbom),
-          sbomOutput: sbomOutput === undefined ? undefined : resolve(io.cwd, sbomOutput),
-          tlsVerify: tlsVerifyFlag(values),
-          credentials: credentialsFromEnv(io.env, image.registry),
-        },
-        {
-          registry: registryClientFor(image, values, io),
-          logger: nullLogger,
-          clock: systemClock,
-          runner: spawnRunner,
-          env: io.env,
-        },
-      )
-      io.stdout.write(
-        output === 'json'
-          ? `${JSON.stringify({
-              image: pinnedReference(image),
-              digest: image.digest,
-              type,
-              predicateType: signed.predicateType,
-              method: signed.method,
-              referrer: signed.referrer,
-              storedVia: signed.storedVia,
-              logIndex: signed.logIndex ?? null,
-            })}\n`
-          : `attested ${pinnedReference(image)}: ${type} (${signed.predicateType}), stored as ${signed.referrer} via ${signed.storedVia}\n`,
-      )
+      const attested =
+        types.length === 1
+          ? [{ ...(await attestImage({ ...request, type: types[0]! }, ports)), type: types[0]! }]
+          : (await signAndAttest({ ...request, sign: false, types }, ports)).attestations
+      for (const signed of attested) {
+        io.stdout.write(
+          output === 'json'
+            ? `${JSON.stringify({
+                image: pinnedReference(image),
+                digest: image.digest,
+                type: signed.type,
+                predicateType: signed.predicateType,
+                method: signed.method,
+                referrer: signed.referrer,
+                storedVia: signed.storedVia,
+                logIndex: signed.logIndex ?? null,
+              })}\n`
+            : `attested ${pinnedReference(image)}: ${signed.type} (${signed.predicateType}), stored as ${signed.referrer} via ${signed.storedVia}\n`,
+        )
+      }
       return ExitCode.Success
     } catch (error) {
       if (error instanceof SigningFailure) {

@@ -2,13 +2,13 @@ import { resolve } from 'node:path'
 import { oneLine, UsageError } from '../../../actions/lib/errors'
 import { nullLogger, spawnRunner, systemClock } from '../../../actions/lib/ports'
 import { registerSecret } from '../../../actions/lib/redaction'
-import { RegistryAuthError } from '../../../actions/lib/registry/credentials'
 import { parseRepository } from '../../../actions/lib/registry/image-reference'
 import {
   type PushResult,
   pushImage,
   RegistryPushError,
 } from '../../../actions/lib/registry/push-image'
+import { RegistryAuthError } from '../../../actions/lib/registry/registry-errors'
 import { listFlag, oneOf, parseFlags, stringFlag } from '../args'
 import type { CliIO, Command } from '../command'
 import { parseBoolean } from './flag-values'
@@ -34,7 +34,7 @@ timeouts) are retried with backoff. The command succeeds only when every tag
 at every destination serves that digest.
 
 Credentials, first found wins: --username/--password-stdin (first --image's
-registry only), REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,
+registry only), REGISTRY_USERNAME/REGISTRY_PASSWORD, REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,
 $DOCKER_CONFIG/config.json, ~/.docker/config.json (auths, credHelpers and
 credsStore through docker-credential-<name> when installed).
 

@@ -27,8 +27,10 @@ OIDC token (GitHub Actions with id-token: write), Fulcio and Rekor.
   --image REF@sha256:... the image to sign, pinned by digest (required)
 ${signingUsage}
 
-Registry credentials: REGISTRY_USERNAME and REGISTRY_PASSWORD, else the docker login in
-$DOCKER_CONFIG/config.json or $REGISTRY_AUTH_FILE.
+Registry credentials, as push finds them: REGISTRY_USERNAME and REGISTRY_PASSWORD, else the
+first auth file with an entry for the registry (REGISTRY_AUTH_FILE,
+$XDG_RUNTIME_DIR/containers/auth.json, $DOCKER_CONFIG/config.json, ~/.docker/config.json),
+including the credential helpers it names (credHelpers, credsStore).
 Exit codes: 0 signed and stored, 1 signing or storing failed, 2 usage or input error.`,
   async run(args, io) {
     const { values } = parseFlags('sign', args, { image: { type: 'string' }, ...signingFlags })
@@ -37,9 +39,10 @@ Exit codes: 0 signed and stored, 1 signing or storing failed, 2 usage or input e
     if (!imageFlag) throw new UsageError('--image is required (REF@sha256:...)')
     const image = parsePinnedImage(imageFlag)
     const method = await signingMethodFromFlags(values, io)
+    const { client } = await registryClientFor(image, values, io)
     try {
       const signed = await signStatement(image, signatureStatement(image.digest), method, {
-        registry: registryClientFor(image, values, io),
+        registry: client,
         logger: nullLogger,
         clock: systemClock,
       })

@@ -1,10 +1,15 @@
 import { UsageError } from '../../../actions/lib/errors'
 import { nullLogger } from '../../../actions/lib/ports'
-import { credentialsFromEnv } from '../../../actions/lib/supply-chain/registry-client'
 import { requireVerifiedImages } from '../../../actions/lib/supply-chain/signature-gate'
 import type { ParsedFlags } from '../args'
 import type { CliIO } from '../command'
-import { hasPolicyFlags, policyFlags, policyFromFlags, tlsVerifyFlag } from './supply-chain-flags'
+import {
+  credentialLookup,
+  hasPolicyFlags,
+  policyFlags,
+  policyFromFlags,
+  tlsVerifyFlag,
+} from './supply-chain-flags'
 
 /** bump's --require-signature and verify-image's policy flags. */
 export const signatureGateFlags = {
@@ -33,7 +38,7 @@ export async function signatureGate(
     await policyFromFlags(values),
     {
       tlsVerify: tlsVerifyFlag(values),
-      credentials: (host) => credentialsFromEnv(io.env, host),
+      credentials: credentialLookup(io),
     },
     { logger: nullLogger },
   )

@@ -1,9 +1,11 @@
+import { type Logger, nullLogger, spawnRunner } from '../../../actions/lib/ports'
+import type {
+  CredentialLookup,
+  RegistryCredential,
+} from '../../../actions/lib/registry/credentials'
+import { connectRegistry, type RegistryClient } from '../../../actions/lib/registry/registry-client'
 import { githubOidcIssuer } from '../../../actions/lib/supply-chain/keyless'
 import type { PinnedImage } from '../../../actions/lib/supply-chain/pinned-image'
-import {
-  credentialsFromEnv,
-  RegistryClient,
-} from '../../../actions/lib/supply-chain/registry-client'
 import {
   flagNames,
   signingMethod,
@@ -70,11 +72,18 @@ export function tlsVerifyFlag(values: Values): boolean {
   return parseBoolean('--tls-verify', stringFlag(values, 'tls-verify'), true)
 }
 
-export function registryClientFor(image: PinnedImage, values: Values, io: CliIO): RegistryClient {
-  return new RegistryClient(image.registry, {
-    tlsVerify: tlsVerifyFlag(values),
-    credentials: credentialsFromEnv(io.env, image.registry),
-  })
+/** Where sign, attest, verify-image and bump's gate find registry credentials: as push does. */
+export function credentialLookup(io: CliIO, logger: Logger = nullLogger): CredentialLookup {
+  return { env: io.env, runner: spawnRunner, logger }
+}
+
+/** The client for the image's registry, with the credential resolved for it. */
+export function registryClientFor(
+  image: PinnedImage,
+  values: Values,
+  io: CliIO,
+): Promise<{ client: RegistryClient; credential?: RegistryCredential }> {
+  return connectRegistry(image.name, { tlsVerify: tlsVerifyFlag(values) }, credentialLookup(io))
 }
 
 /** --key or --keyless, exactly one; the key's password comes from stdin only. */

@@ -53,10 +53,11 @@ Exit codes: 0 verified, 1 not verified (the line says what is missing or wrong),
     if (!imageFlag) throw new UsageError('--image is required (REF@sha256:...)')
     const image = parsePinnedImage(imageFlag)
     const policy = await policyFromFlags(values)
+    const { client } = await registryClientFor(image, values, io)
     let result: ImageVerification
     try {
       result = await verifyImage(image, policy, {
-        registry: registryClientFor(image, values, io),
+        registry: client,
         logger: nullLogger,
       })
     } catch (error) {
