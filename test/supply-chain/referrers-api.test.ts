@@ -550,9 +550,10 @@ describe('a registry with the referrers API and a signature under the fallback t
  * the 1.1 release (Amazon ECR, Azure Container Registry, zot...) list the manifest's own
  * artifactType and annotations; none can be reached from here, so this proxy in front of the
  * real registry rewrites each referrers listing by that published rule and passes everything
- * else through, counting the manifests read by digest.
+ * else through, counting the manifests read by digest. With `pageSize`, it also pages each
+ * listing the way the distribution spec allows (`Link: <…>; rel="next"`).
  */
-async function startSpecListingProxy(upstream: string) {
+async function startSpecListingProxy(upstream: string, options: { pageSize?: number } = {}) {
   const manifestReads = new Map<string, number>()
   const read = (request: IncomingMessage) =>
     new Promise<Buffer>((resolve, reject) => {
@@ -563,7 +564,9 @@ async function startSpecListingProxy(upstream: string) {
     })
   const server: Server = createServer(async (request, response) => {
     try {
-      const path = request.url ?? '/'
+      const requested = new URL(request.url ?? '/', 'http://proxy')
+      const page = Number(requested.searchParams.get('page') ?? '0')
+      const path = requested.pathname
       const body = await read(request)
       const headers: Record<string, string> = {}
       for (const [name, value] of Object.entries(request.headers)) {
@@ -594,7 +597,16 @@ async function startSpecListingProxy(upstream: string) {
           entry.artifactType = manifest.artifactType ?? manifest.config.mediaType
           if (manifest.annotations) entry.annotations = manifest.annotations
         }
+        let link: string | undefined
+        if (options.pageSize) {
+          const start = page * options.pageSize
+          if (start + options.pageSize < listing.manifests.length) {
+            link = `<${path}?page=${page + 1}>; rel="next"`
+          }
+          listing.manifests = listing.manifests.slice(start, start + options.pageSize)
+        }
         bytes = Buffer.from(JSON.stringify(listing))
+        if (link) response.setHeader('link', link)
       }
       const forwarded: Record<string, string> = {}
       answer.headers.forEach((value, name) => {
@@ -669,6 +681,31 @@ describe('referrers listed with and without their artifactType', () => {
         foundVia: 'referrers-api',
       })
       expect(proxy.manifestReads.get(spdx)).toBeUndefined()
+    } finally {
+      await proxy.stop()
+    }
+  })
+
+  it('reads every page of a paged listing', async () => {
+    const image = pushUniqueImage(registry.host, 'api/paged')
+    await attachSpdxReferrer(image)
+    await goldenPathSign(image)
+    await goldenPathAttestProvenance(image)
+    const proxy = await startSpecListingProxy(registry.host, { pageSize: 1 })
+    try {
+      const viaProxy = image.replace(registry.host, proxy.host)
+      // One referrer per page: the signature and the provenance cannot both be on the first.
+      expect((await listReferrers(viaProxy)).manifests).toHaveLength(1)
+      const verified = await verifyImage(viaProxy, keys.publicKey, [
+        '--require-attestation',
+        'slsaprovenance1',
+      ])
+      expect(verified.stderr).toBe('')
+      expect(verified.code).toBe(0)
+      expect(JSON.parse(verified.stdout)).toMatchObject({
+        verified: true,
+        foundVia: 'referrers-api',
+      })
     } finally {
       await proxy.stop()
     }

@@ -64924,6 +64924,9 @@ const nodeHttpClient = {
 
 
 
+/** Pages of a referrers listing followed, and referrers read, at most. */
+const maxReferrerPages = 16;
+const maxReferrers = 1024;
 function sha256Digest(bytes) {
     return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
 }
@@ -65243,19 +65246,47 @@ class RegistryClient {
      * the fallback tag.
      */
     async referrersApi(repository, digest) {
-        const response = await this.request('GET', `/v2/${repository}/referrers/${digest}`, {
-            headers: { accept: ociIndexMediaType },
-            scope: `repository:${repository}:pull`,
-        });
-        const type = response.headers['content-type'] ?? '';
-        if (response.status !== 200 || !type.includes(ociIndexMediaType))
+        let path = `/v2/${repository}/referrers/${digest}`;
+        let listing;
+        // A registry may page a long listing (`Link: <…>; rel="next"`); pages are followed on
+        // this registry only, and only so far, so a registry that never stops cannot hold us.
+        for (let page = 0; page < maxReferrerPages; page++) {
+            const response = await this.request('GET', path, {
+                headers: { accept: ociIndexMediaType },
+                scope: `repository:${repository}:pull`,
+            });
+            const type = response.headers['content-type'] ?? '';
+            if (response.status !== 200 || !type.includes(ociIndexMediaType))
+                return listing;
+            let index;
+            try {
+                index = JSON.parse(response.body.toString('utf8'));
+            }
+            catch {
+                throw new RegistryError(`the referrers of ${repository}@${digest} are not JSON`);
+            }
+            const manifests = Array.isArray(index.manifests) ? index.manifests : [];
+            listing = listing
+                ? { ...listing, manifests: [...listing.manifests, ...manifests] }
+                : { ...index, manifests };
+            const next = this.nextPage(response.headers.link);
+            if (!next || listing.manifests.length >= maxReferrers)
+                return listing;
+            path = next;
+        }
+        return listing;
+    }
+    /** The path of the next page a `Link` header names, when it stays on this registry. */
+    nextPage(link) {
+        const header = Array.isArray(link) ? link.join(', ') : (link ?? '');
+        const target = /<([^>]+)>\s*;\s*rel="?next"?/i.exec(header)?.[1];
+        if (!target)
             return undefined;
-        try {
-            return JSON.parse(response.body.toString('utf8'));
-        }
-        catch {
-            throw new RegistryError(`the referrers of ${repository}@${digest} are not JSON`);
-        }
+        const base = `${this.scheme ?? 'https'}://${this.apiHost}`;
+        const url = new URL(target, base);
+        if (url.origin !== new URL(base).origin)
+            return undefined;
+        return url.pathname + url.search;
     }
     expect(response, ok, what) {
         if (ok.includes(response.status))

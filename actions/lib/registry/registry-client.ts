@@ -35,6 +35,10 @@ export interface ImageIndex {
   manifests: Descriptor[]
 }
 
+/** Pages of a referrers listing followed, and referrers read, at most. */
+const maxReferrerPages = 16
+const maxReferrers = 1024
+
 /** A manifest as the registry stored it: its exact bytes, which its digest is computed from. */
 export interface StoredManifest {
   bytes: Buffer
@@ -427,17 +431,43 @@ export class RegistryClient {
    * the fallback tag.
    */
   async referrersApi(repository: string, digest: string): Promise<ImageIndex | undefined> {
-    const response = await this.request('GET', `/v2/${repository}/referrers/${digest}`, {
-      headers: { accept: ociIndexMediaType },
-      scope: `repository:${repository}:pull`,
-    })
-    const type = response.headers['content-type'] ?? ''
-    if (response.status !== 200 || !type.includes(ociIndexMediaType)) return undefined
-    try {
-      return JSON.parse(response.body.toString('utf8')) as ImageIndex
-    } catch {
-      throw new RegistryError(`the referrers of ${repository}@${digest} are not JSON`)
+    let path = `/v2/${repository}/referrers/${digest}`
+    let listing: ImageIndex | undefined
+    // A registry may page a long listing (`Link: <…>; rel="next"`); pages are followed on
+    // this registry only, and only so far, so a registry that never stops cannot hold us.
+    for (let page = 0; page < maxReferrerPages; page++) {
+      const response = await this.request('GET', path, {
+        headers: { accept: ociIndexMediaType },
+        scope: `repository:${repository}:pull`,
+      })
+      const type = response.headers['content-type'] ?? ''
+      if (response.status !== 200 || !type.includes(ociIndexMediaType)) return listing
+      let index: ImageIndex
+      try {
+        index = JSON.parse(response.body.toString('utf8')) as ImageIndex
+      } catch {
+        throw new RegistryError(`the referrers of ${repository}@${digest} are not JSON`)
+      }
+      const manifests = Array.isArray(index.manifests) ? index.manifests : []
+      listing = listing
+        ? { ...listing, manifests: [...listing.manifests, ...manifests] }
+        : { ...index, manifests }
+      const next = this.nextPage(response.headers.link)
+      if (!next || listing.manifests.length >= maxReferrers) return listing
+      path = next
     }
+    return listing
+  }
+
+  /** The path of the next page a `Link` header names, when it stays on this registry. */
+  private nextPage(link: string | string[] | undefined): string | undefined {
+    const header = Array.isArray(link) ? link.join(', ') : (link ?? '')
+    const target = /<([^>]+)>\s*;\s*rel="?next"?/i.exec(header)?.[1]
+    if (!target) return undefined
+    const base = `${this.scheme ?? 'https'}://${this.apiHost}`
+    const url = new URL(target, base)
+    if (url.origin !== new URL(base).origin) return undefined
+    return url.pathname + url.search
   }
 
   private expect(response: HttpResponse, ok: number[], what: string): void {

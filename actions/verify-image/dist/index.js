@@ -66742,6 +66742,9 @@ const nodeHttpClient = {
 
 
 
+/** Pages of a referrers listing followed, and referrers read, at most. */
+const maxReferrerPages = 16;
+const maxReferrers = 1024;
 function registry_client_sha256Digest(bytes) {
     return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`;
 }
@@ -67061,19 +67064,47 @@ class RegistryClient {
      * the fallback tag.
      */
     async referrersApi(repository, digest) {
-        const response = await this.request('GET', `/v2/${repository}/referrers/${digest}`, {
-            headers: { accept: ociIndexMediaType },
-            scope: `repository:${repository}:pull`,
-        });
-        const type = response.headers['content-type'] ?? '';
-        if (response.status !== 200 || !type.includes(ociIndexMediaType))
+        let path = `/v2/${repository}/referrers/${digest}`;
+        let listing;
+        // A registry may page a long listing (`Link: <…>; rel="next"`); pages are followed on
+        // this registry only, and only so far, so a registry that never stops cannot hold us.
+        for (let page = 0; page < maxReferrerPages; page++) {
+            const response = await this.request('GET', path, {
+                headers: { accept: ociIndexMediaType },
+                scope: `repository:${repository}:pull`,
+            });
+            const type = response.headers['content-type'] ?? '';
+            if (response.status !== 200 || !type.includes(ociIndexMediaType))
+                return listing;
+            let index;
+            try {
+                index = JSON.parse(response.body.toString('utf8'));
+            }
+            catch {
+                throw new registry_errors_RegistryError(`the referrers of ${repository}@${digest} are not JSON`);
+            }
+            const manifests = Array.isArray(index.manifests) ? index.manifests : [];
+            listing = listing
+                ? { ...listing, manifests: [...listing.manifests, ...manifests] }
+                : { ...index, manifests };
+            const next = this.nextPage(response.headers.link);
+            if (!next || listing.manifests.length >= maxReferrers)
+                return listing;
+            path = next;
+        }
+        return listing;
+    }
+    /** The path of the next page a `Link` header names, when it stays on this registry. */
+    nextPage(link) {
+        const header = Array.isArray(link) ? link.join(', ') : (link ?? '');
+        const target = /<([^>]+)>\s*;\s*rel="?next"?/i.exec(header)?.[1];
+        if (!target)
             return undefined;
-        try {
-            return JSON.parse(response.body.toString('utf8'));
-        }
-        catch {
-            throw new registry_errors_RegistryError(`the referrers of ${repository}@${digest} are not JSON`);
-        }
+        const base = `${this.scheme ?? 'https'}://${this.apiHost}`;
+        const url = new URL(target, base);
+        if (url.origin !== new URL(base).origin)
+            return undefined;
+        return url.pathname + url.search;
     }
     expect(response, ok, what) {
         if (ok.includes(response.status))
@@ -67824,7 +67855,7 @@ var verify_dist = __nccwpck_require__(4187);
 
 
 
-const maxReferrers = 256;
+const verify_image_maxReferrers = 256;
 /** The verification could not run (registry unreachable, refused); not a verdict on the image. */
 class VerificationError extends Error {
     constructor(message) {
@@ -67952,7 +67983,7 @@ async function verifyImage(image, policy, ports) {
         }
         found = await findBundleReferrers(ports.registry, image.repository, image.digest);
         // Bounded: a registry listing thousands of referrers cannot make verification unbounded.
-        for (const descriptor of found.descriptors.slice(0, maxReferrers)) {
+        for (const descriptor of found.descriptors.slice(0, verify_image_maxReferrers)) {
             const stored = await readReferrerBundle(ports.registry, image.repository, descriptor);
             if (!stored) {
                 rejected.push({
