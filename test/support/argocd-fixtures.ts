@@ -82,6 +82,8 @@ export function buildApplication(
         namespace: destinationNamespace,
         name: appName,
         status: moment.sync,
+        // v3.6.2 still serves each resource's health here (as well as in the resource tree).
+        health: { status: moment.health === 'Degraded' ? 'Degraded' : 'Healthy' },
       },
       {
         version: 'v1',
@@ -89,6 +91,7 @@ export function buildApplication(
         namespace: destinationNamespace,
         name: appName,
         status: 'Synced',
+        health: { status: 'Healthy' },
       },
     ],
     sync: {
@@ -103,6 +106,8 @@ export function buildApplication(
     summary: { images: moment.images },
     controllerNamespace: controlNamespace,
     resourceHealthSource: 'appTree',
+    // Not omitted when empty: v3.6.2 serves `{}` for an app without a source hydrator.
+    sourceHydrator: {},
   }
   if (moment.conditions) {
     status.conditions = moment.conditions.map((condition) => ({
@@ -120,6 +125,16 @@ export function buildApplication(
       generation: context.resourceVersion,
       creationTimestamp: created,
       labels: { 'app.kubernetes.io/part-of': 'golden-path' },
+      managedFields: [
+        {
+          manager: 'argocd-controller',
+          operation: 'Update',
+          apiVersion: 'argoproj.io/v1alpha1',
+          time: at,
+          fieldsType: 'FieldsV1',
+          fieldsV1: {},
+        },
+      ],
     },
     spec: {
       project: context.project ?? 'default',
@@ -140,13 +155,18 @@ export function buildApplication(
     moment.operation &&
     (moment.operation.phase === 'Running' || moment.operation.phase === 'Terminating')
   ) {
-    application.operation = {
-      sync: { revision: moment.operation.revision, syncStrategy: { hook: {} } },
-      initiatedBy: { automated: true },
-      retry: { limit: 5 },
-    }
+    application.operation = operationRequest(moment.operation.revision)
   }
   return application
+}
+
+/** The sync an automated sync policy (prune, with retries) requests, as Argo CD records it. */
+function operationRequest(revision: string) {
+  return {
+    sync: { revision, prune: true, source, syncOptions: ['CreateNamespace=true'] },
+    initiatedBy: { automated: true },
+    retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+  }
 }
 
 function operationState(operation: NonNullable<AppMoment['operation']>, at: string) {
@@ -180,11 +200,7 @@ function operationState(operation: NonNullable<AppMoment['operation']>, at: stri
     })
   }
   return {
-    operation: {
-      sync: { revision: operation.revision, syncStrategy: { hook: {} } },
-      initiatedBy: { automated: true },
-      retry: { limit: 5 },
-    },
+    operation: operationRequest(operation.revision),
     phase: operation.phase,
     message: operation.message,
     startedAt: at,
@@ -231,6 +247,7 @@ export function buildResourceTree(moment: AppMoment): Record<string, unknown> {
     parentRefs: [
       {
         group: 'apps',
+        version: 'v1',
         kind: 'Deployment',
         namespace: destinationNamespace,
         name: appName,
@@ -268,12 +285,16 @@ export function buildResourceTree(moment: AppMoment): Record<string, unknown> {
       parentRefs: [
         {
           group: 'apps',
+          version: 'v1',
           kind: 'ReplicaSet',
           namespace: destinationNamespace,
           name: replicaSet,
           uid: rs.uid,
         },
       ],
+      networkingInfo: {
+        labels: { 'app.kubernetes.io/name': appName, 'pod-template-hash': replicaSet.slice(-9) },
+      },
       health,
       info: [
         {
@@ -300,7 +321,27 @@ export function buildResourceTree(moment: AppMoment): Record<string, unknown> {
   }
   return {
     nodes: [deployment, rs, pod('x2x8q'), pod('k7p4z'), service],
-    hosts: [{ name: 'worker-1', systemInfo: { architecture: 'amd64', operatingSystem: 'linux' } }],
+    hosts: [
+      {
+        name: 'worker-1',
+        resourcesInfo: [
+          { resourceName: 'cpu', requestedByNeighbors: 250, capacity: 4000 },
+          { resourceName: 'memory', requestedByNeighbors: 268435456000, capacity: 16777216000000 },
+        ],
+        systemInfo: {
+          machineID: 'c0ffee00c0ffee00c0ffee00c0ffee00',
+          systemUUID: 'ec2b1a5e-0000-4000-8000-000000000001',
+          bootID: '5b1d0f3e-0000-4000-8000-000000000002',
+          kernelVersion: '6.8.0-1015-aws',
+          osImage: 'Ubuntu 24.04.1 LTS',
+          containerRuntimeVersion: 'containerd://1.7.22',
+          kubeletVersion: 'v1.37.2',
+          kubeProxyVersion: 'v1.37.2',
+          operatingSystem: 'linux',
+          architecture: 'amd64',
+        },
+      },
+    ],
   }
 }
 
