@@ -335,6 +335,7 @@ describe('the platform layer applied to a real Argo CD', () => {
       },
       'Add a ConfigMap the project does not admit',
     )
+    const started = Date.now()
     const { code, result } = await verify([
       '--app',
       'reference-service-dev',
@@ -345,8 +346,20 @@ describe('the platform layer applied to a real Argo CD', () => {
       '--timeout',
       '60',
     ])
+    const seconds = (Date.now() - started) / 1000
     expect(code).toBe(1)
     expect(result.verified).toBe(false)
+    // Argo CD refuses the ConfigMap before applying anything and schedules a retry; the
+    // refusal cannot pass on a retry, so verify ends at the first one, not at --timeout.
+    expect(result.outcome).toBe('operation-failed')
+    expect(result.message).toContain(commit.slice(0, 12))
+    expect(result.message).toContain(
+      'ConfigMap/extra: resource :ConfigMap is not permitted in project reference-service',
+    )
+    expect(result.failedSyncResources).toContainEqual(
+      expect.objectContaining({ kind: 'ConfigMap', name: 'extra', status: 'SyncFailed' }),
+    )
+    expect(seconds).toBeLessThan(20)
     rmSync(join(gitopsClone, 'manifests', 'overlays', 'dev', 'extra-configmap.yaml'))
     // Argo CD retries the refused sync with backoff (up to 3 min) before it takes the restored commit.
     const restored = push(

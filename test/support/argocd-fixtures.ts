@@ -32,7 +32,19 @@ export interface AppMoment {
     phase: 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Terminating'
     revision: string
     message: string
-    failedResource?: { kind: string; name: string; message: string }
+    /** Retries an automated sync has made: set, the phase stays Running between attempts. */
+    retryCount?: number
+    /**
+     * A resource the attempt could not apply. `refused`: Argo CD refused it before applying
+     * (e.g. the AppProject does not admit it), so the result has no hook phase and no images.
+     */
+    failedResource?: {
+      group?: string
+      kind: string
+      name: string
+      message: string
+      refused?: boolean
+    }
   }
   images: string[]
   conditions?: { type: string; message: string }[]
@@ -185,26 +197,41 @@ function operationState(operation: NonNullable<AppMoment['operation']>, at: stri
       images: [newImage],
     },
   ]
-  if (operation.failedResource) {
+  const failed = operation.failedResource
+  if (failed?.refused) {
     resources.push({
-      group: 'apps',
+      group: failed.group ?? '',
       version: 'v1',
-      kind: operation.failedResource.kind,
+      kind: failed.kind,
       namespace: destinationNamespace,
-      name: operation.failedResource.name,
+      name: failed.name,
       status: 'SyncFailed',
-      message: operation.failedResource.message,
+      message: failed.message,
+      syncPhase: 'Sync',
+    } as (typeof resources)[number])
+  } else if (failed) {
+    resources.push({
+      group: failed.group ?? 'apps',
+      version: 'v1',
+      kind: failed.kind,
+      namespace: destinationNamespace,
+      name: failed.name,
+      status: 'SyncFailed',
+      message: failed.message,
       hookPhase: 'Failed',
       syncPhase: 'Sync',
       images: [newImage],
     })
   }
+  // Between retries the phase is Running with the failed attempt's finishedAt and results.
+  const retrying = operation.retryCount !== undefined && operation.retryCount > 0
   return {
     operation: operationRequest(operation.revision),
     phase: operation.phase,
     message: operation.message,
+    ...(retrying ? { retryCount: operation.retryCount } : {}),
     startedAt: at,
-    ...(finished ? { finishedAt: at } : {}),
+    ...(finished || retrying ? { finishedAt: at } : {}),
     syncResult: { revision: operation.revision, source, resources },
   }
 }
