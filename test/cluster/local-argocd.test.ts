@@ -54,6 +54,8 @@ interface VerifyJson {
   health: string | null
   watch: string
   degradedResources: { kind: string; name: string; health: string; message: string }[]
+  failedSyncResources: { kind: string; name: string; status: string; message: string }[]
+  images: { expected: string[]; deployed: string[]; missing: string[] }
   timeline: { syncStatus: string; health: string; revision: string }[]
 }
 
