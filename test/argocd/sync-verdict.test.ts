@@ -332,6 +332,20 @@ describe('judging one observed state of an Application', () => {
     ).toBe('verified')
   })
 
+  it('says why when Argo CD lists no image at all (an AppProject hiding the Pods)', () => {
+    const observed = app({
+      sync: { status: 'Synced', revision: sha },
+      health: { status: 'Healthy' },
+      summary: {},
+    })
+    expect(
+      judgeApplication(observed, { revision: parseExpectedRevision(sha), images: [image] }),
+    ).toMatchObject({
+      state: 'pending',
+      reason: `Synced and Healthy at 9b8c7d6e5f4a, images not deployed yet: ${image} (Argo CD lists no image for the app: its AppProject must admit ReplicaSets and Pods)`,
+    })
+  })
+
   it('takes an image pinned by tag and digest as the same image as its digest alone', () => {
     const digest = `sha256:${'a'.repeat(64)}`
     const other = `sha256:${'b'.repeat(64)}`

@@ -322,6 +322,55 @@ describe('the platform layer applied to a real Argo CD', () => {
     expect(app.status.sync.status).toBe('Synced')
   })
 
+  it('lists the running image of a new release, so verify --image passes with it and not with another', async () => {
+    const overlay = join(gitopsClone, 'manifests', 'overlays', 'stage', 'kustomization.yaml')
+    const released = 'ghcr.io/example-org/golden-path-reference-service:0.2.0'
+    const commit = push(
+      {
+        'manifests/overlays/stage/kustomization.yaml': readFileSync(overlay, 'utf8').replace(
+          'newTag: "0.1.0"',
+          'newTag: "0.2.0"',
+        ),
+      },
+      'Release 0.2.0 to stage',
+    )
+    const deployed = await verify([
+      '--app',
+      'reference-service-stage',
+      '--revision',
+      commit,
+      '--refresh',
+      'normal',
+      '--image',
+      released,
+      '--timeout',
+      '120',
+    ])
+    expect({ outcome: deployed.result.outcome, message: deployed.result.message }).toEqual({
+      outcome: 'verified',
+      message: expect.any(String),
+    })
+    expect(deployed.code).toBe(0)
+    expect(deployed.result.images.deployed).toContain(released)
+
+    const other = 'ghcr.io/example-org/golden-path-reference-service:9.9.9'
+    const wrong = await verify([
+      '--app',
+      'reference-service-stage',
+      '--revision',
+      commit,
+      '--image',
+      other,
+      '--timeout',
+      '8',
+    ])
+    expect(wrong.code).toBe(1)
+    expect(wrong.result.outcome).toBe('timeout')
+    expect(wrong.result.images.missing).toEqual([other])
+    expect(wrong.result.images.deployed).toContain(released)
+    expect(wrong.result.message).toContain(`images not deployed yet: ${other}`)
+  }, 180_000)
+
   it('refuses a kind the AppProject does not admit, and verify names it', async () => {
     const overlay = join(gitopsClone, 'manifests', 'overlays', 'dev', 'kustomization.yaml')
     const original = readFileSync(overlay, 'utf8')
@@ -740,6 +789,9 @@ describe('local delivery finds the running cluster', () => {
       server: cluster.argocd.server,
       token: cluster.argocd.token,
       app: 'team-a-dev',
+      project: 'team-a',
+      // team-a's project admits Deployments only: Argo CD hides their Pods, and so the images.
+      listsImages: false,
     })
     const app = JSON.parse(
       kubectl(['-n', 'argocd', 'get', 'application', 'team-a-dev', '-o', 'json']),

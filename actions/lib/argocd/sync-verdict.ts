@@ -175,9 +175,15 @@ export function judgeApplication(app: Application, expected: SyncExpectations): 
   const deployed = new Set((status.summary?.images ?? []).map(imageIdentity))
   const missing = expected.images.filter((image) => !deployed.has(imageIdentity(image)))
   if (missing.length > 0) {
+    // An app Healthy with no image at all: Argo CD sees no Pod of it (the usual cause: an
+    // AppProject that does not admit ReplicaSets and Pods hides them from the resource tree).
+    const none =
+      deployed.size === 0
+        ? ' (Argo CD lists no image for the app: its AppProject must admit ReplicaSets and Pods)'
+        : ''
     return {
       state: 'pending',
-      reason: `Synced and Healthy at ${want}, images not deployed yet: ${missing.join(', ')}`,
+      reason: `Synced and Healthy at ${want}, images not deployed yet: ${missing.join(', ')}${none}`,
       degradedAtRevision: false,
     }
   }
