@@ -322,7 +322,7 @@ describe('the platform layer applied to a real Argo CD', () => {
     expect(app.status.sync.status).toBe('Synced')
   })
 
-  it('lists the running image of a new release, so verify --image passes with it and not with another', async () => {
+  it('lists the running image of a new release, so verify --images passes with it and not with another', async () => {
     const overlay = join(gitopsClone, 'manifests', 'overlays', 'stage', 'kustomization.yaml')
     const released = 'ghcr.io/example-org/golden-path-reference-service:0.2.0'
     const commit = push(
