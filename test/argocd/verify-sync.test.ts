@@ -355,6 +355,22 @@ describe('verifying an Argo CD rollout against the simulator', () => {
     expect(missing.result.images.missing).toEqual([other])
   })
 
+  it('reports an image pinned by tag and digest as deployed when repo@digest is expected', async () => {
+    const digest = `sha256:${'c'.repeat(64)}`
+    const pinned = `ghcr.io/example-org/golden-path-reference-service:sha-1a2b3c4@${digest}`
+    const frames = rolloutFrames(step).map((frame) => ({
+      ...frame,
+      moment: {
+        ...frame.moment,
+        images: frame.moment.images.map((image) => (image === newImage ? pinned : image)),
+      },
+    }))
+    const expected = `ghcr.io/example-org/golden-path-reference-service@${digest}`
+    const { result } = await verify(scenario('pinned', frames), { images: [expected] })
+    expect(result.outcome).toBe('verified')
+    expect(result.images).toEqual({ expected: [expected], deployed: [pinned], missing: [] })
+  })
+
   it('requires every source of a multi-source app at the revision', async () => {
     const all = await verify(scenario('multi', multiSourceFrames(step, newRevision)))
     expect(all.result.outcome).toBe('verified')
