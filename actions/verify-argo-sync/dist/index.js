@@ -32877,7 +32877,7 @@ class RolloutTracker {
             images: {
                 expected: [...this.options.images],
                 deployed,
-                missing: this.options.images.filter((image) => !deployed.includes(image)),
+                missing: this.options.images.filter((image) => !deployed.some((running) => imageIdentity(running) === imageIdentity(image))),
             },
             degradedResources: [],
             failedSyncResources: failedSyncResources(app),
