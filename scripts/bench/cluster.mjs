@@ -1,7 +1,9 @@
 // Benchmark: the local control plane (golden-path cluster up). Reports the cold build
 // (when nothing is cached; else the recorded build times), a warm `cluster up`, the
 // latency from a pushed GitOps commit to `golden-path verify` passing (with a refresh,
-// followed by the watch stream and by polling), and the resident memory of the set.
+// followed by the watch stream and by polling), how soon verify fails on a commit Argo CD
+// refuses (a kind the AppProject does not admit, retried by the automated sync), and the
+// resident memory of the set.
 //
 //   npm run bench:cluster [-- --runs 3]
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -113,7 +115,7 @@ spec:
   run('kubectl', ['--kubeconfig', up.kubeconfig, 'apply', '-f', '-'], {
     input: JSON.stringify(application),
   })
-  const verify = (rev, watch) =>
+  const verify = (rev, watch, timeout = '120') =>
     spawnSync(
       'node',
       [
@@ -132,7 +134,7 @@ spec:
         '--poll-interval',
         '1',
         '--timeout',
-        '120',
+        timeout,
         '--output',
         'json',
       ],
@@ -159,6 +161,72 @@ spec:
       `commit -> verified (${watch === 'ndjson' ? 'refresh + watch stream' : 'refresh + polling 1 s'}): median ${seconds(median(latencies))} s, max ${seconds(Math.max(...latencies))} s over ${runs} runs`,
     )
   }
+
+  // A commit that adds a kind the app's project does not admit: Argo CD refuses it and the
+  // automated sync retries with backoff; verify should say so at once, not at --timeout (60 s).
+  run('kubectl', ['--kubeconfig', up.kubeconfig, 'apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'AppProject',
+          metadata: { name: 'bench-deployments-only', namespace: 'argocd' },
+          spec: {
+            sourceRepos: ['*'],
+            destinations: [{ server: '*', namespace: 'bench' }],
+            namespaceResourceWhitelist: [
+              { group: 'apps', kind: 'Deployment' },
+              { group: 'apps', kind: 'ReplicaSet' },
+              { group: '', kind: 'Pod' },
+            ],
+          },
+        },
+        {
+          ...application,
+          spec: {
+            ...application.spec,
+            project: 'bench-deployments-only',
+            syncPolicy: {
+              ...application.spec.syncPolicy,
+              retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+            },
+          },
+        },
+      ],
+    }),
+  })
+  const refusedLatencies = []
+  for (let i = 0; i < runs; i++) {
+    writeFileSync(
+      join(clone, 'configmap.yaml'),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: refused\ndata:\n  run: "${i}"\n`,
+    )
+    const started = performance.now()
+    revision = push(String(tag++))
+    const result = verify(revision, 'ndjson', '60')
+    refusedLatencies.push(performance.now() - started)
+    const outcome = JSON.parse(result.stdout || '{}').outcome
+    if (outcome !== 'operation-failed') console.log(`  refused run ${i + 1}: ${outcome}`)
+    // End the retries (the gateway wants a JSON content type even here), so that the next
+    // commit gets its own sync at once instead of waiting out this one's backoff.
+    const headers = { authorization: `Bearer ${up.argocd.token}` }
+    await fetch(`${up.argocd.server}/api/v1/applications/bench/operation`, {
+      method: 'DELETE',
+      headers: { ...headers, 'content-type': 'application/json' },
+    })
+    for (let wait = 0; wait < 60; wait++) {
+      const app = await (
+        await fetch(`${up.argocd.server}/api/v1/applications/bench`, { headers })
+      ).json()
+      if (!app.operation && app.status?.operationState?.phase !== 'Running') break
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+  }
+  console.log(
+    `commit refused by the AppProject -> verify failed: median ${seconds(median(refusedLatencies))} s, max ${seconds(Math.max(...refusedLatencies))} s over ${runs} runs (--timeout 60; each: ${refusedLatencies.map(seconds).join(', ')} s)`,
+  )
 
   const status = JSON.parse(
     run('node', [cli, 'cluster', 'status', '--state-dir', stateDir, '--output', 'json']).stdout,

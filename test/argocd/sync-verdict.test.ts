@@ -22,6 +22,31 @@ const succeeded = (revision: string) => ({
   syncResult: { revision },
 })
 
+/** An automated sync's attempt whose ConfigMap the AppProject refused, as v3.6.2 records it. */
+const refusedAttempt = (revision: string, phase: string, retryCount: number) => ({
+  phase,
+  message: `one or more synchronization tasks are not valid: resource :ConfigMap is not permitted in project web${
+    phase === 'Running'
+      ? `. Retrying attempt #${retryCount} at 2026-12-07T00:43:50Z.`
+      : ` (retried ${retryCount} times).`
+  }`,
+  retryCount,
+  operation: { sync: { revision } },
+  syncResult: {
+    revision,
+    resources: [
+      {
+        group: '',
+        kind: 'ConfigMap',
+        namespace: 'web',
+        name: 'extra',
+        status: 'SyncFailed',
+        message: 'resource :ConfigMap is not permitted in project web',
+      },
+    ],
+  },
+})
+
 describe('judging one observed state of an Application', () => {
   it.each([
     {
@@ -145,6 +170,120 @@ describe('judging one observed state of an Application', () => {
       expect: { state: 'failed', kind: 'condition-error' },
     },
     {
+      name: 'a SyncError left by an older revision while Argo CD has not compared the new one',
+      app: app({
+        sync: { status: 'OutOfSync', revision: old },
+        health: { status: 'Healthy' },
+        conditions: [
+          {
+            type: 'SyncError',
+            message: `Failed last sync attempt to [${old}]: one or more synchronization tasks are not valid (retried 5 times).`,
+          },
+        ],
+      }),
+      expect: { state: 'pending' },
+    },
+    {
+      name: 'a ComparisonError while Argo CD could not resolve the target (it reports the branch)',
+      app: app({
+        sync: { status: 'Unknown', revision: 'main' },
+        conditions: [{ type: 'ComparisonError', message: 'Failed to load target state: …' }],
+      }),
+      expect: { state: 'failed', kind: 'condition-error' },
+    },
+    {
+      name: 'the operation for the revision Failed: the verdict names the refused resources',
+      app: app({
+        sync: { status: 'OutOfSync', revision: sha },
+        operationState: refusedAttempt(sha, 'Failed', 5),
+      }),
+      expect: {
+        state: 'failed',
+        kind: 'operation-failed',
+        reason:
+          'sync operation to 9b8c7d6e5f4a Failed: ConfigMap/extra: resource :ConfigMap is not permitted in project web',
+      },
+    },
+    {
+      name: 'an automated sync retrying a resource the project refuses (retrying cannot help)',
+      app: app(
+        {
+          sync: { status: 'OutOfSync', revision: sha },
+          health: { status: 'Healthy' },
+          operationState: refusedAttempt(sha, 'Running', 1),
+        },
+        { sync: { revision: sha } },
+      ),
+      expect: {
+        state: 'failed',
+        kind: 'operation-failed',
+        reason:
+          'sync operation to 9b8c7d6e5f4a cannot succeed: ConfigMap/extra: resource :ConfigMap is not permitted in project web (Argo CD retries it, attempt #1; the same revision fails the same way)',
+      },
+    },
+    {
+      name: 'an automated sync retrying an object the API server rejects as invalid',
+      app: app({
+        sync: { status: 'OutOfSync', revision: sha },
+        operationState: {
+          ...refusedAttempt(sha, 'Running', 2),
+          syncResult: {
+            revision: sha,
+            resources: [
+              {
+                group: 'apps',
+                kind: 'Deployment',
+                name: 'web',
+                status: 'SyncFailed',
+                message:
+                  'Deployment.apps "web" is invalid: spec.template.spec.containers[0].image: Required value',
+              },
+            ],
+          },
+        },
+      }),
+      expect: { state: 'failed', kind: 'operation-failed' },
+    },
+    {
+      name: 'an automated sync retrying after a failure that may pass (the API server unreachable)',
+      app: app({
+        sync: { status: 'OutOfSync', revision: sha },
+        operationState: {
+          ...refusedAttempt(sha, 'Running', 1),
+          syncResult: {
+            revision: sha,
+            resources: [
+              {
+                group: 'apps',
+                kind: 'Deployment',
+                name: 'web',
+                status: 'SyncFailed',
+                message: 'dial tcp 10.0.0.1:443: connect: connection refused',
+              },
+            ],
+          },
+        },
+      }),
+      expect: { state: 'pending' },
+    },
+    {
+      name: 'a refused resource retried for an OLDER revision does not fail the new one',
+      app: app({
+        sync: { status: 'OutOfSync', revision: sha },
+        health: { status: 'Healthy' },
+        operationState: refusedAttempt(old, 'Running', 3),
+      }),
+      expect: { state: 'pending' },
+    },
+    {
+      name: 'the first attempt refused, before Argo CD schedules a retry: still judged on its phase',
+      app: app({
+        sync: { status: 'OutOfSync', revision: sha },
+        operationState: refusedAttempt(sha, 'Running', 0),
+      }),
+      expect: { state: 'pending' },
+    },
+    {
       name: 'a warning condition is no reason to fail',
       app: app({
         sync: { status: 'Synced', revision: sha },
@@ -191,6 +330,20 @@ describe('judging one observed state of an Application', () => {
     expect(
       judgeApplication(observed, { revision: parseExpectedRevision(sha), images: [image] }).state,
     ).toBe('verified')
+  })
+
+  it('says why when Argo CD lists no image at all (an AppProject hiding the Pods)', () => {
+    const observed = app({
+      sync: { status: 'Synced', revision: sha },
+      health: { status: 'Healthy' },
+      summary: {},
+    })
+    expect(
+      judgeApplication(observed, { revision: parseExpectedRevision(sha), images: [image] }),
+    ).toMatchObject({
+      state: 'pending',
+      reason: `Synced and Healthy at 9b8c7d6e5f4a, images not deployed yet: ${image} (Argo CD lists no image for the app: its AppProject must admit ReplicaSets and Pods)`,
+    })
   })
 
   it('takes an image pinned by tag and digest as the same image as its digest alone', () => {

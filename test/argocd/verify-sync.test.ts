@@ -10,6 +10,8 @@ import {
   degradedFrames,
   failedOperationFrames,
   multiSourceFrames,
+  olderRevisionRefusedFrames,
+  projectRefusedFrames,
   rolloutFrames,
   type Scenario,
   scenario,
@@ -174,6 +176,28 @@ describe('verifying an Argo CD rollout against the simulator', () => {
     ])
   })
 
+  it("fails at the first retry of a resource the AppProject refuses, naming it and Argo CD's message", async () => {
+    const { result } = await verify(scenario('refused', projectRefusedFrames(step)), {
+      timeoutMs: 10_000,
+    })
+    expect(result.outcome).toBe('operation-failed')
+    expect(result.message).toBe(
+      'sync operation to 9b8c7d6e5f4a cannot succeed: ConfigMap/extra: resource :ConfigMap is not permitted in project default (Argo CD retries it, attempt #1; the same revision fails the same way)',
+    )
+    // The first refused attempt ends it, long before the timeout and before any further retry.
+    expect(result.durationSeconds).toBeLessThan(2)
+    expect(result.operation).toMatchObject({ phase: 'Running', revision: newRevision })
+    expect(result.failedSyncResources).toEqual([
+      expect.objectContaining({ kind: 'ConfigMap', name: 'extra', status: 'SyncFailed' }),
+    ])
+  })
+
+  it('does not fail a new revision because the previous one keeps being refused', async () => {
+    const { result } = await verify(scenario('older-refused', olderRevisionRefusedFrames(step)))
+    expect(result.outcome).toBe('verified')
+    expect(result.timeline[0]).toMatchObject({ operationPhase: 'Running', revision: oldRevision })
+  })
+
   it('fails fast on a ComparisonError condition', async () => {
     const { result } = await verify(scenario('comparison', comparisonErrorFrames(step)))
     expect(result.outcome).toBe('condition-error')
@@ -329,6 +353,22 @@ describe('verifying an Argo CD rollout against the simulator', () => {
     expect(missing.result.outcome).toBe('timeout')
     expect(missing.result.message).toContain(`images not deployed yet: ${other}`)
     expect(missing.result.images.missing).toEqual([other])
+  })
+
+  it('reports an image pinned by tag and digest as deployed when repo@digest is expected', async () => {
+    const digest = `sha256:${'c'.repeat(64)}`
+    const pinned = `ghcr.io/example-org/golden-path-reference-service:sha-1a2b3c4@${digest}`
+    const frames = rolloutFrames(step).map((frame) => ({
+      ...frame,
+      moment: {
+        ...frame.moment,
+        images: frame.moment.images.map((image) => (image === newImage ? pinned : image)),
+      },
+    }))
+    const expected = `ghcr.io/example-org/golden-path-reference-service@${digest}`
+    const { result } = await verify(scenario('pinned', frames), { images: [expected] })
+    expect(result.outcome).toBe('verified')
+    expect(result.images).toEqual({ expected: [expected], deployed: [pinned], missing: [] })
   })
 
   it('requires every source of a multi-source app at the revision', async () => {

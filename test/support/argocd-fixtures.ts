@@ -32,7 +32,19 @@ export interface AppMoment {
     phase: 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Terminating'
     revision: string
     message: string
-    failedResource?: { kind: string; name: string; message: string }
+    /** Retries an automated sync has made: set, the phase stays Running between attempts. */
+    retryCount?: number
+    /**
+     * A resource the attempt could not apply. `refused`: Argo CD refused it before applying
+     * (e.g. the AppProject does not admit it), so the result has no hook phase and no images.
+     */
+    failedResource?: {
+      group?: string
+      kind: string
+      name: string
+      message: string
+      refused?: boolean
+    }
   }
   images: string[]
   conditions?: { type: string; message: string }[]
@@ -82,6 +94,8 @@ export function buildApplication(
         namespace: destinationNamespace,
         name: appName,
         status: moment.sync,
+        // v3.6.2 still serves each resource's health here (as well as in the resource tree).
+        health: { status: moment.health === 'Degraded' ? 'Degraded' : 'Healthy' },
       },
       {
         version: 'v1',
@@ -89,6 +103,7 @@ export function buildApplication(
         namespace: destinationNamespace,
         name: appName,
         status: 'Synced',
+        health: { status: 'Healthy' },
       },
     ],
     sync: {
@@ -103,6 +118,8 @@ export function buildApplication(
     summary: { images: moment.images },
     controllerNamespace: controlNamespace,
     resourceHealthSource: 'appTree',
+    // Not omitted when empty: v3.6.2 serves `{}` for an app without a source hydrator.
+    sourceHydrator: {},
   }
   if (moment.conditions) {
     status.conditions = moment.conditions.map((condition) => ({
@@ -120,6 +137,16 @@ export function buildApplication(
       generation: context.resourceVersion,
       creationTimestamp: created,
       labels: { 'app.kubernetes.io/part-of': 'golden-path' },
+      managedFields: [
+        {
+          manager: 'argocd-controller',
+          operation: 'Update',
+          apiVersion: 'argoproj.io/v1alpha1',
+          time: at,
+          fieldsType: 'FieldsV1',
+          fieldsV1: {},
+        },
+      ],
     },
     spec: {
       project: context.project ?? 'default',
@@ -140,13 +167,18 @@ export function buildApplication(
     moment.operation &&
     (moment.operation.phase === 'Running' || moment.operation.phase === 'Terminating')
   ) {
-    application.operation = {
-      sync: { revision: moment.operation.revision, syncStrategy: { hook: {} } },
-      initiatedBy: { automated: true },
-      retry: { limit: 5 },
-    }
+    application.operation = operationRequest(moment.operation.revision)
   }
   return application
+}
+
+/** The sync an automated sync policy (prune, with retries) requests, as Argo CD records it. */
+function operationRequest(revision: string) {
+  return {
+    sync: { revision, prune: true, source, syncOptions: ['CreateNamespace=true'] },
+    initiatedBy: { automated: true },
+    retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+  }
 }
 
 function operationState(operation: NonNullable<AppMoment['operation']>, at: string) {
@@ -165,30 +197,41 @@ function operationState(operation: NonNullable<AppMoment['operation']>, at: stri
       images: [newImage],
     },
   ]
-  if (operation.failedResource) {
+  const failed = operation.failedResource
+  if (failed?.refused) {
     resources.push({
-      group: 'apps',
+      group: failed.group ?? '',
       version: 'v1',
-      kind: operation.failedResource.kind,
+      kind: failed.kind,
       namespace: destinationNamespace,
-      name: operation.failedResource.name,
+      name: failed.name,
       status: 'SyncFailed',
-      message: operation.failedResource.message,
+      message: failed.message,
+      syncPhase: 'Sync',
+    } as (typeof resources)[number])
+  } else if (failed) {
+    resources.push({
+      group: failed.group ?? 'apps',
+      version: 'v1',
+      kind: failed.kind,
+      namespace: destinationNamespace,
+      name: failed.name,
+      status: 'SyncFailed',
+      message: failed.message,
       hookPhase: 'Failed',
       syncPhase: 'Sync',
       images: [newImage],
     })
   }
+  // Between retries the phase is Running with the failed attempt's finishedAt and results.
+  const retrying = operation.retryCount !== undefined && operation.retryCount > 0
   return {
-    operation: {
-      sync: { revision: operation.revision, syncStrategy: { hook: {} } },
-      initiatedBy: { automated: true },
-      retry: { limit: 5 },
-    },
+    operation: operationRequest(operation.revision),
     phase: operation.phase,
     message: operation.message,
+    ...(retrying ? { retryCount: operation.retryCount } : {}),
     startedAt: at,
-    ...(finished ? { finishedAt: at } : {}),
+    ...(finished || retrying ? { finishedAt: at } : {}),
     syncResult: { revision: operation.revision, source, resources },
   }
 }
@@ -231,6 +274,7 @@ export function buildResourceTree(moment: AppMoment): Record<string, unknown> {
     parentRefs: [
       {
         group: 'apps',
+        version: 'v1',
         kind: 'Deployment',
         namespace: destinationNamespace,
         name: appName,
@@ -268,12 +312,16 @@ export function buildResourceTree(moment: AppMoment): Record<string, unknown> {
       parentRefs: [
         {
           group: 'apps',
+          version: 'v1',
           kind: 'ReplicaSet',
           namespace: destinationNamespace,
           name: replicaSet,
           uid: rs.uid,
         },
       ],
+      networkingInfo: {
+        labels: { 'app.kubernetes.io/name': appName, 'pod-template-hash': replicaSet.slice(-9) },
+      },
       health,
       info: [
         {
@@ -300,7 +348,27 @@ export function buildResourceTree(moment: AppMoment): Record<string, unknown> {
   }
   return {
     nodes: [deployment, rs, pod('x2x8q'), pod('k7p4z'), service],
-    hosts: [{ name: 'worker-1', systemInfo: { architecture: 'amd64', operatingSystem: 'linux' } }],
+    hosts: [
+      {
+        name: 'worker-1',
+        resourcesInfo: [
+          { resourceName: 'cpu', requestedByNeighbors: 250, capacity: 4000 },
+          { resourceName: 'memory', requestedByNeighbors: 268435456000, capacity: 16777216000000 },
+        ],
+        systemInfo: {
+          machineID: 'c0ffee00c0ffee00c0ffee00c0ffee00',
+          systemUUID: 'ec2b1a5e-0000-4000-8000-000000000001',
+          bootID: '5b1d0f3e-0000-4000-8000-000000000002',
+          kernelVersion: '6.8.0-1015-aws',
+          osImage: 'Ubuntu 24.04.1 LTS',
+          containerRuntimeVersion: 'containerd://1.7.22',
+          kubeletVersion: 'v1.37.2',
+          kubeProxyVersion: 'v1.37.2',
+          operatingSystem: 'linux',
+          architecture: 'amd64',
+        },
+      },
+    ],
   }
 }
 

@@ -150,6 +150,79 @@ export function failedOperationFrames(stepMs: number): Frame[] {
   return frames
 }
 
+/**
+ * An automated sync (with retries) to a revision that adds a kind the AppProject does not
+ * admit: each attempt is refused before anything is applied, and Argo CD retries with backoff
+ * (5 s, 10 s, 20 s…), the phase Running between attempts, as v3.6.2 does.
+ */
+export function projectRefusedFrames(stepMs: number, revision = newRevision): Frame[] {
+  const refusal = `resource :ConfigMap is not permitted in project default`
+  const frames = rolloutFrames(stepMs).slice(0, 2)
+  for (const retryCount of [1, 2, 3]) {
+    frames.push({
+      atMs: frames.length * stepMs,
+      moment: {
+        sync: 'OutOfSync',
+        health: 'Healthy',
+        revision,
+        operation: {
+          phase: 'Running',
+          revision,
+          retryCount,
+          message: `one or more synchronization tasks are not valid: ${refusal}. Retrying attempt #${retryCount} at 2026-12-07T00:43:50Z.`,
+          failedResource: {
+            group: '',
+            kind: 'ConfigMap',
+            name: 'extra',
+            message: refusal,
+            refused: true,
+          },
+        },
+        images: [oldImage],
+        tree: 'healthy',
+      },
+    })
+  }
+  return frames
+}
+
+/**
+ * The OLD revision's sync keeps being refused and retried; then the new revision (which
+ * drops the refused resource) is pushed and rolls out: the old failure must not fail it.
+ */
+export function olderRevisionRefusedFrames(stepMs: number): Frame[] {
+  const refusal = `resource :ConfigMap is not permitted in project default`
+  const refused: Frame = {
+    atMs: 0,
+    moment: {
+      sync: 'OutOfSync',
+      health: 'Healthy',
+      revision: oldRevision,
+      operation: {
+        phase: 'Running',
+        revision: oldRevision,
+        retryCount: 2,
+        message: `one or more synchronization tasks are not valid: ${refusal}. Retrying attempt #2 at 2026-12-07T00:43:50Z.`,
+        failedResource: {
+          group: '',
+          kind: 'ConfigMap',
+          name: 'extra',
+          message: refusal,
+          refused: true,
+        },
+      },
+      images: [oldImage],
+      tree: 'healthy',
+    },
+  }
+  const rollout = rolloutFrames(stepMs).slice(2)
+  return [
+    refused,
+    { atMs: stepMs, moment: { ...refused.moment, revision: newRevision } },
+    ...rollout.map((frame, index) => ({ ...frame, atMs: (index + 2) * stepMs })),
+  ]
+}
+
 /** Synced and Healthy at the old revision, and it stays so: must never pass. */
 export function stuckAtOldFrames(): Frame[] {
   return [{ atMs: 0, moment: synced(oldRevision, [oldImage]) }]

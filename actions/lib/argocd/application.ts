@@ -23,6 +23,8 @@ export interface ApplicationStatus {
 export interface OperationState {
   phase?: string
   message?: string
+  /** Attempts an automated sync has retried; while it waits to retry, phase stays Running. */
+  retryCount?: number
   startedAt?: string
   finishedAt?: string
   operation?: { sync?: { revision?: string; revisions?: string[] } }

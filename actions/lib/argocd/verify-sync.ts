@@ -12,6 +12,7 @@ import {
 import type { ExpectedRevision } from './revision'
 import {
   describeTarget,
+  imageIdentity,
   isSyncedAt,
   judgeApplication,
   operationRevisions,
@@ -324,7 +325,9 @@ class RolloutTracker {
       images: {
         expected: [...this.options.images],
         deployed,
-        missing: this.options.images.filter((image) => !deployed.includes(image)),
+        missing: this.options.images.filter(
+          (image) => !deployed.some((running) => imageIdentity(running) === imageIdentity(image)),
+        ),
       },
       degradedResources: [],
       failedSyncResources: failedSyncResources(app),

@@ -54,7 +54,9 @@ export interface LocalArgocdRequest {
  */
 export async function resolveLocalArgocdTarget(
   request: LocalArgocdRequest,
-): Promise<(LocalArgocdTarget & { app: string }) | undefined> {
+): Promise<
+  (LocalArgocdTarget & { app: string; project: string; listsImages: boolean }) | undefined
+> {
   const running = await runningLocalArgocd(
     defaultClusterStateDir({}, resolve(request.cwd, request.stateDir)),
   )
@@ -66,7 +68,7 @@ export async function resolveLocalArgocdTarget(
     git: request.runner,
     imageRepository: request.imageRepository,
   })
-  const app = await applyLocalApplications({
+  const applied = await applyLocalApplications({
     argocdDir: resolve(request.cwd, request.argocdDir),
     gitopsRepository: gitops.path,
     branch: gitops.branch,
@@ -75,5 +77,7 @@ export async function resolveLocalArgocdTarget(
     kubeconfig: running.kubeconfig,
     runner: request.runner,
   })
-  return app ? { ...running, app } : undefined
+  return applied
+    ? { ...running, app: applied.name, project: applied.project, listsImages: applied.listsImages }
+    : undefined
 }

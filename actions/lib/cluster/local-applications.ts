@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
+import { type AppProjectKinds, listsDeploymentImages } from '../argocd/app-project'
 import type { CommandRunner } from '../ports'
 
 /** An Argo CD object read from a team's argocd/ folder. */
@@ -8,7 +9,7 @@ interface ArgoObject {
   apiVersion?: string
   kind?: string
   metadata?: { name?: string; namespace?: string }
-  spec?: {
+  spec?: AppProjectKinds & {
     project?: string
     sourceRepos?: string[]
     source?: { repoURL?: string; path?: string; targetRevision?: string }
@@ -44,15 +45,22 @@ function readArgoObjects(dir: string): ArgoObject[] {
 
 const trimSlashes = (path: string) => path.replace(/^\.?\/+|\/+$/g, '')
 
+export interface AppliedApplication {
+  name: string
+  project: string
+  /** Whether Argo CD can list the app's running images (its AppProject admits ReplicaSets and Pods). */
+  listsImages: boolean
+}
+
 /**
  * Applies the Application that deploys `gitopsPath` (and the AppProject it names) to the
  * local cluster, pointed at the GitOps repository on disk as a file:// URL: the objects a
- * team keeps in argocd/, with only the repository rewritten. Returns the Application's name,
+ * team keeps in argocd/, with only the repository rewritten. Returns the Application,
  * or undefined when argocd/ has no Application for that overlay.
  */
 export async function applyLocalApplications(
   options: LocalApplicationsOptions,
-): Promise<string | undefined> {
+): Promise<AppliedApplication | undefined> {
   if (!existsSync(options.argocdDir)) return undefined
   const objects = readArgoObjects(options.argocdDir)
   const wanted = trimSlashes(options.gitopsPath)
@@ -87,5 +95,10 @@ export async function applyLocalApplications(
       `could not apply ${application.metadata.name} to the local cluster: ${result.stderr.trim().split('\n').pop() ?? ''}`,
     )
   }
-  return application.metadata.name
+  return {
+    name: application.metadata.name,
+    project: projectName,
+    // A project not in argocd/ is one the cluster has already: `default`, which admits every kind.
+    listsImages: project?.spec ? listsDeploymentImages(project.spec) : true,
+  }
 }

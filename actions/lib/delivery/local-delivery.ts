@@ -69,7 +69,7 @@ export interface LocalDeliveryOptions {
   add?: boolean
   environment: string
   argocdServer?: string
-  /** False for the local cluster, whose Argo CD lists no running images (see verify-step). */
+  /** False when the app's AppProject hides its Pods, so Argo CD lists no running images (see verify-step). */
   argocdReportsImages?: boolean
   argocdApp?: string
   /** Falls back to ARGOCD_AUTH_TOKEN. */

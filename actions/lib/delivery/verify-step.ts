@@ -13,9 +13,10 @@ export interface ArgoCdTarget {
   insecure: boolean
   timeoutSeconds?: string
   /**
-   * False where Argo CD cannot list the running images (the local kwok cluster tracks no
-   * Pods in an app's tree, so `status.summary.images` stays empty): the exact-revision check
-   * alone then stands for the image, since that commit pins its digest.
+   * False where Argo CD cannot list the running images: its AppProject does not admit
+   * ReplicaSets and Pods, which Argo CD then leaves out of the resource tree that
+   * `status.summary.images` is taken from. The exact-revision check alone then stands for
+   * the image, since that commit pins its digest.
    */
   reportsImages?: boolean
 }

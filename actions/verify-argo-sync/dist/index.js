@@ -32415,6 +32415,21 @@ async function* observeApplication(client, name, options) {
 const blockingConditions = new Set(['ComparisonError', 'SyncError', 'InvalidSpecError']);
 const failedPhases = new Set(['Failed', 'Error']);
 const runningPhases = new Set(['Running', 'Terminating']);
+/**
+ * Why Argo CD refused a resource for good: another attempt at the same revision applies the
+ * same manifests under the same rules and fails the same way, so an automated sync's retries
+ * (`Retrying attempt #N`) cannot succeed. Other failures (the API server unreachable, a kind
+ * whose CRD another app is still installing, a webhook timing out) may pass on a retry and
+ * are waited for.
+ */
+const permanentRefusals = [
+    // The AppProject does not admit the kind or the namespace (Argo CD's sync-time check:
+    // "resource :ConfigMap is not permitted in project P", "namespace N is not permitted in project 'P'").
+    /\bis not permitted in project\b/,
+    // The API server rejected the object itself (HTTP 422), e.g. `Deployment.apps "web" is
+    // invalid: spec.template…: Required value`, or a changed immutable field.
+    /\bis invalid: /,
+];
 /** The revisions Argo CD last compared against: `revisions` for multi-source apps, else `revision`. */
 function syncedRevisions(app) {
     const sync = app.status?.sync;
@@ -32473,21 +32488,32 @@ function judgeApplication(app, expected) {
             };
         }
     }
-    const blocking = (status.conditions ?? []).find((condition) => blockingConditions.has(condition.type ?? ''));
+    const operation = status.operationState;
+    const operationForRevision = allMatch(wanted, operationRevisions(app), revisions);
+    if (operation && operationForRevision && failedPhases.has(operation.phase ?? '')) {
+        const refused = refusedResources(operation);
+        return {
+            state: 'failed',
+            kind: 'operation-failed',
+            reason: `sync operation to ${want} ${operation.phase}: ${refused.length > 0 ? describeRefused(refused) : (operation.message ?? '(no message)')}`,
+        };
+    }
+    const retry = operation && operationForRevision ? permanentlyRefused(operation) : undefined;
+    if (retry) {
+        return {
+            state: 'failed',
+            kind: 'operation-failed',
+            reason: `sync operation to ${want} cannot succeed: ${describeRefused(retry)} (Argo CD retries it, attempt #${operation?.retryCount}; the same revision fails the same way)`,
+        };
+    }
+    const blocking = conditionsConcern(app, wanted)
+        ? (status.conditions ?? []).find((condition) => blockingConditions.has(condition.type ?? ''))
+        : undefined;
     if (blocking) {
         return {
             state: 'failed',
             kind: 'condition-error',
             reason: `${blocking.type}: ${blocking.message ?? '(no message)'}`,
-        };
-    }
-    const operation = status.operationState;
-    const operationForRevision = allMatch(wanted, operationRevisions(app), revisions);
-    if (operation && operationForRevision && failedPhases.has(operation.phase ?? '')) {
-        return {
-            state: 'failed',
-            kind: 'operation-failed',
-            reason: `sync operation to ${want} ${operation.phase}: ${operation.message ?? '(no message)'}`,
         };
     }
     const atRevision = allMatch(wanted, revisions, revisions);
@@ -32521,13 +32547,57 @@ function judgeApplication(app, expected) {
     const deployed = new Set((status.summary?.images ?? []).map(imageIdentity));
     const missing = expected.images.filter((image) => !deployed.has(imageIdentity(image)));
     if (missing.length > 0) {
+        // An app Healthy with no image at all: Argo CD sees no Pod of it (the usual cause: an
+        // AppProject that does not admit ReplicaSets and Pods hides them from the resource tree).
+        const none = deployed.size === 0
+            ? ' (Argo CD lists no image for the app: its AppProject must admit ReplicaSets and Pods)'
+            : '';
         return {
             state: 'pending',
-            reason: `Synced and Healthy at ${want}, images not deployed yet: ${missing.join(', ')}`,
+            reason: `Synced and Healthy at ${want}, images not deployed yet: ${missing.join(', ')}${none}`,
             degradedAtRevision: false,
         };
     }
     return { state: 'verified', reason: `Synced and Healthy at ${want}` };
+}
+/**
+ * Whether the app's conditions speak about the expected revision. Argo CD sets them while
+ * comparing or auto-syncing the revision it last compared (`status.sync.revision`): a
+ * `SyncError` left by an older revision ("Failed last sync attempt to [old]") must not fail
+ * the verification of a newer one, and lasts only until Argo CD compares the new revision.
+ * When the compared revision is not a commit (Argo CD could not resolve or render the
+ * target, and reports the branch), the conditions are about the branch's head: they count.
+ */
+function conditionsConcern(app, expected) {
+    const compared = syncedRevisions(app);
+    if (expected === undefined || compared.length === 0)
+        return true;
+    if (compared.some((revision) => !/^[0-9a-f]{40}$/i.test(revision)))
+        return true;
+    return compared.every((revision) => revisionMatches(expected, revision));
+}
+/** Resources the operation's last attempt could not apply (`syncResult.resources`). */
+function refusedResources(operation) {
+    return (operation.syncResult?.resources ?? []).filter((resource) => resource.status === 'SyncFailed');
+}
+/**
+ * While an automated sync retries (phase Running, `retryCount` ≥ 1, finished attempt kept in
+ * `syncResult`), the refused resources when every one of them was refused for good.
+ */
+function permanentlyRefused(operation) {
+    if (!runningPhases.has(operation.phase ?? '') || (operation.retryCount ?? 0) < 1)
+        return undefined;
+    const refused = refusedResources(operation);
+    if (refused.length === 0)
+        return undefined;
+    const permanent = refused.every((resource) => permanentRefusals.some((pattern) => pattern.test(resource.message ?? '')));
+    return permanent ? refused : undefined;
+}
+/** `ConfigMap/extra: resource :ConfigMap is not permitted in project P; …` */
+function describeRefused(resources) {
+    return resources
+        .map((resource) => `${resource.kind ?? '?'}/${resource.name ?? '?'}: ${resource.message || '(no message)'}`)
+        .join('; ');
 }
 /**
  * What names one image: `repo:tag@digest` runs the same bytes as `repo@digest` (the digest
@@ -32807,7 +32877,7 @@ class RolloutTracker {
             images: {
                 expected: [...this.options.images],
                 deployed,
-                missing: this.options.images.filter((image) => !deployed.includes(image)),
+                missing: this.options.images.filter((image) => !deployed.some((running) => imageIdentity(running) === imageIdentity(image))),
             },
             degradedResources: [],
             failedSyncResources: failedSyncResources(app),

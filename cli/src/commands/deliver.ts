@@ -171,7 +171,7 @@ Exit codes: 0 delivered, 1 a step failed, 2 usage or set-up error (nothing built
           add: values.add === true,
           environment: flag('environment', d.environment),
           argocdServer: stringFlag(values, 'argocd-server') ?? argocd?.server,
-          argocdReportsImages: argocd === undefined,
+          argocdReportsImages: argocd?.listsImages ?? true,
           argocdApp: stringFlag(values, 'argocd-app') ?? argocd?.app,
           argocdToken: stringFlag(values, 'argocd-token') ?? argocd?.token,
           argocdInsecure: values['argocd-insecure'] === true,
@@ -227,6 +227,10 @@ async function localArgocdTarget(
   if (target)
     logger.info(
       `verifying against the local cluster's Argo CD at ${target.server} (app ${target.app})`,
+    )
+  if (target && !target.listsImages)
+    logger.warning(
+      `AppProject '${target.project}' does not admit ReplicaSets and Pods, so Argo CD lists no images for '${target.app}': verify checks the exact revision without the image (add {group: apps, kind: ReplicaSet} and {group: "", kind: Pod} to its namespaceResourceWhitelist)`,
     )
   return target
 }
