@@ -599,6 +599,9 @@ async function startSpecListingProxy(upstream: string, options: { pageSize?: num
         }
         let link: string | undefined
         if (options.pageSize) {
+          // go-containerregistry lists referrers in map order, which changes from one request
+          // to the next; a registry that pages keeps one order, so the pages do not overlap.
+          listing.manifests.sort((a, b) => String(a.digest).localeCompare(String(b.digest)))
           const start = page * options.pageSize
           if (start + options.pageSize < listing.manifests.length) {
             link = `<${path}?page=${page + 1}>; rel="next"`
