@@ -52,12 +52,14 @@ function copyTemplate(from: string, to: string, service: string): void {
 }
 
 /** A product repository (the fixture service, committed) and a bare GitOps repository of its own. */
-function adopt(dir: string, service: string): { product: string; gitops: string } {
+function adopt(dir: string, service: string, origin?: string): { product: string; gitops: string } {
   const product = join(dir, service)
   cpSync(join(fixtures, 'services', service), product, { recursive: true })
   git(['init', '--quiet', '--initial-branch', 'main'], product)
   git(['add', '--all'], product)
   git(['commit', '--quiet', '-m', `${service} 0.1.0`], product)
+  // A clone of a repository on disk: its origin is a path, not a web address.
+  if (origin) git(['remote', 'add', 'origin', origin], product)
   const work = join(dir, `${service}-gitops-work`)
   copyTemplate(join(fixtures, 'gitops', 'template'), work, service)
   git(['init', '--quiet', '--initial-branch', 'main'], work)
@@ -109,17 +111,19 @@ describe('deliver --local for a Go and a Python service with their own images an
         'RUNTIME_IMAGE=scratch',
       ],
       test: 'go test ./... && CGO_ENABLED=0 go build -trimpath -o dist/go-hello . passed',
+      origin: '/srv/git/go-hello',
     },
     {
       service: 'python-hello',
       // No --test-command: pyproject.toml says python -m pytest.
       extra: async () => ['--build-arg', `RUNTIME_IMAGE=${await standinPythonImage()}`],
       test: 'python -m pytest passed',
+      origin: undefined,
     },
   ])(
     'delivers $service: its tests, its image acme/$service, and its overlay renders to the digest pushed',
-    async ({ service, extra, test }) => {
-      const { product, gitops } = adopt(dir, service)
+    async ({ service, extra, test, origin }) => {
+      const { product, gitops } = adopt(dir, service, origin)
       const registry = `127.0.0.1:${await freeLoopbackPort()}`
       const state = join(dir, 'state')
       // Off a terminal, a long build says it is still going (every second here).

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { buildImage } from '../build/build-image'
 import type { BuildProgress } from '../build/build-progress'
+import { remoteToWebUrl } from '../build/git-revision'
 import type { Clock, CommandRunner, Logger } from '../ports'
 import { pushImage } from '../registry/push-image'
 import { defaultRequiredLabels, defaultSizeBudgetBytes } from '../scan/hardening-checks'
@@ -32,12 +33,14 @@ export function buildStep(options: BuildStepOptions, ports: ImageStepPorts): Del
     name: 'build',
     async run(state) {
       // The scan gate requires org.opencontainers.image.source; build-image takes it from
-      // GitHub's environment or the origin remote, and a local clone may have neither.
+      // GitHub's environment or an origin remote with a web address, and a local clone may
+      // have neither (no origin, or one that is a path on disk).
       const origin = await ports.runner
         .run('git', ['remote', 'get-url', 'origin'], { cwd: options.cwd })
-        .catch(() => ({ exitCode: 1 }))
+        .catch(() => ({ exitCode: 1, stdout: '' }))
+      const webOrigin = origin.exitCode === 0 && remoteToWebUrl(origin.stdout.trim())
       const labels =
-        origin.exitCode === 0 || options.env.GITHUB_REPOSITORY
+        webOrigin || options.env.GITHUB_REPOSITORY
           ? []
           : [`org.opencontainers.image.source=file://${options.cwd}`]
       const progress = ports.buildProgress?.()
