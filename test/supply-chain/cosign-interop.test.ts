@@ -1,13 +1,13 @@
-import { execFile } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../support/cli-io'
 import { type LoopbackRegistry, startLoopbackRegistry } from '../support/loopback-registry'
 import { requireTools } from '../support/required-tools'
 import {
   cosign,
+  cosignRun as cosignRunWith,
+  importCosignKey,
   type KeyPairFiles,
   pushUniqueImage,
   writeKeyPair,
@@ -15,44 +15,19 @@ import {
 
 // Interoperability with the real cosign v3 against a registry without the referrers API
 // (Debian's docker-registry 2.8), key-based with the transparency log off.
-const run = promisify(execFile)
 let registry: LoopbackRegistry
 let keys: KeyPairFiles
 const cwd = process.cwd()
 const cliEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME }
 const insecure = ['--allow-http-registry', '--allow-insecure-registry']
 
-async function cosignRun(args: string[]) {
-  try {
-    const result = await run('cosign', args, {
-      env: {
-        PATH: process.env.PATH,
-        HOME: keys.dir,
-        COSIGN_PASSWORD: keys.password,
-        COSIGN_YES: 'true',
-      },
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    })
-    return { code: 0, stdout: result.stdout, stderr: result.stderr }
-  } catch (error) {
-    const failure = error as { code?: number; stdout?: string; stderr?: string }
-    return { code: failure.code ?? 1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' }
-  }
-}
+const cosignRun = (args: string[]) => cosignRunWith(keys, args)
 
 beforeAll(async () => {
   requireTools(cosign)
   registry = await startLoopbackRegistry()
   keys = writeKeyPair()
-  // cosign signs with its own key format: the same openssl key, imported.
-  const imported = await cosignRun([
-    'import-key-pair',
-    '--key',
-    keys.privateKey,
-    '--output-key-prefix',
-    join(keys.dir, 'cosign'),
-  ])
+  const imported = await importCosignKey(keys)
   expect(imported.code, imported.stderr).toBe(0)
 })
 

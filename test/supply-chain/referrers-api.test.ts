@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RegistryClient, sha256Digest } from '../../actions/lib/registry/registry-client'
 import {
@@ -24,15 +22,17 @@ import { type ReferrersRegistry, startReferrersRegistry } from '../support/refer
 import { requireTools } from '../support/required-tools'
 import {
   cosign,
+  cosignRun as cosignRunWith,
+  importCosignKey,
   type KeyPairFiles,
   pushUniqueImage,
+  verifyImageArgs,
   writeKeyPair,
 } from '../support/signing-fixtures'
 
 // Signing and verification through the OCI 1.1 referrers API, against a real registry that
 // implements it (go-containerregistry's, built from scripts/oci-registry by setup.sh), and
 // interoperability both ways with the real cosign v3, key-based with the transparency log off.
-const run = promisify(execFile)
 let registry: ReferrersRegistry
 let keys: KeyPairFiles
 const cwd = process.cwd()
@@ -49,24 +49,7 @@ interface ReferrerManifest {
   annotations?: Record<string, string>
 }
 
-async function cosignRun(args: string[]) {
-  try {
-    const result = await run('cosign', args, {
-      env: {
-        PATH: process.env.PATH,
-        HOME: keys.dir,
-        COSIGN_PASSWORD: keys.password,
-        COSIGN_YES: 'true',
-      },
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    })
-    return { code: 0, stdout: result.stdout, stderr: result.stderr }
-  } catch (error) {
-    const failure = error as { code?: number; stdout?: string; stderr?: string }
-    return { code: failure.code ?? 1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' }
-  }
-}
+const cosignRun = (args: string[]) => cosignRunWith(keys, args)
 
 const cosignKey = () => join(keys.dir, 'cosign.key')
 
@@ -106,18 +89,7 @@ function gp(args: string[]) {
 }
 
 function verifyImage(image: string, publicKey: string, extra: string[] = []) {
-  return gp([
-    'verify-image',
-    '--image',
-    image,
-    '--key',
-    publicKey,
-    '--tls-verify',
-    'false',
-    '--output',
-    'json',
-    ...extra,
-  ])
+  return gp(verifyImageArgs(image, publicKey, [], ['--output', 'json', ...extra]))
 }
 
 async function goldenPathSign(image: string, privateKey = keys.privateKey) {
@@ -166,13 +138,7 @@ beforeAll(async () => {
   requireTools(cosign)
   registry = await startReferrersRegistry()
   keys = writeKeyPair()
-  const imported = await cosignRun([
-    'import-key-pair',
-    '--key',
-    keys.privateKey,
-    '--output-key-prefix',
-    join(keys.dir, 'cosign'),
-  ])
+  const imported = await importCosignKey(keys)
   expect(imported.code, imported.stderr).toBe(0)
 })
 

@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
 import { RegistryClient } from '../../actions/lib/registry/registry-client'
 import { parsePinnedImage } from '../../actions/lib/supply-chain/pinned-image'
 import { findBundleReferrers, readReferrerBundle } from '../../actions/lib/supply-chain/referrers'
@@ -181,4 +182,43 @@ export async function storedStatements(
     statements.push(JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString()))
   }
   return statements
+}
+
+const execFileAsync = promisify(execFile)
+
+/**
+ * Runs the real cosign with `keys`' password and a HOME of their own (cosign writes there),
+ * answering yes to its prompts; never throws, returns the exit code and both outputs.
+ */
+export async function cosignRun(
+  keys: KeyPairFiles,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const result = await execFileAsync('cosign', args, {
+      env: {
+        PATH: process.env.PATH,
+        HOME: keys.dir,
+        COSIGN_PASSWORD: keys.password,
+        COSIGN_YES: 'true',
+      },
+      timeout: 120_000,
+      maxBuffer: 16 * 1024 * 1024,
+    })
+    return { code: 0, stdout: result.stdout, stderr: result.stderr }
+  } catch (error) {
+    const failure = error as { code?: number; stdout?: string; stderr?: string }
+    return { code: failure.code ?? 1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' }
+  }
+}
+
+/** cosign signs with its own key format: the same openssl key, imported as `<dir>/cosign.key`. */
+export async function importCosignKey(keys: KeyPairFiles) {
+  return cosignRun(keys, [
+    'import-key-pair',
+    '--key',
+    keys.privateKey,
+    '--output-key-prefix',
+    join(keys.dir, 'cosign'),
+  ])
 }
