@@ -66018,21 +66018,34 @@ function signerFor(method) {
         ],
     };
 }
-/**
- * Signs an in-toto statement about `image` into a DSSE Sigstore bundle with @sigstore/sign,
- * without storing it: several bundles can be made side by side (while syft reads the image)
- * and stored only when all of them were made. The image must be in the registry at that digest.
- */
-async function signing_createSignedBundle(image, statement, method, ports) {
-    const subject = await imageDescriptor(ports.registry, image.repository, image.digest).catch(rethrowRegistry);
-    if (!subject) {
-        throw new errors_UsageError(`${image.name}@${image.digest} is not in the registry: push it before signing`);
-    }
+function signing_prepareSigning(image, method, ports) {
+    const subject = imageDescriptor(ports.registry, image.repository, image.digest)
+        .catch(rethrowRegistry)
+        .then((descriptor) => {
+        if (!descriptor) {
+            throw new errors_UsageError(`${image.name}@${image.digest} is not in the registry: push it before signing`);
+        }
+        return descriptor;
+    });
     // The token is fetched first, so that a job without id-token: write hears that plainly
-    // instead of through Fulcio's client; the signer then reuses it.
-    const signingMethod = method.kind === 'keyless'
+    // instead of through Fulcio's client; the signer then reuses it. Only for an image that is
+    // there: a missing image is the one reason given.
+    const ready = subject.then(async () => method.kind === 'keyless'
         ? { ...method, identity: await cachedIdentity(method.identity) }
-        : method;
+        : method);
+    // Awaited only after the subject: its failure must not also surface as an unhandled one.
+    ready.catch(() => { });
+    return { image, subject, method: ready };
+}
+/**
+ * Signs an in-toto statement about the context's image into a DSSE Sigstore bundle with
+ * @sigstore/sign, without storing it: several bundles can be made side by side (while syft
+ * reads the image) and stored only when all of them were made.
+ */
+async function signing_createSignedBundle(context, statement) {
+    const { image } = context;
+    const subject = await context.subject;
+    const signingMethod = await context.method;
     const { signer, witnesses } = signerFor(signingMethod);
     const builder = new dist/* DSSEBundleBuilder */.VV({ signer, witnesses });
     let bundle;
@@ -66043,9 +66056,15 @@ async function signing_createSignedBundle(image, statement, method, ports) {
         });
     }
     catch (error) {
-        throw new signing_SigningFailure(`${method.kind === 'keyless' ? 'keyless signing (Fulcio/Rekor)' : 'signing'} failed: ${describeSigstoreError(error)}`);
+        throw new signing_SigningFailure(`${signingMethod.kind === 'keyless' ? 'keyless signing (Fulcio/Rekor)' : 'signing'} failed: ${describeSigstoreError(error)}`);
     }
-    return { image, subject, predicateType: statement.predicateType, method: method.kind, bundle };
+    return {
+        image,
+        subject,
+        predicateType: statement.predicateType,
+        method: signingMethod.kind,
+        bundle,
+    };
 }
 /**
  * Stores a signed bundle as an OCI referrer of its image, as cosign v3 stores `cosign sign`
@@ -66083,7 +66102,8 @@ async function signing_storeSignedBundle(signed, ports) {
  * `cosign attest` results. The image must already be in the registry at that digest.
  */
 async function signStatement(image, statement, method, ports) {
-    return signing_storeSignedBundle(await signing_createSignedBundle(image, statement, method, ports), ports);
+    const context = signing_prepareSigning(image, method, ports);
+    return signing_storeSignedBundle(await signing_createSignedBundle(context, statement), ports);
 }
 async function cachedIdentity(identity) {
     const token = await identity.getToken();
@@ -66293,10 +66313,12 @@ async function signAndAttest(request, ports) {
     const repeated = request.types.find((type, index) => request.types.indexOf(type) !== index);
     if (repeated)
         throw new UsageError(`--type ${repeated} is given twice; give each type once`);
+    // One look-up of the image (and of a keyless token) for every bundle.
+    const context = prepareSigning(request.image, request.method, ports);
     const tasks = [];
     for (const type of request.types) {
         const made = attestationFor({ ...request, type }, ports).then(async ({ statement, builderId }) => ({
-            signed: await createSignedBundle(request.image, statement, request.method, ports),
+            signed: await createSignedBundle(context, statement),
             type,
             builderId,
         }));
@@ -66304,7 +66326,7 @@ async function signAndAttest(request, ports) {
     }
     if (request.sign) {
         const statement = signatureStatement(request.image.digest);
-        const made = createSignedBundle(request.image, statement, request.method, ports);
+        const made = createSignedBundle(context, statement);
         tasks.unshift({ label: 'signature', made: made.then((signed) => ({ signed })) });
     }
     const settled = await Promise.allSettled(tasks.map((task) => task.made));

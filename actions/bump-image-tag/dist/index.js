@@ -84069,21 +84069,34 @@ function signerFor(method) {
         ],
     };
 }
-/**
- * Signs an in-toto statement about `image` into a DSSE Sigstore bundle with @sigstore/sign,
- * without storing it: several bundles can be made side by side (while syft reads the image)
- * and stored only when all of them were made. The image must be in the registry at that digest.
- */
-async function createSignedBundle(image, statement, method, ports) {
-    const subject = await imageDescriptor(ports.registry, image.repository, image.digest).catch(rethrowRegistry);
-    if (!subject) {
-        throw new UsageError(`${image.name}@${image.digest} is not in the registry: push it before signing`);
-    }
+function prepareSigning(image, method, ports) {
+    const subject = imageDescriptor(ports.registry, image.repository, image.digest)
+        .catch(rethrowRegistry)
+        .then((descriptor) => {
+        if (!descriptor) {
+            throw new UsageError(`${image.name}@${image.digest} is not in the registry: push it before signing`);
+        }
+        return descriptor;
+    });
     // The token is fetched first, so that a job without id-token: write hears that plainly
-    // instead of through Fulcio's client; the signer then reuses it.
-    const signingMethod = method.kind === 'keyless'
+    // instead of through Fulcio's client; the signer then reuses it. Only for an image that is
+    // there: a missing image is the one reason given.
+    const ready = subject.then(async () => method.kind === 'keyless'
         ? { ...method, identity: await cachedIdentity(method.identity) }
-        : method;
+        : method);
+    // Awaited only after the subject: its failure must not also surface as an unhandled one.
+    ready.catch(() => { });
+    return { image, subject, method: ready };
+}
+/**
+ * Signs an in-toto statement about the context's image into a DSSE Sigstore bundle with
+ * @sigstore/sign, without storing it: several bundles can be made side by side (while syft
+ * reads the image) and stored only when all of them were made.
+ */
+async function createSignedBundle(context, statement) {
+    const { image } = context;
+    const subject = await context.subject;
+    const signingMethod = await context.method;
     const { signer, witnesses } = signerFor(signingMethod);
     const builder = new DSSEBundleBuilder({ signer, witnesses });
     let bundle;
@@ -84094,9 +84107,15 @@ async function createSignedBundle(image, statement, method, ports) {
         });
     }
     catch (error) {
-        throw new SigningFailure(`${method.kind === 'keyless' ? 'keyless signing (Fulcio/Rekor)' : 'signing'} failed: ${describeSigstoreError(error)}`);
+        throw new SigningFailure(`${signingMethod.kind === 'keyless' ? 'keyless signing (Fulcio/Rekor)' : 'signing'} failed: ${describeSigstoreError(error)}`);
     }
-    return { image, subject, predicateType: statement.predicateType, method: method.kind, bundle };
+    return {
+        image,
+        subject,
+        predicateType: statement.predicateType,
+        method: signingMethod.kind,
+        bundle,
+    };
 }
 /**
  * Stores a signed bundle as an OCI referrer of its image, as cosign v3 stores `cosign sign`
@@ -84134,7 +84153,8 @@ async function storeSignedBundle(signed, ports) {
  * `cosign attest` results. The image must already be in the registry at that digest.
  */
 async function signStatement(image, statement, method, ports) {
-    return storeSignedBundle(await createSignedBundle(image, statement, method, ports), ports);
+    const context = prepareSigning(image, method, ports);
+    return storeSignedBundle(await createSignedBundle(context, statement), ports);
 }
 async function cachedIdentity(identity) {
     const token = await identity.getToken();

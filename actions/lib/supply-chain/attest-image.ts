@@ -10,6 +10,7 @@ import type { PinnedImage } from './pinned-image'
 import { type CycloneDxDocument, generateSbom, readSbomFile } from './sbom'
 import {
   createSignedBundle,
+  prepareSigning,
   type SignedBundle,
   type SignedReference,
   SigningFailure,
@@ -206,11 +207,13 @@ export async function signAndAttest(
   const repeated = request.types.find((type, index) => request.types.indexOf(type) !== index)
   if (repeated) throw new UsageError(`--type ${repeated} is given twice; give each type once`)
   type Made = { signed: SignedBundle; type?: AttestationType; builderId?: string }
+  // One look-up of the image (and of a keyless token) for every bundle.
+  const context = prepareSigning(request.image, request.method, ports)
   const tasks: { label: string; made: Promise<Made> }[] = []
   for (const type of request.types) {
     const made = attestationFor({ ...request, type }, ports).then(
       async ({ statement, builderId }) => ({
-        signed: await createSignedBundle(request.image, statement, request.method, ports),
+        signed: await createSignedBundle(context, statement),
         type,
         builderId,
       }),
@@ -219,7 +222,7 @@ export async function signAndAttest(
   }
   if (request.sign) {
     const statement = signatureStatement(request.image.digest)
-    const made = createSignedBundle(request.image, statement, request.method, ports)
+    const made = createSignedBundle(context, statement)
     tasks.unshift({ label: 'signature', made: made.then((signed) => ({ signed })) })
   }
   const settled = await Promise.allSettled(tasks.map((task) => task.made))

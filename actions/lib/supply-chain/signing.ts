@@ -94,30 +94,57 @@ export interface SignedBundle {
 }
 
 /**
- * Signs an in-toto statement about `image` into a DSSE Sigstore bundle with @sigstore/sign,
- * without storing it: several bundles can be made side by side (while syft reads the image)
- * and stored only when all of them were made. The image must be in the registry at that digest.
+ * What every bundle about one image needs before it is signed: the image's descriptor (the
+ * referrers' subject; the image must be in the registry at that digest) and, for keyless
+ * signing, the OIDC token. Both are looked up once however many bundles are made from it.
  */
-export async function createSignedBundle(
+export interface SigningContext {
+  image: PinnedImage
+  subject: Promise<Descriptor>
+  method: Promise<SigningMethod>
+}
+
+export function prepareSigning(
   image: PinnedImage,
-  statement: InTotoStatement,
   method: SigningMethod,
   ports: SigningPorts,
-): Promise<SignedBundle> {
-  const subject = await imageDescriptor(ports.registry, image.repository, image.digest).catch(
-    rethrowRegistry,
-  )
-  if (!subject) {
-    throw new UsageError(
-      `${image.name}@${image.digest} is not in the registry: push it before signing`,
-    )
-  }
+): SigningContext {
+  const subject = imageDescriptor(ports.registry, image.repository, image.digest)
+    .catch(rethrowRegistry)
+    .then((descriptor) => {
+      if (!descriptor) {
+        throw new UsageError(
+          `${image.name}@${image.digest} is not in the registry: push it before signing`,
+        )
+      }
+      return descriptor
+    })
   // The token is fetched first, so that a job without id-token: write hears that plainly
-  // instead of through Fulcio's client; the signer then reuses it.
-  const signingMethod: SigningMethod =
-    method.kind === 'keyless'
-      ? { ...method, identity: await cachedIdentity(method.identity) }
-      : method
+  // instead of through Fulcio's client; the signer then reuses it. Only for an image that is
+  // there: a missing image is the one reason given.
+  const ready = subject.then(
+    async (): Promise<SigningMethod> =>
+      method.kind === 'keyless'
+        ? { ...method, identity: await cachedIdentity(method.identity) }
+        : method,
+  )
+  // Awaited only after the subject: its failure must not also surface as an unhandled one.
+  ready.catch(() => {})
+  return { image, subject, method: ready }
+}
+
+/**
+ * Signs an in-toto statement about the context's image into a DSSE Sigstore bundle with
+ * @sigstore/sign, without storing it: several bundles can be made side by side (while syft
+ * reads the image) and stored only when all of them were made.
+ */
+export async function createSignedBundle(
+  context: SigningContext,
+  statement: InTotoStatement,
+): Promise<SignedBundle> {
+  const { image } = context
+  const subject = await context.subject
+  const signingMethod = await context.method
   const { signer, witnesses } = signerFor(signingMethod)
   const builder = new DSSEBundleBuilder({ signer, witnesses })
   let bundle: Bundle
@@ -128,10 +155,16 @@ export async function createSignedBundle(
     })
   } catch (error) {
     throw new SigningFailure(
-      `${method.kind === 'keyless' ? 'keyless signing (Fulcio/Rekor)' : 'signing'} failed: ${describeSigstoreError(error)}`,
+      `${signingMethod.kind === 'keyless' ? 'keyless signing (Fulcio/Rekor)' : 'signing'} failed: ${describeSigstoreError(error)}`,
     )
   }
-  return { image, subject, predicateType: statement.predicateType, method: method.kind, bundle }
+  return {
+    image,
+    subject,
+    predicateType: statement.predicateType,
+    method: signingMethod.kind,
+    bundle,
+  }
 }
 
 /**
@@ -181,7 +214,8 @@ export async function signStatement(
   method: SigningMethod,
   ports: SigningPorts,
 ): Promise<SignedReference> {
-  return storeSignedBundle(await createSignedBundle(image, statement, method, ports), ports)
+  const context = prepareSigning(image, method, ports)
+  return storeSignedBundle(await createSignedBundle(context, statement), ports)
 }
 
 async function cachedIdentity(identity: IdentityProvider): Promise<IdentityProvider> {
